@@ -1,0 +1,59 @@
+import type { ImagePath, LayerFile } from '../layers/types';
+
+/** Operating system identity as found in an image. */
+export interface OsRelease {
+  /** os-release `ID` (lower case), e.g. `debian`, `ubuntu`, `alpine`, `rhel`, `centos`, `amzn`. */
+  id: string;
+  /** os-release `VERSION_ID`, e.g. `12`, `22.04`, `3.18.4`. May be "" (e.g. Debian sid). */
+  versionId: string;
+  /** `VERSION_CODENAME` when known (bookworm, jammy). */
+  codename?: string;
+  prettyName?: string;
+  /** Related distributions (os-release ID_LIKE). */
+  idLike?: string[];
+}
+
+/** Package managers whose databases are evidence of OS packages. */
+export type PackageManager = 'dpkg' | 'apk' | 'rpm';
+
+/** An installed OS package as its package database records it. */
+export interface OsPackage {
+  manager: PackageManager;
+  /** Binary package name (dpkg Package, apk P, rpm NAME). */
+  name: string;
+  /** Installed version as the manager prints it (dpkg Version with epoch, apk V, rpm [EPOCH:]VERSION-RELEASE). */
+  version: string;
+  architecture?: string;
+  /** Source package name; equals `name` when the database names none. */
+  sourceName: string;
+  /** Source package version; equals `version` when the database names none. */
+  sourceVersion: string;
+  license?: string;
+  /** Files the package owns (normalised image paths), filled in when the database lists them. */
+  files?: ImagePath[];
+}
+
+/** What one evidence file says. Results are keyed by the file's path so that later layers can replace or delete them. */
+export type Evidence =
+  | { kind: 'os'; os: OsRelease; /** higher wins when several files describe the OS */ priority: number }
+  | { kind: 'os-packages'; packages: OsPackage[] }
+  | { kind: 'owned-files'; manager: PackageManager; /** package name (dpkg: without `:arch`) */ owner: string; architecture?: string; files: ImagePath[] };
+
+/**
+ * One analyser per evidence kind. It declares the paths it wants; the layer reader reads only those.
+ * Changing what an analyser reports must bump `version`: per-layer results are cached by (layer digest, name, version).
+ * A file the analyser cannot parse yields `{ evidence: [], notes: [...] }`, never a thrown error.
+ */
+export interface Analyzer {
+  readonly name: string;
+  readonly version: number;
+  /** Byte limit per file for the paths this analyser reads. */
+  readonly maxFileSize: number;
+  wants(path: ImagePath): boolean;
+  analyze(file: LayerFile): AnalysisResult;
+}
+
+export interface AnalysisResult {
+  evidence: Evidence[];
+  notes?: string[];
+}

@@ -1,0 +1,45 @@
+/** Paths inside an image are normalised: relative to the root, no leading `/`, no `.`/`..` segments, `/`-separated. */
+export type ImagePath = string;
+
+/** Which files of a layer to read, and how much of each. */
+export interface FileSelector {
+  /** Returns the byte limit for a wanted path, or undefined when no analyser wants it. */
+  limitFor(path: ImagePath): number | undefined;
+}
+
+/** A regular file (or a hard link resolved to one) that some analyser asked for. */
+export interface LayerFile {
+  path: ImagePath;
+  content: Buffer;
+  mode: number;
+  /** Size declared in the tar header. */
+  size: number;
+}
+
+export interface LayerSymlink {
+  path: ImagePath;
+  /** Link target as written in the tar header (may be relative or absolute). */
+  target: string;
+}
+
+/** Everything a layer contributes that the inventory needs: wanted files, whiteouts and opaque directories. */
+export interface LayerContents {
+  /** Wanted regular files, by path. A later entry for the same path in one layer replaces the earlier one. */
+  files: Map<ImagePath, LayerFile>;
+  /** Wanted paths that are symbolic links in this layer. */
+  symlinks: Map<ImagePath, LayerSymlink>;
+  /** Paths deleted by `.wh.<name>` entries (the deleted path, not the marker). */
+  whiteouts: ImagePath[];
+  /** Directories made opaque by `.wh..wh..opq`: everything below them from earlier layers is hidden. */
+  opaqueDirs: ImagePath[];
+  /** Problems that did not stop the layer (oversized wanted file, unsafe path, unresolvable hard link…). */
+  notes: string[];
+  /** Bytes of the uncompressed tar stream read. */
+  uncompressedBytes: number;
+}
+
+export interface ReadLayerOptions {
+  /** Hard ceiling on the uncompressed size of one layer (gzip bombs). */
+  maxUncompressedBytes?: number;
+  signal?: AbortSignal;
+}

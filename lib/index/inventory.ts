@@ -1,0 +1,73 @@
+import type { ResolvedImage } from '../image/types';
+import { indexLayer, type LayerIndexPorts, type LayerIndexResult } from './indexer';
+import { mergeLayers } from './merge';
+import type { Inventory, InventoryComponent } from './types';
+
+export interface IndexImageOptions {
+  /** For each manifest layer, its index into metadata.v1.layers (history entries, empty ones counted). */
+  historyIndex: number[];
+  /** Layers fetched at once: overlaps network waits with decompression. */
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+export interface IndexedImage {
+  inventory: Inventory;
+  layersFromCache: number;
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index], index);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** The indexer half of a scan: every layer indexed (or taken from the cache), then replayed into one inventory. */
+export async function indexImage(resolved: ResolvedImage, ports: LayerIndexPorts, options: IndexImageOptions): Promise<IndexedImage> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let layers: LayerIndexResult[];
+  try {
+    layers = await mapLimited(resolved.manifest.layers, options.concurrency ?? 3, (descriptor) =>
+      indexLayer(resolved.reference, descriptor, ports, controller.signal),
+    );
+  } catch (err) {
+    // One failed layer stops the others' downloads.
+    controller.abort(err);
+    throw err;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+
+  const merged = mergeLayers(layers.map((result) => result.layer));
+  const components: InventoryComponent[] = merged.packages.map(({ pkg, layer }) => {
+    const { files: _files, ...osPackage } = pkg;
+    return {
+      name: pkg.name,
+      version: pkg.version,
+      source: 'OS',
+      layerIndex: options.historyIndex[layer] ?? layer,
+      location: '',
+      license: pkg.license,
+      osPackage,
+    };
+  });
+
+  const inventory: Inventory = {
+    os: merged.os,
+    components,
+    notes: [],
+    warnings: layers.flatMap((result) => result.notes),
+  };
+  if (!merged.os) inventory.notes.push('OS_UNAVAILABLE');
+  if (layers.some((result) => result.partial)) inventory.notes.push('PARTIAL_SCAN_DATA');
+  return { inventory, layersFromCache: layers.filter((result) => result.fromCache).length };
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { handleApiRequest } from '../lib/api/routes';
+import { createImageService } from '../lib/compose';
+import { configFromEnv, parsePlatform, type LaminaConfig } from '../lib/config';
+import { createApiServer } from '../lib/server/http-server';
+import { FileImageStore } from '../lib/service/file-image-store';
+import type { ImageStore, StoredScan } from '../lib/service/image-store';
+import { toRuntimeError } from '../lib/stackrox/errors';
+import { encodeStorageImage } from '../lib/stackrox/encode';
+
+const USAGE = `usage:
+  lamina scan <image> [--platform os/arch[/variant]] [--username U --password P] [--insecure-registry HOST]... [--force] [--pretty]
+  lamina serve [--port N]
+
+Environment: LAMINA_DATA_DIR (default .lamina), PORT (default 8080), LAMINA_INSECURE_REGISTRIES, LAMINA_PLATFORM,
+LAMINA_ALLOWED_REGISTRIES, LAMINA_REGISTRY_CREDENTIALS (JSON {"host": {"username", "password"}}), DOCKER_CONFIG.`;
+
+/** The CLI scans once and keeps nothing: a throwaway store. */
+class MemoryImageStore implements ImageStore {
+  private readonly scans = new Map<string, StoredScan>();
+  async get(digest: string) {
+    return this.scans.get(digest);
+  }
+  async put(scan: StoredScan) {
+    this.scans.set(scan.image.id, scan);
+  }
+}
+
+async function scan(args: string[], config: LaminaConfig): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      platform: { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      'insecure-registry': { type: 'string', multiple: true },
+      force: { type: 'boolean', default: false },
+      pretty: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new Error(`scan takes one image name\n${USAGE}`);
+  const image = positionals[0];
+  const settings: LaminaConfig = {
+    ...config,
+    platform: values.platform ? parsePlatform(values.platform) : config.platform,
+    insecureRegistries: [...config.insecureRegistries, ...(values['insecure-registry'] ?? [])],
+  };
+  const explicit = values.username !== undefined ? { username: values.username, password: values.password ?? '' } : undefined;
+  const service = createImageService(settings, new MemoryImageStore(), {
+    credentials: explicit ? { credentialsFor: async () => explicit } : undefined,
+  });
+  try {
+    const result = await service.scanImage({ imageName: image, force: true, includeSnoozed: true, cluster: '' });
+    process.stdout.write(JSON.stringify(encodeStorageImage(result), null, values.pretty ? 2 : undefined) + '\n');
+    return 0;
+  } catch (err) {
+    const error = toRuntimeError(err);
+    process.stderr.write(JSON.stringify(error.toJSON(), null, values.pretty ? 2 : undefined) + '\n');
+    return 1;
+  }
+}
+
+async function serve(args: string[], config: LaminaConfig): Promise<number> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string' } } });
+  const logger = pino({ level: config.logLevel });
+  const port = values.port !== undefined ? Number(values.port) : config.port;
+  const service = createImageService(config, new FileImageStore(config.dataDir));
+  const server = createApiServer((request, signal) => handleApiRequest(request, service, logger, signal));
+  await new Promise<void>((resolve) => server.listen(port, resolve));
+  const address = server.address();
+  logger.info({ port: typeof address === 'object' && address ? address.port : port, dataDir: config.dataDir }, 'lamina listening: POST /v1/images/scan, GET /v1/images/{id}');
+  const stop = () => server.close(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return new Promise<number>(() => undefined);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = configFromEnv();
+  switch (command) {
+    case 'scan':
+      return scan(rest, config);
+    case 'serve':
+      return serve(rest, config);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE + '\n');
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`lamina: ${(err as Error).message}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,41 @@
+import packageJson from '../package.json';
+import { defaultAnalyzers } from './analyzers';
+import type { LaminaConfig } from './config';
+import { RegistryClient, type CredentialProvider } from './image/registry';
+import { MemoryLayerCache, type LayerCache } from './index/layer-cache';
+import { isLayerContentError, readLayer } from './layers';
+import type { ScanPorts } from './scan';
+import { ImageService, type ScannerIdentity } from './service/image-service';
+import type { ImageStore } from './service/image-store';
+
+
+export const SCANNER: ScannerIdentity = {
+  version: packageJson.version,
+  dataSource: { id: 'lamina', name: 'lamina' },
+};
+
+export interface ComposeOptions {
+  credentials?: CredentialProvider;
+  layerCache?: LayerCache;
+}
+
+/** Wires the scan core's ports from configuration: the one place that picks concrete adapters. */
+export function createScanPorts(config: LaminaConfig, options: ComposeOptions = {}): ScanPorts {
+  return {
+    source: new RegistryClient({
+      credentials: options.credentials,
+      insecureRegistries: config.insecureRegistries,
+      platform: config.platform,
+      allowedRegistries: config.allowedRegistries,
+      allowedPrivateHosts: config.allowedPrivateHosts,
+    }),
+    readLayer,
+    isContentError: isLayerContentError,
+    layerCache: options.layerCache ?? new MemoryLayerCache(),
+    analyzers: defaultAnalyzers(),
+  };
+}
+
+export function createImageService(config: LaminaConfig, store: ImageStore, options: ComposeOptions = {}): ImageService {
+  return new ImageService({ scan: createScanPorts(config, options), store, scanner: SCANNER, platform: config.platform });
+}

@@ -4,6 +4,7 @@ import type { LaminaConfig } from './config';
 import { RegistryClient, type CredentialProvider } from './image/registry';
 import { MemoryLayerCache, type LayerCache } from './index/layer-cache';
 import { isLayerContentError, readLayer } from './layers';
+import type { ReadLayerOptions } from './layers/types';
 import type { ScanPorts } from './scan';
 import { ImageService, type ScannerIdentity } from './service/image-service';
 import type { ImageStore } from './service/image-store';
@@ -17,6 +18,7 @@ export const SCANNER: ScannerIdentity = {
 export interface ComposeOptions {
   credentials?: CredentialProvider;
   layerCache?: LayerCache;
+  readOptions?: ReadLayerOptions;
 }
 
 /** Wires the scan core's ports from configuration: the one place that picks concrete adapters. */
@@ -31,6 +33,7 @@ export function createScanPorts(config: LaminaConfig, options: ComposeOptions = 
     }),
     readLayer,
     isContentError: isLayerContentError,
+    readOptions: options.readOptions,
     layerCache: options.layerCache ?? new MemoryLayerCache(),
     analyzers: defaultAnalyzers(),
   };

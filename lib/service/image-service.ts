@@ -3,11 +3,13 @@ import { parseImageName } from '../image/reference';
 import type { ImageReference, Platform, ResolvedImage } from '../image/types';
 import type { Inventory } from '../index/types';
 import { indexResolvedImage, type ScanPorts } from '../scan';
-import { notFound } from '../stackrox/errors';
+import { GrpcCode, RuntimeError, notFound } from '../stackrox/errors';
 import { buildMetadata } from '../stackrox/metadata';
 import { applySnoozeFilter, assembleStorageImage, componentFromInventory } from '../stackrox/storage-image';
 import type { StorageImage, StorageImageName, V1ScanImageRequest } from '../stackrox/types';
+import { randomUUID } from 'node:crypto';
 import type { ImageStore, StoredScan } from './image-store';
+import type { ScanLeases } from './scan-leases';
 
 export interface ScannerIdentity {
   version: string;
@@ -20,6 +22,31 @@ export interface ImageServiceDeps {
   scanner: ScannerIdentity;
   platform?: Platform;
   now?: () => Date;
+  /** One scan per digest across concurrent requests and workers. */
+  leases?: ScanLeases;
+  /** Hands a scan that ran out of request time to a background worker (Lambda behind API Gateway's 29 s). */
+  defer?: (request: V1ScanImageRequest) => Promise<void>;
+  /** How long a scan may hold its digest's lease before others may take over. */
+  leaseTtlMs?: number;
+  /** How often a request waiting for another's scan of the same digest looks for the result. */
+  pollIntervalMs?: number;
+}
+
+/** Seconds a client is told to wait before retrying a scan still in progress. */
+const RETRY_AFTER_SECONDS = 10;
+
+function inProgress(reference: ImageReference): RuntimeError {
+  return new RuntimeError(GrpcCode.Unavailable, `scan of ${reference.fullName} is in progress, retry`, { retryAfterSeconds: RETRY_AFTER_SECONDS });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      done();
+    }, { once: true });
+  });
 }
 
 export function imageName(reference: ImageReference): StorageImageName {
@@ -54,6 +81,37 @@ export class ImageService {
     const previous = await this.deps.store.get(digest);
     if (previous && !request.force) return this.answerFromStore(previous, reference, request.includeSnoozed);
 
+    const leases = this.deps.leases;
+    if (!leases) return this.indexAndStore(request, reference, resolved, previous, signal);
+    const holder = randomUUID();
+    while (!(await leases.acquire(digest, holder, this.deps.leaseTtlMs ?? 15 * 60_000))) {
+      // Someone else is scanning this digest: wait for their result rather than scanning it twice.
+      await sleep(this.deps.pollIntervalMs ?? 1000, signal);
+      const stored = await this.deps.store.get(digest);
+      if (stored && stored.image.lastUpdated !== previous?.image.lastUpdated) {
+        return this.answerFromStore(stored, reference, request.includeSnoozed);
+      }
+      if (signal?.aborted) throw inProgress(reference);
+    }
+    try {
+      return await this.indexAndStore(request, reference, resolved, previous, signal);
+    } catch (err) {
+      if (!signal?.aborted || !this.deps.defer) throw err;
+      await leases.release(digest, holder);
+      await this.deps.defer(request);
+      throw inProgress(reference);
+    } finally {
+      await leases.release(digest, holder);
+    }
+  }
+
+  private async indexAndStore(
+    request: V1ScanImageRequest,
+    reference: ImageReference,
+    resolved: ResolvedImage,
+    previous: StoredScan | undefined,
+    signal?: AbortSignal,
+  ): Promise<StorageImage> {
     const { inventory } = await indexResolvedImage(resolved, this.deps.scan, signal);
     const names = withName(previous?.image.names ?? [], imageName(reference));
     const image = this.assemble(reference, resolved, inventory, names);

@@ -1,0 +1,17 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createAwsImageService } from '../lib/aws/compose-aws';
+import { processScanQueue } from '../lib/aws/scan-queue';
+
+const logger = new Logger({ serviceName: 'lamina-worker' });
+const metrics = new Metrics({ namespace: 'Lamina', serviceName: 'lamina-worker' });
+const service = createAwsImageService();
+
+/** Drains the scan queue: ECR push events and scans handed off by the API; failed records are retried by SQS. */
+export const handler = middy((event: SQSEvent): Promise<SQSBatchResponse> => processScanQueue(event, service, logger))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

@@ -5,6 +5,7 @@ import type { AnalysisResult, OsRelease } from './types';
 /**
  * Which file describes the OS, strongest first. os-release without VERSION_ID ranks below the distribution's own
  * release file: distroless Debian ships `ID=debian` alone and the version only in `etc/debian_version`.
+ * lsb-release ranks above debian_version, which on Ubuntu says `bookworm/sid`.
  */
 const PRIORITY = {
   osRelease: 100,
@@ -194,8 +195,10 @@ function analyzeFile(path: ImagePath, text: string): AnalysisResult {
       return found(parseDebianVersion(text), PRIORITY.debianVersion);
     case 'etc/alpine-release':
       return found(parseAlpineRelease(text), PRIORITY.alpineRelease);
-    default:
-      return found(parseRedHatRelease(text), RELEASE_FILE_PRIORITY[path]);
+    default: {
+      const priority = RELEASE_FILE_PRIORITY[path];
+      return priority === undefined ? { evidence: [], notes: [`${path}: not a release file`] } : found(parseRedHatRelease(text), priority);
+    }
   }
 }
 

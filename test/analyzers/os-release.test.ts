@@ -288,4 +288,8 @@ describe('osReleaseAnalyzer', () => {
       expect(osReleaseAnalyzer.wants(path)).toBe(false);
     }
   });
+
+  it('answers a file it did not ask for with a note rather than a guess', () => {
+    expect(analyze('etc/issue', 'Debian GNU/Linux 12')).toEqual({ evidence: [], notes: ['etc/issue: not a release file'] });
+  });
 });

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import pino from 'pino';
 import { handleApiRequest } from '../lib/api/routes';
 import { createImageService } from '../lib/compose';
 import { configFromEnv, parsePlatform, type LaminaConfig } from '../lib/config';
+import { createPinoLogger } from '../lib/logging';
 import { createApiServer } from '../lib/server/http-server';
 import { FileImageStore } from '../lib/service/file-image-store';
 import type { ImageStore, StoredScan } from '../lib/service/image-store';
@@ -65,13 +65,13 @@ async function scan(args: string[], config: LaminaConfig): Promise<number> {
 
 async function serve(args: string[], config: LaminaConfig): Promise<number> {
   const { values } = parseArgs({ args, options: { port: { type: 'string' } } });
-  const logger = pino({ level: config.logLevel });
+  const logger = createPinoLogger(config.logLevel);
   const port = values.port !== undefined ? Number(values.port) : config.port;
   const service = createImageService(config, new FileImageStore(config.dataDir));
   const server = createApiServer((request, signal) => handleApiRequest(request, service, logger, signal));
   await new Promise<void>((resolve) => server.listen(port, resolve));
   const address = server.address();
-  logger.info({ port: typeof address === 'object' && address ? address.port : port, dataDir: config.dataDir }, 'lamina listening: POST /v1/images/scan, GET /v1/images/{id}');
+  logger.info('lamina listening: POST /v1/images/scan, GET /v1/images/{id}', { port: typeof address === 'object' && address ? address.port : port, dataDir: config.dataDir });
   const stop = () => server.close(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

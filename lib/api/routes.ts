@@ -1,3 +1,4 @@
+import type { AppLogger } from '../logging';
 import type { ImageService } from '../service/image-service';
 import { GrpcCode, RuntimeError, notFound } from '../stackrox/errors';
 import { encodeStorageImage } from '../stackrox/encode';
@@ -5,9 +6,6 @@ import { parseJsonBody, parseScanImageRequest } from '../stackrox/request';
 import type { ApiRequest, ApiResponse } from './http-types';
 import { errorResponse, jsonResponse } from './render';
 
-export interface ApiLogger {
-  error(obj: object, msg: string): void;
-}
 
 const IMAGE_BY_ID = /^\/v1\/images\/([^/]+)$/;
 
@@ -16,7 +14,7 @@ function flag(value: string | undefined): boolean {
 }
 
 /** Routes the ImageService REST API; every failure becomes a StackRox RuntimeError body with its HTTP status. */
-export async function handleApiRequest(request: ApiRequest, service: ImageService, logger?: ApiLogger, signal?: AbortSignal): Promise<ApiResponse> {
+export async function handleApiRequest(request: ApiRequest, service: ImageService, logger?: AppLogger, signal?: AbortSignal): Promise<ApiResponse> {
   try {
     if (request.path === '/v1/images/scan') {
       if (request.method !== 'POST') throw methodNotAllowed(request);
@@ -32,7 +30,7 @@ export async function handleApiRequest(request: ApiRequest, service: ImageServic
     }
     throw notFound(`no route for ${request.method} ${request.path}`);
   } catch (err) {
-    if (!(err instanceof RuntimeError)) logger?.error({ err }, 'unexpected failure handling request');
+    if (!(err instanceof RuntimeError)) logger?.error('unexpected failure handling request', { err });
     return errorResponse(request, err);
   }
 }

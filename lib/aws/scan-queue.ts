@@ -1,4 +1,5 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { AppLogger } from '../logging';
 import type { ImageService } from '../service/image-service';
 import { GrpcCode, toRuntimeError } from '../stackrox/errors';
 import type { V1ScanImageRequest } from '../stackrox/types';
@@ -19,11 +20,6 @@ export interface EcrImageActionEvent {
   };
 }
 
-export interface QueueLogger {
-  info(message: string, extra?: object): void;
-  warn(message: string, extra?: object): void;
-  error(message: string, extra?: object): void;
-}
 
 /** Failures worth another delivery: the registry or a dependency was unavailable, or the scan ran out of time. */
 const RETRYABLE = new Set([GrpcCode.Unavailable, GrpcCode.DeadlineExceeded, GrpcCode.Internal, GrpcCode.ResourceExhausted, GrpcCode.Unknown, GrpcCode.Aborted]);
@@ -53,7 +49,7 @@ export function scanRequestFromMessage(body: string): V1ScanImageRequest | undef
  * Scans each message's image once. A digest already stored is answered from the store, and concurrent
  * deliveries share one scan through the service's leases, so duplicate or racing events scan once.
  */
-export async function processScanQueue(event: SQSEvent, service: ImageService, logger: QueueLogger): Promise<SQSBatchResponse> {
+export async function processScanQueue(event: SQSEvent, service: ImageService, logger: AppLogger): Promise<SQSBatchResponse> {
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   await Promise.all(
     event.Records.map(async (record: SQSRecord) => {

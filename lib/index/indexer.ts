@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { selectorFor } from '../analyzers';
 import type { Analyzer, Evidence } from '../analyzers/types';
 import type { Descriptor, ImageReference, ImageSource } from '../image/types';
 import type { FileSelector, ImagePath, LayerContents, LayerFile, ReadLayerOptions } from '../layers/types';
@@ -10,7 +11,7 @@ export type LayerReader = (stream: NodeJS.ReadableStream, selector: FileSelector
 export interface LayerIndexPorts {
   source: ImageSource;
   readLayer: LayerReader;
-  cache: LayerCache;
+  layerCache: LayerCache;
   analyzers: Analyzer[];
   /** Decides whether a failure reading a layer's content leaves a partial scan (true) or fails the scan (false). */
   isContentError(err: unknown): boolean;
@@ -23,18 +24,6 @@ export interface LayerIndexResult {
   /** The layer could not be read whole: the inventory may miss what it holds. */
   partial: boolean;
   fromCache: boolean;
-}
-
-function selectorFor(analyzers: Analyzer[]): FileSelector {
-  return {
-    limitFor(path) {
-      let limit: number | undefined;
-      for (const analyzer of analyzers) {
-        if (analyzer.wants(path)) limit = Math.max(limit ?? 0, analyzer.maxFileSize);
-      }
-      return limit;
-    },
-  };
 }
 
 function runAnalyzer(analyzer: Analyzer, files: LayerFile[]): AnalyzerLayerResult {
@@ -93,10 +82,10 @@ export async function indexLayer(
   ports: LayerIndexPorts,
   signal?: AbortSignal,
 ): Promise<LayerIndexResult> {
-  const cachedChanges = await ports.cache.get<LayerChanges>(layerChangesCacheKey(descriptor.digest));
+  const cachedChanges = await ports.layerCache.get<LayerChanges>(layerChangesCacheKey(descriptor.digest));
   const results = new Map<Analyzer, AnalyzerLayerResult>();
   for (const analyzer of ports.analyzers) {
-    const cached = await ports.cache.get<AnalyzerLayerResult>(analyzerCacheKey(descriptor.digest, analyzer));
+    const cached = await ports.layerCache.get<AnalyzerLayerResult>(analyzerCacheKey(descriptor.digest, analyzer));
     if (cached) results.set(analyzer, cached);
   }
   const missing = ports.analyzers.filter((analyzer) => !results.has(analyzer));
@@ -117,11 +106,11 @@ export async function indexLayer(
 
   const files = filesWithSymlinks(contents);
   const changes: LayerChanges = { whiteouts: contents.whiteouts, opaqueDirs: contents.opaqueDirs };
-  await ports.cache.put(layerChangesCacheKey(descriptor.digest), changes);
+  await ports.layerCache.put(layerChangesCacheKey(descriptor.digest), changes);
   for (const analyzer of missing) {
     const result = runAnalyzer(analyzer, files);
     results.set(analyzer, result);
-    await ports.cache.put(analyzerCacheKey(descriptor.digest, analyzer), result);
+    await ports.layerCache.put(analyzerCacheKey(descriptor.digest, analyzer), result);
   }
   const ordered = ports.analyzers.map((analyzer) => results.get(analyzer)!);
   const notes = [...contents.notes.map((note) => `layer ${descriptor.digest}: ${note}`), ...ordered.flatMap((r) => r.notes)];

@@ -1,0 +1,70 @@
+import type { StorageImage } from '../stackrox/types';
+
+/** A CVE snoozed globally: from `activation` until `expiry`, or indefinitely when `expiry` is absent. */
+export interface Snooze {
+  cve: string;
+  activation: string;
+  expiry?: string;
+}
+
+export interface SnoozeStore {
+  put(snoozes: Snooze[]): Promise<void>;
+  remove(cves: string[]): Promise<void>;
+  /** The snoozes recorded for these CVE ids (expired ones included; callers check expiry). */
+  get(cves: string[]): Promise<Map<string, Snooze>>;
+}
+
+export class MemorySnoozeStore implements SnoozeStore {
+  private readonly snoozes = new Map<string, Snooze>();
+  async put(snoozes: Snooze[]) {
+    for (const snooze of snoozes) this.snoozes.set(snooze.cve, snooze);
+  }
+  async remove(cves: string[]) {
+    for (const cve of cves) this.snoozes.delete(cve);
+  }
+  async get(cves: string[]) {
+    return new Map(cves.flatMap((cve) => (this.snoozes.has(cve) ? [[cve, this.snoozes.get(cve)!] as const] : [])));
+  }
+}
+
+export function isActive(snooze: Snooze, now: Date): boolean {
+  return snooze.expiry === undefined || Date.parse(snooze.expiry) > now.getTime();
+}
+
+/** Every CVE id the image reports. */
+export function imageCves(image: StorageImage): string[] {
+  const cves = new Set<string>();
+  for (const component of image.scan?.components ?? []) for (const vuln of component.vulns) cves.add(vuln.cve);
+  return [...cves];
+}
+
+/**
+ * Marks each vulnerability with the snooze state in force now: `suppressed`, its activation and expiry, and
+ * `state: DEFERRED`; an expired or lifted snooze leaves the vulnerability OBSERVED.
+ */
+export function withSnoozes(image: StorageImage, snoozes: Map<string, Snooze>, now: Date): StorageImage {
+  if (!image.scan) return image;
+  const components = image.scan.components.map((component) => ({
+    ...component,
+    vulns: component.vulns.map((vuln) => {
+      const snooze = snoozes.get(vuln.cve);
+      if (snooze && isActive(snooze, now)) {
+        return { ...vuln, suppressed: true, suppressActivation: snooze.activation, suppressExpiry: snooze.expiry ?? null, state: 'DEFERRED' as const };
+      }
+      return { ...vuln, suppressed: false, suppressActivation: null, suppressExpiry: null, state: 'OBSERVED' as const };
+    }),
+  }));
+  return { ...image, scan: { ...image.scan, components } };
+}
+
+/** Parses a protobuf Duration in JSON form (`"86400s"`, `"1.5s"`) into milliseconds. */
+export function parseDuration(text: unknown): number | undefined {
+  if (text === undefined || text === null || text === '') return 0;
+  if (typeof text !== 'string') return undefined;
+  const match = /^(-?\d+)(?:\.(\d{1,9}))?s$/.exec(text.trim());
+  if (!match) return undefined;
+  const seconds = Number(match[1]);
+  const fraction = match[2] ? Number(`0.${match[2]}`) : 0;
+  if (seconds < 0) return undefined;
+  return Math.round((seconds + fraction) * 1000);
+}

@@ -1,0 +1,217 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
+import { startTokenServer, type TokenServer } from './token-server';
+
+const REGISTRY_BIN = '/usr/bin/docker-registry';
+const SETPRIV_BIN = '/usr/bin/setpriv';
+const START_TIMEOUT_MS = 30_000;
+
+export type RegistryAuth = 'none' | 'basic' | 'token';
+
+export interface TestRegistry {
+  /** `127.0.0.1:PORT` */
+  host: string;
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  auth: RegistryAuth;
+  username?: string;
+  password?: string;
+  /** Token mode: requests the token server has answered so far. */
+  readonly tokenRequests?: number;
+  /** Token mode: the realm the registry's challenges name. */
+  tokenRealm?: string;
+  /** The registry's log (stdout and stderr). */
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+export interface StartRegistryOptions {
+  auth?: RegistryAuth;
+  username?: string;
+  password?: string;
+  /** Token mode: repositories whose name starts with this get anonymous pull tokens. */
+  publicPrefix?: string;
+}
+
+export function registryAvailable(): boolean {
+  return existsSync(REGISTRY_BIN);
+}
+
+/** Registries still running, killed and cleaned up if the test process exits without stopping them. */
+const running = new Map<ChildProcess, string>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const [child, dir] of running) {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+function registryConfig(dir: string, authSection: string): string {
+  return [
+    'version: 0.1',
+    'log:',
+    '  level: info',
+    '  formatter: text',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${JSON.stringify(join(dir, 'storage'))}`,
+    '  delete:',
+    '    enabled: true',
+    '  maintenance:',
+    '    uploadpurging:',
+    '      enabled: false',
+    'http:',
+    '  addr: 127.0.0.1:0',
+    `  secret: ${randomBytes(16).toString('hex')}`,
+    authSection,
+  ].join('\n');
+}
+
+/** Any HTTP answer from /v2/ (200 or 401) means the registry serves. */
+function probe(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = get(`${url}/v2/`, { timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode !== undefined);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+function logTail(logFile: string): string {
+  try {
+    return readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Starts the registry, learns its port from the "listening on" log line and waits until /v2/ answers. */
+async function launch(dir: string, configFile: string, logFile: string): Promise<{ child: ChildProcess; host: string }> {
+  const log = createWriteStream(logFile);
+  // setpriv --pdeathsig: the registry dies with a jest worker that is killed outright, where no exit hook runs.
+  const [command, args] = existsSync(SETPRIV_BIN)
+    ? [SETPRIV_BIN, ['--pdeathsig', 'KILL', REGISTRY_BIN, 'serve', configFile]]
+    : [REGISTRY_BIN, ['serve', configFile]];
+  const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.set(child, dir);
+  installExitHook();
+
+  const host = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => fail(new Error('did not report its address in time')), START_TIMEOUT_MS);
+    function fail(err: Error): void {
+      clearTimeout(timer);
+      reject(new Error(`docker-registry failed to start: ${err.message}\n${seen.slice(-2000)}`));
+    }
+    function onData(chunk: Buffer): void {
+      log.write(chunk);
+      if (seen.length < 64 * 1024) seen += chunk.toString('utf8');
+      const match = /listening on (127\.0\.0\.1:\d+)/.exec(seen);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    }
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('error', fail);
+    child.once('exit', (code, signal) => fail(new Error(`exited early (code ${code}, signal ${signal})`)));
+  });
+
+  const url = `http://${host}`;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!(await probe(url))) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      throw new Error(`docker-registry at ${host} never answered /v2/\n${logTail(logFile)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { child, host };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** A real distribution 2.8 registry on a free loopback port, with fresh storage in a temp dir removed on stop. */
+export async function startRegistry(opts: StartRegistryOptions = {}): Promise<TestRegistry> {
+  if (!registryAvailable()) throw new Error(`${REGISTRY_BIN} is not installed (apt-get install docker-registry)`);
+  const auth = opts.auth ?? 'none';
+  const username = auth === 'none' ? undefined : (opts.username ?? 'lamina');
+  const password = auth === 'none' ? undefined : (opts.password ?? 'lamina-test-password');
+  const dir = await mkdtemp(join(tmpdir(), 'lamina-registry-'));
+  const logFile = join(dir, 'registry.log');
+
+  let tokenServer: TokenServer | undefined;
+  let authSection = '';
+  try {
+    if (auth === 'basic') {
+      const htpasswd = join(dir, 'htpasswd');
+      await writeFile(htpasswd, `${username}:${bcrypt.hashSync(password!, 8)}\n`);
+      authSection = ['auth:', '  htpasswd:', '    realm: lamina-test', `    path: ${JSON.stringify(htpasswd)}`].join('\n');
+    } else if (auth === 'token') {
+      tokenServer = await startTokenServer({ dir, username, password, publicPrefix: opts.publicPrefix });
+      authSection = [
+        'auth:',
+        '  token:',
+        `    realm: ${JSON.stringify(tokenServer.realm)}`,
+        `    service: ${tokenServer.service}`,
+        `    issuer: ${tokenServer.issuer}`,
+        `    rootcertbundle: ${JSON.stringify(tokenServer.certFile)}`,
+      ].join('\n');
+    }
+    const configFile = join(dir, 'config.yml');
+    await writeFile(configFile, registryConfig(dir, authSection));
+
+    const { child, host } = await launch(dir, configFile, logFile).catch(async (err: unknown) => {
+      for (const [c, d] of running) if (d === dir) await stopChild(c).finally(() => running.delete(c));
+      throw err;
+    });
+
+    const tokens = tokenServer;
+    return {
+      host,
+      url: `http://${host}`,
+      auth,
+      username,
+      password,
+      get tokenRequests() {
+        return tokens?.requests;
+      },
+      tokenRealm: tokens?.realm,
+      logFile,
+      async stop() {
+        await stopChild(child);
+        running.delete(child);
+        await tokens?.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await tokenServer?.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}

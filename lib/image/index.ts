@@ -1,0 +1,3 @@
+export * from './types';
+export { DOCKER_HUB, digestProblem, formatReference, parseImageName } from './reference';
+export * from './registry';

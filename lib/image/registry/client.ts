@@ -1,0 +1,210 @@
+import { pipeline, type Readable } from 'node:stream';
+import { GrpcCode, RuntimeError } from '../../stackrox/errors';
+import { digestProblem } from '../reference';
+import type { Descriptor, ImageConfig, ImageManifest, ImageReference, ImageSource, Platform, ResolvedImage } from '../types';
+import { Authenticator, type AuthTarget } from './auth';
+import { readAll } from './body';
+import { CredentialChain, defaultCredentials, type CredentialProvider, type RegistryCredentials } from './credentials';
+import { digestMismatch, digestOf, matchesDigest, VerifyingStream } from './digest';
+import { HostSet, registryBaseUrl } from './endpoint';
+import { codeForStatus, registryFailure, registryReason } from './errors';
+import { DefaultHostPolicy, type HostPolicy } from './host-policy';
+import { MANIFEST_ACCEPT, parseManifest, selectPlatform, type ParsedManifest } from './manifest';
+import { retryAfterMs, Transport, type FetchFunction, type RegistryResponse } from './transport';
+
+export interface RegistryClientOptions {
+  /** Credentials per registry host, asked before LAMINA_REGISTRY_CREDENTIALS and Docker's config.json. */
+  credentials?: CredentialProvider;
+  /** An explicit host → credentials map, asked first. */
+  registryCredentials?: Record<string, RegistryCredentials>;
+  /** host[:port] of registries that may be reached over plain HTTP; all others use HTTPS. */
+  insecureRegistries?: string[];
+  /** Replaces the default policy built from `allowedRegistries` and `allowedPrivateHosts`. */
+  hostPolicy?: HostPolicy;
+  allowedRegistries?: string[];
+  allowedPrivateHosts?: string[];
+  /** Platform picked from an index; linux/amd64 by default. */
+  platform?: Platform;
+  /** Time allowed for response headers, per attempt (default 30 s). */
+  timeoutMs?: number;
+  /** Time a body read may wait for bytes (default: timeoutMs). */
+  idleTimeoutMs?: number;
+  /** Further attempts for 429, 5xx, resets and timeouts (default 3). */
+  retries?: number;
+  retryBaseMs?: number;
+  maxRetryDelayMs?: number;
+  userAgent?: string;
+  fetch?: FetchFunction;
+  /** Largest manifest accepted (default 4 MiB). */
+  maxManifestBytes?: number;
+  /** Largest blob `getBlobBytes` reads, the image config among them (default 16 MiB). */
+  maxConfigBytes?: number;
+  /** Environment for LAMINA_REGISTRY_CREDENTIALS and DOCKER_CONFIG (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const MIB = 1024 * 1024;
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+function withContext(err: unknown, what: string): unknown {
+  if (err instanceof RuntimeError && !err.message.startsWith('image enrichment error')) {
+    return new RuntimeError(err.code, `image enrichment error: ${what}: ${err.message}`, { cause: err });
+  }
+  return err;
+}
+
+/** An ImageSource over the Distribution API v2 (Docker Hub, registry:2, ECR, GHCR, Quay, …). */
+export class RegistryClient implements ImageSource {
+  private readonly transport: Transport;
+  private readonly auth: Authenticator;
+  private readonly hostPolicy: HostPolicy;
+  private readonly insecure: HostSet;
+  private readonly platform: Platform;
+  private readonly maxManifestBytes: number;
+  private readonly maxConfigBytes: number;
+
+  constructor(options: RegistryClientOptions = {}) {
+    this.insecure = new HostSet(options.insecureRegistries ?? []);
+    this.hostPolicy =
+      options.hostPolicy ?? new DefaultHostPolicy({ allowedRegistries: options.allowedRegistries, allowedPrivateHosts: options.allowedPrivateHosts });
+    this.platform = options.platform ?? { os: 'linux', architecture: 'amd64' };
+    this.maxManifestBytes = options.maxManifestBytes ?? 4 * MIB;
+    this.maxConfigBytes = options.maxConfigBytes ?? 16 * MIB;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    this.transport = new Transport({
+      fetch: options.fetch ?? fetch,
+      hostPolicy: this.hostPolicy,
+      allowsPlainHttp: (host) => this.insecure.has(host),
+      timeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs ?? timeoutMs,
+      retries: Math.max(0, options.retries ?? 3),
+      retryBaseMs: options.retryBaseMs ?? 250,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,
+      userAgent: options.userAgent ?? 'lamina',
+    });
+    const credentials = new CredentialChain([
+      options.credentials,
+      defaultCredentials({ explicit: options.registryCredentials, env: options.env }),
+    ]);
+    this.auth = new Authenticator(this.transport, credentials, (registry) => this.insecure.has(registry));
+  }
+
+  async resolve(reference: ImageReference, options: { platform?: Platform; signal?: AbortSignal } = {}): Promise<ResolvedImage> {
+    const what = `failed to fetch manifest for ${reference.fullName}`;
+    const first = await this.fetchManifest(reference, reference.digest ?? reference.tag, reference.digest, what, options.signal);
+    let manifest: ImageManifest;
+    let manifestDigest: string;
+    if (first.parsed.kind === 'index') {
+      const chosen = selectPlatform(first.parsed.manifests, options.platform ?? this.platform, what);
+      const child = await this.fetchManifest(reference, chosen.digest, chosen.digest, what, options.signal);
+      if (child.parsed.kind !== 'image') {
+        throw registryFailure(GrpcCode.FailedPrecondition, what, `unsupported manifest: the index entry ${chosen.digest} is itself an index`);
+      }
+      manifest = child.parsed.manifest;
+      manifestDigest = chosen.digest;
+    } else {
+      manifest = first.parsed.manifest;
+      manifestDigest = first.digest;
+    }
+
+    const configWhat = `failed to fetch image config ${manifest.config.digest} for ${reference.fullName}`;
+    const configBytes = await this.getBlobBytes(reference, manifest.config, { signal: options.signal });
+    let config: ImageConfig;
+    try {
+      config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+    } catch {
+      throw registryFailure(GrpcCode.FailedPrecondition, configWhat, 'the image config is not JSON');
+    }
+    if (!config || typeof config !== 'object' || Array.isArray(config)) {
+      throw registryFailure(GrpcCode.FailedPrecondition, configWhat, 'the image config is not a JSON object');
+    }
+    return { reference, manifestDigest: reference.digest ?? manifestDigest, manifest, config, configDigest: manifest.config.digest };
+  }
+
+  /**
+   * Streams a blob, verifying size and digest as bytes pass: the stream errors (DataLoss, digest mismatch) as soon
+   * as it grows past the descriptor's size, or at its end when the digest differs.
+   */
+  async openBlob(reference: ImageReference, descriptor: Descriptor, options: { signal?: AbortSignal } = {}): Promise<Readable> {
+    const what = `failed to fetch blob ${descriptor.digest} for ${reference.fullName}`;
+    const problem = digestProblem(descriptor.digest);
+    if (problem) throw registryFailure(GrpcCode.FailedPrecondition, what, `the descriptor's digest is invalid: ${problem}`);
+    const response = await this.request(reference, `blobs/${descriptor.digest}`, {}, what, options.signal);
+    if (response.status !== 200) await this.fail(response, what, reference);
+    const length = response.headers.get('content-length');
+    if (length !== null && /^\d+$/.test(length) && Number(length) !== descriptor.size && descriptor.size >= 0) {
+      response.discard();
+      throw digestMismatch(what, descriptor.digest, `the registry announced ${length} bytes instead of ${descriptor.size}`);
+    }
+    const verifier = new VerifyingStream({ digest: descriptor.digest, size: descriptor.size }, what);
+    pipeline(response.stream(), verifier, () => undefined);
+    return verifier;
+  }
+
+  /** A small blob (an image config) read whole, verified, refused past `maxBytes` (default 16 MiB). */
+  async getBlobBytes(reference: ImageReference, descriptor: Descriptor, options: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<Buffer> {
+    const limit = options.maxBytes ?? this.maxConfigBytes;
+    const what = `failed to fetch blob ${descriptor.digest} for ${reference.fullName}`;
+    if (descriptor.size > limit) {
+      throw registryFailure(GrpcCode.FailedPrecondition, what, `the blob is ${descriptor.size} bytes, more than the ${limit} allowed`);
+    }
+    const stream = await this.openBlob(reference, descriptor, options);
+    return readAll(stream, limit, () => registryFailure(GrpcCode.FailedPrecondition, what, `the blob is larger than ${limit} bytes`));
+  }
+
+  private async fetchManifest(
+    reference: ImageReference,
+    ref: string,
+    expectedDigest: string | undefined,
+    what: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ parsed: ParsedManifest; digest: string }> {
+    const response = await this.request(reference, `manifests/${ref}`, { Accept: MANIFEST_ACCEPT }, what, signal);
+    if (response.status !== 200) await this.fail(response, what, reference);
+    const body = await response.bytes(this.maxManifestBytes);
+    const announced = response.headers.get('docker-content-digest');
+    const expected = expectedDigest ?? (announced && !digestProblem(announced) ? announced : undefined);
+    if (expected && !matchesDigest(body, expected)) {
+      const algorithm = expected.slice(0, expected.indexOf(':'));
+      throw digestMismatch(what, expected, `got ${digestOf(body, algorithm)}`);
+    }
+    return { parsed: parseManifest(body, response.headers.get('content-type'), what), digest: expected ?? digestOf(body) };
+  }
+
+  /** GET a repository resource, answering one auth challenge if the registry sends one. */
+  private async request(
+    reference: ImageReference,
+    path: string,
+    headers: Record<string, string>,
+    what: string,
+    signal: AbortSignal | undefined,
+  ): Promise<RegistryResponse> {
+    try {
+      this.hostPolicy.checkRegistry(reference.registry);
+    } catch (err) {
+      throw withContext(err, what);
+    }
+    const url = `${registryBaseUrl(reference.registry, this.insecure)}/v2/${reference.remote}/${path}`;
+    const target: AuthTarget = { registry: reference.registry, remote: reference.remote, what, signal };
+    const authorization = await this.auth.authorization(target);
+    let response = await this.transport.send({ method: 'GET', url, headers, authorization, signal, what });
+    if (response.status === 401) {
+      const next = await this.auth.afterChallenge(target, response.headers.get('www-authenticate'), authorization);
+      if (next !== undefined) {
+        response.discard();
+        response = await this.transport.send({ method: 'GET', url, headers, authorization: next, signal, what });
+      }
+    }
+    return response;
+  }
+
+  private async fail(response: RegistryResponse, what: string, reference: ImageReference): Promise<never> {
+    const body = await response.bytes(ERROR_BODY_LIMIT).catch(() => Buffer.alloc(0));
+    let reason = registryReason(response.status, response.statusText, body.toString('utf8'));
+    if (response.status === 401) reason += `; check the credentials configured for ${reference.registry}`;
+    const retryAfter = retryAfterMs(response.headers.get('retry-after'));
+    throw registryFailure(codeForStatus(response.status), what, reason, {
+      retryAfterSeconds: retryAfter === undefined ? undefined : Math.ceil(retryAfter / 1000),
+    });
+  }
+}

@@ -1,15 +1,14 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, rmSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough, Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack } from 'tar-stream';
-import type { TestRegistry } from './registry';
+import { harnessTempDir, type TestRegistry } from './registry';
 
 export type TarEntrySpec = {
   path: string;
@@ -187,8 +186,7 @@ async function buildLayer(dir: string, index: number, layer: LayerSpec, format: 
 export async function buildImage(spec: ImageSpec): Promise<BuiltImage> {
   const format = spec.format ?? 'oci';
   const platform = spec.platform ?? { os: 'linux', architecture: 'amd64' };
-  const dir = await mkdtemp(join(tmpdir(), 'lamina-image-'));
-  registerTempDir(dir);
+  const dir = await harnessTempDir('image');
   const layers: BuiltLayer[] = [];
   for (const [i, layer] of spec.layers.entries()) layers.push(await buildLayer(dir, i, layer, format));
 
@@ -216,26 +214,9 @@ export async function buildImage(spec: ImageSpec): Promise<BuiltImage> {
   return { format, manifestBytes, manifestDigest: sha256(manifestBytes), manifestMediaType, configBytes, configDigest, layers, platform };
 }
 
-const tempDirs = new Set<string>();
-let cleanupInstalled = false;
-
-/** Layer files live until the test process exits. */
-function registerTempDir(dir: string): void {
-  tempDirs.add(dir);
-  if (cleanupInstalled) return;
-  cleanupInstalled = true;
-  process.on('exit', () => {
-    for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-  });
-}
-
-/** Removes the temp files of built images (optional; they are removed at process exit anyway). */
+/** Removes a built image's layer files now (they go anyway when the test file or the process ends). */
 export async function discardImage(image: BuiltImage): Promise<void> {
-  const dirs = new Set(image.layers.map((l) => join(l.file, '..')));
-  for (const dir of dirs) {
-    tempDirs.delete(dir);
-    await rm(dir, { recursive: true, force: true });
-  }
+  for (const dir of new Set(image.layers.map((l) => dirname(l.file)))) await rm(dir, { recursive: true, force: true });
 }
 
 // ---- Distribution API client, just enough to push (with the Basic / Bearer challenge dance) ----

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -43,19 +43,60 @@ export function registryAvailable(): boolean {
   return existsSync(REGISTRY_BIN);
 }
 
-/** Registries still running, killed and cleaned up if the test process exits without stopping them. */
+/** Registries still running, killed and cleaned up if a test file or the process ends without stopping them. */
 const running = new Map<ChildProcess, string>();
+const tempDirs = new Set<string>();
 let exitHookInstalled = false;
+let staleSwept = false;
+
+function killAllSync(): void {
+  for (const child of running.keys()) child.kill('SIGKILL');
+  running.clear();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const [child, dir] of running) {
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+  process.on('exit', killAllSync);
+}
+
+// Under jest each test file gets its own copy of this module: clean up after the file, whatever it forgot.
+try {
+  if (typeof afterAll === 'function') afterAll(killAllSync);
+} catch {
+  // Loaded from inside a running test, where hooks cannot be added: the exit hook still applies.
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temp dirs of harness processes that died without cleaning up (their pid is in the name). */
+function sweepStaleTempDirs(): void {
+  if (staleSwept) return;
+  staleSwept = true;
+  for (const name of readdirSync(tmpdir())) {
+    const match = /^lamina-(?:registry|image)-(\d+)-/.exec(name);
+    if (match && Number(match[1]) !== process.pid && !processAlive(Number(match[1]))) {
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
     }
-  });
+  }
+}
+
+/** A temp dir for harness files, named after this process and removed when the test file or the process ends. */
+export async function harnessTempDir(kind: 'registry' | 'image'): Promise<string> {
+  sweepStaleTempDirs();
+  installExitHook();
+  const dir = await mkdtemp(join(tmpdir(), `lamina-${kind}-${process.pid}-`));
+  tempDirs.add(dir);
+  return dir;
 }
 
 function registryConfig(dir: string, authSection: string): string {
@@ -108,7 +149,6 @@ async function launch(dir: string, configFile: string, logFile: string): Promise
     : [REGISTRY_BIN, ['serve', configFile]];
   const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   running.set(child, dir);
-  installExitHook();
 
   const host = await new Promise<string>((resolve, reject) => {
     let seen = '';
@@ -161,7 +201,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
   const auth = opts.auth ?? 'none';
   const username = auth === 'none' ? undefined : (opts.username ?? 'lamina');
   const password = auth === 'none' ? undefined : (opts.password ?? 'lamina-test-password');
-  const dir = await mkdtemp(join(tmpdir(), 'lamina-registry-'));
+  const dir = await harnessTempDir('registry');
   const logFile = join(dir, 'registry.log');
 
   let tokenServer: TokenServer | undefined;
@@ -207,6 +247,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
         running.delete(child);
         await tokens?.stop();
         await rm(dir, { recursive: true, force: true });
+        tempDirs.delete(dir);
       },
     };
   } catch (err) {

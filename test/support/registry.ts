@@ -27,7 +27,7 @@ export interface TestRegistry {
   /** Token mode: the realm the registry's challenges name. */
   tokenRealm?: string;
   /** The registry's log (stdout and stderr). */
-  logFile: string;
+  logFile?: string;
   stop(): Promise<void>;
 }
 

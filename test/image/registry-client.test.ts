@@ -446,4 +446,18 @@ describe('RegistryClient against a loopback registry', () => {
     const err = await failure(pending);
     expect(err.message).toContain('deadline reached');
   });
+
+  test('an aborted signal stops a blob stream part-way with the caller\'s reason', async () => {
+    const blob = registry.putBlob(Buffer.alloc(10_000, 3));
+    registry.intercept = (req, res) => {
+      res.writeHead(200, { 'Content-Length': blob.size });
+      res.write(blob.bytes.subarray(0, 100));
+      return true;
+    };
+    const controller = new AbortController();
+    const stream = await client({ idleTimeoutMs: 10_000 }).openBlob(ref('team/app:v1'), { mediaType: 'x', digest: blob.digest, size: blob.size }, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('deadline reached')), 50);
+    const err = await failure(drain(stream));
+    expect(err.message).toContain('deadline reached');
+  });
 });

@@ -54,9 +54,21 @@ export function normaliseRegistryHost(registry: string): string {
   return host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
 }
 
+const LOOKUP_TIMEOUT_MS = 5000;
+
+/** All addresses of a name; a lookup that hangs counts as failed, so the check never outlives the request timeout. */
 async function lookupAll(hostname: string): Promise<string[]> {
-  const results = await lookup(hostname, { all: true, verbatim: true });
-  return results.map((entry) => entry.address);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`lookup of ${hostname} timed out`)), LOOKUP_TIMEOUT_MS);
+    timer.unref();
+  });
+  try {
+    const results = await Promise.race([lookup(hostname, { all: true, verbatim: true }), timeout]);
+    return results.map((entry) => entry.address);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The default policy: refuse link-local and metadata addresses (also behind names) and honour an allow-list. */

@@ -160,7 +160,7 @@ export class Transport {
         url = new URL(location, url).toString();
         continue;
       }
-      return this.wrap(response, url, controller, request.what);
+      return this.wrap(response, url, controller, request);
     }
     throw registryFailure(GrpcCode.Unavailable, request.what, `more than ${MAX_REDIRECTS} redirects`);
   }
@@ -181,7 +181,8 @@ export class Transport {
     }
   }
 
-  private wrap(response: Response, url: string, controller: AbortController, what: string): RegistryResponse {
+  private wrap(response: Response, url: string, controller: AbortController, request: TransportRequest): RegistryResponse {
+    const { what, signal } = request;
     let stream: Readable | undefined;
     const idleMs = this.options.idleTimeoutMs;
     const open = (): Readable => {
@@ -191,7 +192,11 @@ export class Transport {
         body,
         idleMs,
         () => registryFailure(GrpcCode.Unavailable, what, `registry sent no data for ${idleMs} ms`),
-        (err) => (err instanceof RuntimeError ? err : registryFailure(GrpcCode.Unavailable, what, `connection lost while reading: ${networkReason(err)}`, { cause: err })),
+        (err) => {
+          if (err instanceof RuntimeError) return err;
+          if (signal?.aborted) return cancelled(what, signal);
+          return registryFailure(GrpcCode.Unavailable, what, `connection lost while reading: ${networkReason(err)}`, { cause: err });
+        },
         () => controller.abort(),
       );
       return stream;

@@ -1,0 +1,104 @@
+/** The ScanImage request body, read the way grpc-gateway's protojson reads it. */
+import { z } from 'zod';
+import { GrpcCode, RuntimeError, invalidArgument } from './errors';
+import type { V1ScanImageRequest } from './types';
+
+/** Decoding failures carry protojson's own text, without the `: invalid arguments` suffix, as the gateway answers them. */
+function decodeError(reason: string): RuntimeError {
+  return new RuntimeError(GrpcCode.InvalidArgument, `proto: ${reason}`);
+}
+
+/** Line and column (1-based) of a character offset, as protojson reports positions. */
+function position(text: string, offset: number): string {
+  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
+  const line = before.split('\n').length;
+  const column = offset - (before.lastIndexOf('\n') + 1) + 1;
+  return `line ${line}:${column}`;
+}
+
+function firstToken(text: string, offset: number): string {
+  const match = /^(?:[[\]{}:,]|"(?:[^"\\]|\\.)*"?|[^\s[\]{}:,"]+)/.exec(text.slice(offset));
+  return match ? match[0].slice(0, 40) : '';
+}
+
+/**
+ * Parses a request body as JSON. An empty body is the empty request (grpc-gateway treats EOF so);
+ * malformed JSON, or a body that is not a JSON object, is InvalidArgument.
+ */
+export function parseJsonBody(text: string | Buffer | undefined | null): unknown {
+  const body = text === undefined || text === null ? '' : typeof text === 'string' ? text : text.toString('utf8');
+  const start = body.search(/\S/);
+  if (start < 0) return {};
+  if (body[start] !== '{') {
+    throw decodeError(`syntax error (${position(body, start)}): unexpected token ${firstToken(body, start)}`);
+  }
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const at = /at position (\d+)/.exec(message);
+    const where = at ? ` (${position(body, Number(at[1]))})` : '';
+    const reason = message.replace(/\s*(?:in JSON )?at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
+    throw decodeError(`syntax error${where}: ${reason || 'invalid JSON'}`);
+  }
+}
+
+const optionalString = z.string().nullish();
+const optionalBool = z.boolean().nullish();
+
+/** Unknown keys are dropped (z.object strips them); null reads as the field's default, as in protojson. */
+const requestSchema = z.object({
+  imageName: optionalString,
+  image_name: optionalString,
+  force: optionalBool,
+  includeSnoozed: optionalBool,
+  include_snoozed: optionalBool,
+  cluster: optionalString,
+});
+
+/** Each field's JSON name and proto name; a body naming a field twice is rejected, as protojson does. */
+const FIELDS = [
+  ['imageName', 'image_name'],
+  ['force', 'force'],
+  ['includeSnoozed', 'include_snoozed'],
+  ['cluster', 'cluster'],
+] as const;
+
+const FIELD_KIND: Record<string, string> = { imageName: 'string', image_name: 'string', cluster: 'string', force: 'bool', includeSnoozed: 'bool', include_snoozed: 'bool' };
+
+function tokenOf(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value).slice(0, 60);
+  if (Array.isArray(value)) return '[';
+  if (value !== null && typeof value === 'object') return '{';
+  return String(value);
+}
+
+/**
+ * A V1ScanImageRequest from a decoded JSON body: camelCase and snake_case keys, unknown keys ignored, wrong types
+ * and non-object bodies rejected with InvalidArgument, and an empty image name refused as StackRox refuses it.
+ */
+export function parseScanImageRequest(body: unknown): V1ScanImageRequest {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw decodeError(`syntax error: unexpected token ${tokenOf(body)}`);
+  }
+  const record = body as Record<string, unknown>;
+  const parsed = requestSchema.safeParse(record);
+  if (!parsed.success) {
+    const key = String(parsed.error.issues[0]?.path[0] ?? '');
+    throw decodeError(`invalid value for ${FIELD_KIND[key] ?? 'a'} field ${key}: ${tokenOf(record[key])}`);
+  }
+  for (const [json, proto] of FIELDS) {
+    if (json !== proto && record[json] !== undefined && record[proto] !== undefined) {
+      throw decodeError(`duplicate field "${proto}"`);
+    }
+  }
+  const fields = parsed.data;
+  const request: V1ScanImageRequest = {
+    imageName: fields.imageName ?? fields.image_name ?? '',
+    force: fields.force ?? false,
+    includeSnoozed: fields.includeSnoozed ?? fields.include_snoozed ?? false,
+    cluster: fields.cluster ?? '',
+  };
+  if (request.imageName === '') throw invalidArgument('image name must be specified');
+  return request;
+}

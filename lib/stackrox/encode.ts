@@ -67,9 +67,11 @@ export function encodeImageLayer(layer: Loose<StorageImageLayer>): JsonObject {
   };
 }
 
+/** A map field: protojson prints entries sorted by key. */
 function encodeLabels(labels: Record<string, string> | null | undefined): JsonObject {
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(labels ?? {})) out[key] = str(value);
+  const entries = Object.entries(labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [key, value] of entries) out[key] = str(value);
   return out;
 }
 

@@ -213,6 +213,12 @@ describe('StorageImage JSON as the StackRox gateway prints it', () => {
     expect(JSON.stringify(json)).not.toContain('undefined');
   });
 
+  it('prints labels sorted by key, as protojson prints maps', () => {
+    const image = smallImage();
+    image.metadata!.v1!.labels = { 'org.opencontainers.image.version': '1.0', maintainer: 'me', 'com.example.a': 'x' };
+    expect(Object.keys((encodeStorageImage(image) as Record<string, any>).metadata.v1.labels)).toEqual(['com.example.a', 'maintainer', 'org.opencontainers.image.version']);
+  });
+
   it('prints an image name alone', () => {
     expect(encodeImageName({ registry: 'quay.io', remote: 'org/app', tag: '', fullName: 'quay.io/org/app@sha256:ab' })).toEqual({
       registry: 'quay.io', remote: 'org/app', tag: '', fullName: 'quay.io/org/app@sha256:ab',

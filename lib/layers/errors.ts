@@ -44,16 +44,23 @@ export function isLayerContentError(err: unknown): err is LayerTooLargeError | L
   return err instanceof LayerTooLargeError || err instanceof LayerCorruptError;
 }
 
+/** The message of anything thrown; errors from Node's core may come from another realm, so no instanceof. */
+export function messageOf(err: unknown): string {
+  const message: unknown = typeof err === 'object' && err !== null ? (err as { message?: unknown }).message : undefined;
+  return typeof message === 'string' ? message : String(err);
+}
+
 /** Errors raised by node:zlib carry a `Z_…` (or `ZSTD_…`) code; a source stream's errors never do. */
 export function isZlibError(err: unknown): err is Error & { code: string } {
-  const code: unknown = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
+  const code: unknown = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   return typeof code === 'string' && /^(Z_|ZSTD_)/.test(code);
 }
 
 /** Maps a decompressor's failure to LayerCorruptError; a stream that simply stopped early is reported as truncation. */
 export function decompressionError(err: Error & { code?: string }, compression: string): LayerCorruptError {
-  if (err.code === 'Z_BUF_ERROR' || /unexpected (end|EOF)/i.test(err.message)) {
+  const message = messageOf(err);
+  if (err.code === 'Z_BUF_ERROR' || /unexpected (end|EOF)/i.test(message)) {
     return new LayerCorruptError('truncated', `unexpected end of layer data (truncated ${compression} stream)`, err);
   }
-  return new LayerCorruptError('compression', `corrupt ${compression} data in layer: ${err.message}`, err);
+  return new LayerCorruptError('compression', `corrupt ${compression} data in layer: ${message}`, err);
 }

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { extract as tarExtract } from 'tar-stream';
 import { LayerCollector } from './collector';
 import { asReadable, decompressStream, type Compression } from './decompress';
-import { decompressionError, isZlibError, LayerCorruptError, LayerTooLargeError } from './errors';
+import { decompressionError, isZlibError, LayerCorruptError, LayerTooLargeError, messageOf } from './errors';
 import type { FileSelector, LayerContents, ReadLayerOptions } from './types';
 
 export const DEFAULT_MAX_UNCOMPRESSED_BYTES = 8 * 1024 * 1024 * 1024;
@@ -11,7 +11,7 @@ export const DEFAULT_MAX_UNCOMPRESSED_BYTES = 8 * 1024 * 1024 * 1024;
 const TAR_HIGH_WATER_MARK = 256 * 1024;
 
 function tarError(err: unknown): LayerCorruptError {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   if (/unexpected end of data/i.test(message)) {
     return new LayerCorruptError('truncated', 'unexpected end of layer data (the tar stream stops inside an entry)', err);
   }
@@ -28,6 +28,7 @@ function extractLayer(output: Readable, compression: Compression, selector: File
     let bytes = 0;
     let paused = false;
     let settled = false;
+    let ended = false;
 
     const settle = (err?: unknown) => {
       if (settled) return;
@@ -67,9 +68,18 @@ function extractLayer(output: Readable, compression: Compression, selector: File
     extract.on('error', (err) => settle(tarError(err)));
     extract.on('finish', () => settle());
     output.on('error', (err: unknown) => settle(err));
+    output.once('close', () => {
+      if (!ended) settle(output.errored ?? new Error('the layer stream closed before its end'));
+    });
     output.once('end', () => {
+      ended = true;
       if (!settled) extract.end(undefined);
     });
+    if (output.destroyed) {
+      // It failed between detection and now (its 'error' may already have been emitted).
+      settle(output.errored ?? new Error('the layer stream closed before its end'));
+      return;
+    }
     output.on('data', onData);
   });
 }
@@ -96,6 +106,9 @@ export async function readLayer(stream: NodeJS.ReadableStream, selector: FileSel
   }
   const onAbort = () => source.destroy(abortReason(signal!) as Error);
   signal?.addEventListener('abort', onAbort, { once: true });
+  // The source may fail while nobody else listens (between detection and extraction): that failure is read
+  // back from `errored`, and must not become an unhandled 'error' event.
+  source.on('error', ignore);
   try {
     const { compression, output } = await decompressStream(source);
     return await extractLayer(output, compression, selector, maxBytes);

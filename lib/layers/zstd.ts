@@ -1,13 +1,13 @@
 import { Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { Decompress } from 'fzstd';
-import { LayerCorruptError } from './errors';
+import { LayerCorruptError, messageOf } from './errors';
 
 /**
  * Compressed bytes handed to fzstd at a time. fzstd decodes synchronously, and a hostile RLE block turns 4 bytes
  * into up to 2 MiB, so small slices keep what one step can produce bounded before backpressure applies again.
  */
-const SLICE_BYTES = 1024;
+const SLICE_BYTES = 256;
 
 type NativeZstd = (options?: zlib.ZlibOptions) => Transform;
 
@@ -22,7 +22,7 @@ function asBuffer(block: Uint8Array): Buffer {
 }
 
 function corrupt(err: unknown): LayerCorruptError {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   if (/unexpected EOF/i.test(message)) {
     return new LayerCorruptError('truncated', 'unexpected end of layer data (truncated zstd stream)', err);
   }

@@ -10,6 +10,13 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const itWithZstd = zstdAvailable ? it : it.skip;
 
+type Compress = (data: Buffer) => Buffer;
+const COMPRESSIONS: [string, Compress][] = [
+  ['uncompressed', (data) => data],
+  ['gzip', gzip],
+  ...(zstdAvailable ? [['zstd', (data: Buffer) => zstdCompress(data)] as [string, Compress]] : []),
+];
+
 /** The 512-byte tar header of a file declaring `size` bytes, with none of its data. */
 async function tarHeader(name: string, size: number): Promise<Buffer> {
   const archive = pack();
@@ -148,11 +155,7 @@ describe('abort and source failures', () => {
     expect(source.destroyed).toBe(true);
   });
 
-  it.each([
-    ['uncompressed', (data: Buffer) => data],
-    ['gzip', gzip],
-    ...(zstdAvailable ? [['zstd', (data: Buffer) => zstdCompress(data)] as const] : []),
-  ])('aborts a stalled %s layer promptly with the signal reason', async (_kind, compress) => {
+  it.each(COMPRESSIONS)('aborts a stalled %s layer promptly with the signal reason', async (_kind, compress) => {
     const tar = await buildTar([{ name: 'a', content: Buffer.alloc(200_000, 1) }, { name: 'b', content: 'x' }]);
     const data = compress(tar);
     const source = stallingSource(data.subarray(0, Math.floor(data.length / 2)));
@@ -174,11 +177,7 @@ describe('abort and source failures', () => {
     expect(source.destroyed).toBe(true);
   });
 
-  it.each([
-    ['uncompressed', (data: Buffer) => data],
-    ['gzip', gzip],
-    ...(zstdAvailable ? [['zstd', (data: Buffer) => zstdCompress(data)] as const] : []),
-  ])('passes the source error of a %s layer through unchanged', async (_kind, compress) => {
+  it.each(COMPRESSIONS)('passes the source error of a %s layer through unchanged', async (_kind, compress) => {
     const data = compress(await buildTar([{ name: 'a', content: Buffer.alloc(200_000, 1) }]));
     const failure = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     let sent = false;

@@ -2,6 +2,7 @@ import { Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { LayerCorruptError, messageOf } from './errors';
+import { ZstdFrameGuard } from './zstd-frames';
 
 /**
  * Compressed bytes handed to fzstd at a time. fzstd decodes synchronously, and a hostile RLE block turns 4 bytes
@@ -34,7 +35,9 @@ async function* zstdBlocks(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer
   const decoder = new Decompress((block) => {
     if (block.byteLength > 0) blocks.push(block);
   });
+  const guard = new ZstdFrameGuard();
   const decode = (slice: Uint8Array, final: boolean) => {
+    guard.check(slice);
     try {
       decoder.push(slice, final);
     } catch (err) {

@@ -200,3 +200,34 @@ describe('abort and source failures', () => {
     expect(source.destroyed).toBe(true);
   });
 });
+
+describe('hostile zstd frame headers are refused before fzstd allocates for them', () => {
+  const MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+  const blockHeader = (last: boolean, type: number, size: number) => {
+    const value = (last ? 1 : 0) | (type << 1) | (size << 3);
+    return [value & 0xff, (value >> 8) & 0xff, (value >> 16) & 0xff];
+  };
+
+  it('a frame asking for a 2 GiB window', async () => {
+    // Frame header descriptor 0 (window descriptor follows), window exponent 21: 2^31 bytes.
+    const data = Buffer.from([...MAGIC, 0x00, 21 << 3, ...blockHeader(true, 1, 1000), 0x41]);
+    const err = await rejection(readLayer(streamOf(data), wantNothing));
+    expect(err).toBeInstanceOf(LayerCorruptError);
+    expect((err as Error).message).toBe('corrupt zstd data in layer: a frame needs a 2 GiB window, above the 128 MiB limit');
+  });
+
+  it('an RLE block larger than the 128 KiB block maximum', async () => {
+    const data = Buffer.from([...MAGIC, 0x00, 10 << 3, ...blockHeader(true, 1, 2_000_000), 0x41]);
+    const err = await rejection(readLayer(streamOf(data, 1), wantNothing));
+    expect(err).toBeInstanceOf(LayerCorruptError);
+    expect((err as Error).message).toMatch(/block of 2000000 bytes is larger than the format allows/);
+  });
+
+  itWithZstd('a skippable frame between real frames is passed over', async () => {
+    const tar = await buildTar([{ name: 'etc/os-release', content: 'ID=x\n' }]);
+    const skippable = Buffer.from([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]);
+    const data = Buffer.concat([zstdCompress(tar.subarray(0, 700)), skippable, zstdCompress(tar.subarray(700))]);
+    const contents = await readLayer(streamOf(data, 7), selectPaths({ 'etc/os-release': 100 }));
+    expect(contents.files.get('etc/os-release')?.content.toString()).toBe('ID=x\n');
+  });
+});

@@ -1,0 +1,100 @@
+import { contentHash, packageAdvisories } from './package-advisories';
+import { packageKey, type Osv } from './osv';
+import {
+  cleanCvss,
+  cvssSupersedes,
+  newestById,
+  supersedes,
+  type AdvisoryState,
+  type AdvisoryStore,
+  type CvssRecord,
+  type PackageRef,
+  type PutResult,
+} from './store';
+
+/** The advisory store in process memory, with the same semantics as the DynamoDB one: for tests and one-shot runs. */
+export class MemoryAdvisoryStore implements AdvisoryStore {
+  private readonly states = new Map<string, AdvisoryState>();
+  private readonly full = new Map<string, Osv>();
+  private readonly packages = new Map<string, Map<string, Osv>>();
+  private readonly cvss = new Map<string, CvssRecord>();
+  private readonly cursors = new Map<string, string>();
+  private version = 0;
+
+  async putAdvisories(records: Osv[]): Promise<PutResult> {
+    const { records: newest, dropped } = newestById(records);
+    let written = 0;
+    for (const osv of newest) {
+      const hash = contentHash(osv);
+      const stored = this.states.get(osv.id);
+      if (!supersedes({ modified: osv.modified, hash }, stored)) continue;
+      const copies = packageAdvisories(osv);
+      for (const key of stored?.packages ?? []) if (!copies.has(key)) this.packages.get(key)?.delete(osv.id);
+      for (const [key, copy] of copies) {
+        let entries = this.packages.get(key);
+        if (!entries) this.packages.set(key, (entries = new Map()));
+        entries.set(osv.id, copy);
+      }
+      this.full.set(osv.id, osv);
+      this.states.set(osv.id, { modified: osv.modified, hash, withdrawn: Boolean(osv.withdrawn), packages: [...copies.keys()] });
+      written++;
+    }
+    if (written > 0) this.version++;
+    return { written, skipped: newest.length - written + dropped };
+  }
+
+  async findByPackages(keys: PackageRef[]): Promise<Map<string, Osv[]>> {
+    const found = new Map<string, Osv[]>();
+    for (const ref of keys) {
+      const key = packageKey(ref.ecosystem, ref.name);
+      found.set(key, [...(this.packages.get(key)?.values() ?? [])].sort((a, b) => (a.id < b.id ? -1 : 1)));
+    }
+    return found;
+  }
+
+  async getAdvisories(ids: string[]): Promise<Map<string, Osv>> {
+    const found = new Map<string, Osv>();
+    for (const id of ids) {
+      const osv = this.full.get(id);
+      if (osv) found.set(id, osv);
+    }
+    return found;
+  }
+
+  async getDataVersion(): Promise<string> {
+    return String(this.version);
+  }
+
+  async getCursor(source: string): Promise<string | undefined> {
+    return this.cursors.get(source);
+  }
+
+  async setCursor(source: string, value: string): Promise<void> {
+    this.cursors.set(source, value);
+  }
+
+  async putCvss(cveId: string, cvss: CvssRecord): Promise<boolean> {
+    return (await this.putCvssMany([{ cveId, cvss }])).written === 1;
+  }
+
+  async putCvssMany(entries: Array<{ cveId: string; cvss: CvssRecord }>): Promise<PutResult> {
+    let written = 0;
+    for (const { cveId, cvss } of entries) {
+      const clean = cleanCvss(cvss);
+      if (!cvssSupersedes(clean, this.cvss.get(cveId))) continue;
+      this.cvss.set(cveId, clean);
+      written++;
+    }
+    if (written > 0) this.version++;
+    return { written, skipped: entries.length - written };
+  }
+
+  async getCvss(cveIds: string[]): Promise<Map<string, CvssRecord>> {
+    const found = new Map<string, CvssRecord>();
+    for (const id of cveIds) {
+      const record = this.cvss.get(id);
+      if (record) found.set(id, record);
+    }
+    return found;
+  }
+}

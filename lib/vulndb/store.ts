@@ -1,0 +1,91 @@
+import { compareTimestamps, type Osv } from './osv';
+
+/** A package to look advisories up for, in any spelling; answers come back under `packageKey(ecosystem, name)`. */
+export interface PackageRef {
+  ecosystem: string;
+  name: string;
+}
+
+export interface PutResult {
+  written: number;
+  skipped: number;
+}
+
+/** CVSS vectors from NVD for a CVE whose advisories carry none. `v31` says the v3 vector is CVSS 3.1 (else 3.0). */
+export interface CvssRecord {
+  v2Vector?: string;
+  v3Vector?: string;
+  v31?: boolean;
+  published?: string;
+  lastModified?: string;
+}
+
+/**
+ * Where advisories live between imports and scans. Writes are idempotent and ordered by `modified`; lookups are
+ * per package and answer with the copy stored for that package (its own `affected` entries, CVSS, aliases,
+ * a short text); `getAdvisories` has the full records.
+ */
+export interface AdvisoryStore {
+  /** Newer `modified` wins; an equal `modified` with different content replaces; withdrawn records stop matching and stay remembered. */
+  putAdvisories(records: Osv[]): Promise<PutResult>;
+  /** Every requested package appears in the answer, with [] when nothing affects it; withdrawn advisories never do. */
+  findByPackages(keys: PackageRef[]): Promise<Map<string, Osv[]>>;
+  /** Full records by id (withdrawn ones included, with `withdrawn` set); unknown ids are absent. */
+  getAdvisories(ids: string[]): Promise<Map<string, Osv>>;
+  /** Changes whenever an import changed something; a stored scan with another version is stale. */
+  getDataVersion(): Promise<string>;
+  getCursor(source: string): Promise<string | undefined>;
+  setCursor(source: string, value: string): Promise<void>;
+  /** True when it changed what was stored. */
+  putCvss(cveId: string, cvss: CvssRecord): Promise<boolean>;
+  putCvssMany(entries: Array<{ cveId: string; cvss: CvssRecord }>): Promise<PutResult>;
+  getCvss(cveIds: string[]): Promise<Map<string, CvssRecord>>;
+}
+
+/** What the store remembers of every advisory it has seen, to order and deduplicate writes. */
+export interface AdvisoryState {
+  modified: string;
+  hash: string;
+  withdrawn: boolean;
+  /** Package keys the advisory is stored under. */
+  packages: string[];
+}
+
+/** Whether an incoming record replaces what is stored. */
+export function supersedes(incoming: { modified: string; hash: string }, stored: { modified: string; hash: string } | undefined): boolean {
+  if (!stored) return true;
+  const order = compareTimestamps(incoming.modified, stored.modified);
+  return order > 0 || (order === 0 && incoming.hash !== stored.hash);
+}
+
+/** Within one batch the newest copy of each id is the one that counts; returns it and how many were dropped. */
+export function newestById(records: Osv[]): { records: Osv[]; dropped: number } {
+  const byId = new Map<string, Osv>();
+  for (const record of records) {
+    const seen = byId.get(record.id);
+    if (!seen || compareTimestamps(record.modified, seen.modified) >= 0) byId.set(record.id, record);
+  }
+  return { records: [...byId.values()], dropped: records.length - byId.size };
+}
+
+function sameCvss(a: CvssRecord, b: CvssRecord): boolean {
+  return a.v2Vector === b.v2Vector && a.v3Vector === b.v3Vector && Boolean(a.v31) === Boolean(b.v31) && a.published === b.published && a.lastModified === b.lastModified;
+}
+
+/** An NVD record replaces the stored one unless it is older or identical. */
+export function cvssSupersedes(incoming: CvssRecord, stored: CvssRecord | undefined): boolean {
+  if (!stored) return true;
+  if (incoming.lastModified && stored.lastModified && compareTimestamps(incoming.lastModified, stored.lastModified) < 0) return false;
+  return !sameCvss(incoming, stored);
+}
+
+/** Drops undefined fields so the record has one stored shape. */
+export function cleanCvss(cvss: CvssRecord): CvssRecord {
+  const out: CvssRecord = {};
+  if (cvss.v2Vector) out.v2Vector = cvss.v2Vector;
+  if (cvss.v3Vector) out.v3Vector = cvss.v3Vector;
+  if (cvss.v3Vector) out.v31 = cvss.v31 ?? cvss.v3Vector.startsWith('CVSS:3.1/');
+  if (cvss.published) out.published = cvss.published;
+  if (cvss.lastModified) out.lastModified = cvss.lastModified;
+  return out;
+}

@@ -1,0 +1,6 @@
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../lib/aws/embedded-dynamo';
+
+/** dynalite on loopback for tests: in memory unless `path` names a LevelDB directory. */
+export function startDynalite(opts: { path?: string } = {}): Promise<EmbeddedDynamo> {
+  return startEmbeddedDynamo(opts);
+}

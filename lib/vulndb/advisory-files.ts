@@ -1,0 +1,98 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import * as yauzl from 'yauzl';
+
+/** One file of an advisory export: its text, or why it could not be read. */
+export type AdvisoryFile = { name: string; text: string } | { name: string; error: string };
+
+/** A single advisory file above this is not a record but something else; it is skipped, not buffered. */
+export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+async function readBounded(stream: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += (chunk as Buffer).length;
+    if (total > limit) {
+      stream.destroy();
+      throw new Error(`larger than ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const isJson = (name: string) => name.toLowerCase().endsWith('.json');
+
+/** JSON files under a directory, depth first in name order, one at a time. */
+async function* directoryFiles(dir: string, root = dir): AsyncGenerator<AdvisoryFile> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* directoryFiles(path, root);
+    else if (entry.isFile() && isJson(entry.name)) yield* singleFile(path, path.slice(root.length + 1));
+  }
+}
+
+async function* singleFile(path: string, name: string): AsyncGenerator<AdvisoryFile> {
+  try {
+    yield { name, text: await readBounded(createReadStream(path), MAX_FILE_BYTES) };
+  } catch (err) {
+    yield { name, error: (err as Error).message };
+  }
+}
+
+function openZip(path: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zip) => (err ? reject(err) : resolve(zip))),
+  );
+}
+
+function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | undefined> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      zip.off('entry', onEntry);
+      zip.off('end', onEnd);
+      zip.off('error', onError);
+    };
+    const onEntry = (entry: yauzl.Entry) => (cleanup(), resolve(entry));
+    const onEnd = () => (cleanup(), resolve(undefined));
+    const onError = (err: Error) => (cleanup(), reject(err));
+    zip.on('entry', onEntry);
+    zip.on('end', onEnd);
+    zip.on('error', onError);
+    zip.readEntry();
+  });
+}
+
+/** JSON entries of a zip read one at a time from the file: the central directory is walked lazily, never the whole archive in memory. */
+async function* zipFiles(path: string): AsyncGenerator<AdvisoryFile> {
+  const zip = await openZip(path);
+  try {
+    for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
+      if (entry.fileName.endsWith('/') || !isJson(entry.fileName)) continue;
+      if (entry.uncompressedSize > MAX_FILE_BYTES) {
+        yield { name: entry.fileName, error: `larger than ${MAX_FILE_BYTES} bytes` };
+        continue;
+      }
+      try {
+        const stream = await zip.openReadStreamPromise(entry);
+        yield { name: entry.fileName, text: await readBounded(stream, MAX_FILE_BYTES) };
+      } catch (err) {
+        yield { name: entry.fileName, error: (err as Error).message };
+      }
+    }
+  } finally {
+    zip.close();
+  }
+}
+
+/** The files of an advisory export at `path`: a directory (recursively), a .zip, or one .json file. */
+export async function* advisoryFiles(path: string): AsyncGenerator<AdvisoryFile> {
+  const info = await stat(path);
+  if (info.isDirectory()) yield* directoryFiles(path);
+  else if (path.toLowerCase().endsWith('.zip')) yield* zipFiles(path);
+  else yield* singleFile(path, path);
+}

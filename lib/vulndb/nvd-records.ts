@@ -18,8 +18,13 @@ export interface CvssEntry {
   cvss: CvssRecord;
 }
 
+export interface NvdResponse {
+  totalResults?: unknown;
+  vulnerabilities: Array<{ cve?: NvdCve }>;
+}
+
 /** An NVD CVE API 2.0 response: `{resultsPerPage, vulnerabilities: [{cve: {...}}]}`. */
-export function isNvdResponse(value: unknown): value is { vulnerabilities: Array<{ cve?: NvdCve }> } {
+export function isNvdResponse(value: unknown): value is NvdResponse {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return 'resultsPerPage' in v && Array.isArray(v.vulnerabilities);
@@ -34,7 +39,7 @@ function preferredVector(metrics: NvdMetric[] | undefined): string | undefined {
 }
 
 /** The CVSS vectors of every CVE in an NVD API 2.0 response; CVEs without an id or any vector are left out. */
-export function cvssFromNvdResponse(response: { vulnerabilities: Array<{ cve?: NvdCve }> }): CvssEntry[] {
+export function cvssFromNvdResponse(response: NvdResponse): CvssEntry[] {
   const entries: CvssEntry[] = [];
   for (const { cve } of response.vulnerabilities) {
     if (!cve || typeof cve.id !== 'string' || !/^CVE-\d{4}-\d+$/.test(cve.id)) continue;

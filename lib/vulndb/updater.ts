@@ -4,7 +4,7 @@ import { advisoryFiles } from './advisory-files';
 import { downloadResumable } from './download';
 import { ingest, type ImportCounts } from './import';
 import { cvesWithoutCvss, enrichCvss, type EnrichResult, type NvdClient } from './nvd';
-import { compareTimestamps, type Osv } from './osv';
+import { compareTimestamps } from './osv';
 import type { AdvisoryStore } from './store';
 
 export const OSV_BASE_URL = 'https://osv-vulnerabilities.storage.googleapis.com';
@@ -60,7 +60,8 @@ export async function updateAdvisories(store: AdvisoryStore, options: UpdaterOpt
   const base = (options.baseUrl ?? OSV_BASE_URL).replace(/\/+$/, '');
   await mkdir(options.workDir, { recursive: true });
   const results: EcosystemUpdate[] = [];
-  const needCvss: Osv[] = [];
+  // CVE ids only, not records, so memory stays bounded on a large export.
+  const needCvss = new Set<string>();
   for (const ecosystem of options.ecosystems) {
     const result: EcosystemUpdate = { ecosystem, status: 'updated', records: 0, written: 0, skipped: 0, malformed: 0 };
     results.push(result);
@@ -88,7 +89,7 @@ export async function updateAdvisories(store: AdvisoryStore, options: UpdaterOpt
           return !cursor || compareTimestamps(osv.modified, cursor) > 0;
         },
         onBatchWritten: (batch) => {
-          if (options.nvd) needCvss.push(...batch.filter((osv) => !osv.severity?.length));
+          if (options.nvd) for (const id of cvesWithoutCvss(batch)) needCvss.add(id);
         },
       });
       Object.assign(result, { records: counts.records, written: counts.written, skipped: counts.skipped, malformed: counts.malformed });
@@ -102,6 +103,6 @@ export async function updateAdvisories(store: AdvisoryStore, options: UpdaterOpt
     }
   }
   const out: UpdateResult = { ecosystems: results };
-  if (options.nvd) out.cvss = await enrichCvss(store, cvesWithoutCvss(needCvss), options.nvd.client, { max: options.nvd.maxRequests });
+  if (options.nvd) out.cvss = await enrichCvss(store, [...needCvss].sort(), options.nvd.client, { max: options.nvd.maxRequests });
   return out;
 }

@@ -1,0 +1,171 @@
+/**
+ * Deployment settings, read from CDK context (`cdk.json` "context", or `-c key=value` on the command line).
+ *
+ *   allowedRegistries     string[]   registry hosts the API may scan; empty = any public host
+ *   ecrRepositories       string[]   ECR repository names or ARNs to watch for pushes and to pull from;
+ *                                    ["*"] = every repository of the deploying account; empty = none
+ *   platform              string     os/arch[/variant] picked from multi-platform images (linux/amd64)
+ *   scanMemoryMb          number     memory of the API and worker functions (3008)
+ *   scanEphemeralStorageMb number    /tmp of the API and worker functions (4096)
+ *   scanTimeoutSeconds    number     API function timeout (60; API Gateway itself answers after 29 s)
+ *   workerTimeoutSeconds  number     ECR push / deferred scan worker timeout (300)
+ *   workerBatchSize       number     queue messages per worker invocation, 1-5 (1)
+ *   reservedConcurrency   number     reserved concurrency of the API function (unset = unreserved)
+ *   clusters              {id, name, endpoint}[]  delegated scanners requests may be forwarded to
+ *   signaturePublicKeys   {id, name, pem}[]       cosign public keys, one signature integration each
+ *   apiAuthorization      "IAM" | "NONE"          API method authorization (IAM)
+ *   apiThrottleRateLimit  number     stage steady-state requests per second (50)
+ *   apiThrottleBurstLimit number     stage burst (100)
+ *   updateSchedule        string     EventBridge schedule of the advisory updater ("rate(1 hour)")
+ *   logRetentionDays      number     retention of function and access logs (30)
+ *
+ * On the command line, lists and objects are given as JSON: -c 'ecrRepositories=["app","tools/base"]'.
+ */
+import { z } from 'zod';
+
+export interface ClusterSetting {
+  id: string;
+  name: string;
+  endpoint: string;
+}
+
+export interface SignaturePublicKeySetting {
+  id: string;
+  name: string;
+  pem: string;
+}
+
+export type ApiAuthorizationSetting = 'IAM' | 'NONE';
+
+export interface LaminaSettings {
+  allowedRegistries: string[];
+  ecrRepositories: string[];
+  platform: string;
+  scanMemoryMb: number;
+  scanEphemeralStorageMb: number;
+  scanTimeoutSeconds: number;
+  workerTimeoutSeconds: number;
+  workerBatchSize: number;
+  reservedConcurrency?: number;
+  clusters: ClusterSetting[];
+  signaturePublicKeys: SignaturePublicKeySetting[];
+  apiAuthorization: ApiAuthorizationSetting;
+  apiThrottleRateLimit: number;
+  apiThrottleBurstLimit: number;
+  updateSchedule: string;
+  logRetentionDays: number;
+}
+
+/** Retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** Clusters and keys travel in the functions' environment, which Lambda caps at 4 KB in total. */
+export const MAX_FORWARDED_CONFIG_BYTES = 2500;
+
+const HOST = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/;
+const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const REPOSITORY_ARN = /^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository\/(.+)$/;
+const SCHEDULE = /^(rate\(\s*\d+\s+(minute|minutes|hour|hours|day|days)\s*\)|cron\(\s*\S+(\s+\S+){5}\s*\))$/;
+const IDENTIFIER = /^[A-Za-z0-9._-]{1,64}$/;
+
+const integer = (min: number, max: number) => z.coerce.number().int(`must be a whole number`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+const repository = z.string().refine((value) => value === '*' || REPOSITORY_NAME.test(value) || REPOSITORY_ARN.test(value), {
+  message: 'must be an ECR repository name (lower case, e.g. team/app), an ECR repository ARN, or "*"',
+});
+
+const schema = z.object({
+  allowedRegistries: z.array(z.string().toLowerCase().regex(HOST, 'must be a registry host such as ghcr.io or registry:5000')).default([]),
+  ecrRepositories: z
+    .array(repository)
+    .default([])
+    .refine((list) => !list.includes('*') || list.length === 1, { message: '"*" stands alone: it already means every repository of the account' }),
+  platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must be os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8').default('linux/amd64'),
+  scanMemoryMb: integer(128, 10240).default(3008),
+  scanEphemeralStorageMb: integer(512, 10240).default(4096),
+  scanTimeoutSeconds: integer(1, 900).default(60),
+  workerTimeoutSeconds: integer(1, 900).default(300),
+  workerBatchSize: integer(1, 5).default(1),
+  reservedConcurrency: integer(1, 10000).optional(),
+  clusters: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(IDENTIFIER, 'must be 1-64 letters, digits, ".", "_" or "-"'),
+        name: z.string().min(1, 'must not be empty'),
+        endpoint: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
+      }),
+    )
+    .default([])
+    .refine((list) => new Set(list.map((c) => c.id)).size === list.length, { message: 'cluster ids must be unique' }),
+  signaturePublicKeys: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(IDENTIFIER, 'must be 1-64 letters, digits, ".", "_" or "-"'),
+        name: z.string().min(1, 'must not be empty'),
+        pem: z.string().regex(/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/, 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)'),
+      }),
+    )
+    .default([])
+    .refine((list) => new Set(list.map((k) => k.id)).size === list.length, { message: 'signature key ids must be unique' }),
+  apiAuthorization: z.enum(['IAM', 'NONE'], { error: 'must be "IAM" or "NONE"' }).default('IAM'),
+  apiThrottleRateLimit: integer(1, 10000).default(50),
+  apiThrottleBurstLimit: integer(1, 5000).default(100),
+  updateSchedule: z.string().trim().regex(SCHEDULE, 'must be an EventBridge schedule expression such as "rate(1 hour)" or "cron(0 * * * ? *)"').default('rate(1 hour)'),
+  logRetentionDays: z.coerce
+    .number()
+    .refine((days) => LOG_RETENTION_DAYS.includes(days), { message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
+    .default(30),
+});
+
+export const SETTING_KEYS = Object.keys(schema.shape) as (keyof LaminaSettings)[];
+
+/** `-c key=value` gives strings: a value that looks like JSON is parsed, a bare word becomes a one-item list where a list is wanted. */
+function fromCommandLine(key: string, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (/^[[{"]/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new Error(`CDK context "${key}" is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const listKeys = ['allowedRegistries', 'ecrRepositories'];
+  if (listKeys.includes(key)) return text === '' ? [] : text.split(',').map((item) => item.trim());
+  return text;
+}
+
+/** Validates the context values and fills in defaults; every problem is reported at once, by key. */
+export function parseSettings(read: (key: string) => unknown): LaminaSettings {
+  const raw: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    const value = read(key);
+    if (value !== undefined && value !== null) raw[key] = fromCommandLine(key, value);
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(settings)'}: ${issue.message}`);
+    throw new Error(`Invalid lamina CDK context:\n${problems.join('\n')}`);
+  }
+  const settings: LaminaSettings = result.data;
+  if (settings.apiThrottleBurstLimit < settings.apiThrottleRateLimit) {
+    throw new Error(`Invalid lamina CDK context:\n  apiThrottleBurstLimit: must be at least apiThrottleRateLimit (${settings.apiThrottleRateLimit})`);
+  }
+  const forwarded = JSON.stringify(settings.clusters).length + JSON.stringify(settings.signaturePublicKeys).length;
+  if (forwarded > MAX_FORWARDED_CONFIG_BYTES) {
+    throw new Error(
+      `Invalid lamina CDK context:\n  clusters and signaturePublicKeys take ${forwarded} bytes, more than the ${MAX_FORWARDED_CONFIG_BYTES} that fit in the functions' 4 KB environment; ` +
+        'keep fewer keys here and store the rest in the Config table',
+    );
+  }
+  return settings;
+}
+
+/** The repository name of a configured name or ARN, as ECR events carry it in detail.repository-name. */
+export function repositoryName(nameOrArn: string): string {
+  return REPOSITORY_ARN.exec(nameOrArn)?.[1] ?? nameOrArn;
+}
+
+export function isRepositoryArn(value: string): boolean {
+  return REPOSITORY_ARN.test(value);
+}

@@ -1,0 +1,100 @@
+import { parseSettings, repositoryName } from '../../infra/settings';
+
+const fromContext = (context: Record<string, unknown>) => (key: string) => context[key];
+
+describe('deployment settings from CDK context', () => {
+  it('fills in the documented defaults when nothing is set', () => {
+    expect(parseSettings(fromContext({}))).toEqual({
+      allowedRegistries: [],
+      ecrRepositories: [],
+      platform: 'linux/amd64',
+      scanMemoryMb: 3008,
+      scanEphemeralStorageMb: 4096,
+      scanTimeoutSeconds: 60,
+      workerTimeoutSeconds: 300,
+      workerBatchSize: 1,
+      clusters: [],
+      signaturePublicKeys: [],
+      apiAuthorization: 'IAM',
+      apiThrottleRateLimit: 50,
+      apiThrottleBurstLimit: 100,
+      updateSchedule: 'rate(1 hour)',
+      logRetentionDays: 30,
+    });
+  });
+
+  it('reads the strings `cdk -c key=value` passes: JSON lists and objects, comma lists, numbers', () => {
+    const settings = parseSettings(
+      fromContext({
+        allowedRegistries: 'ghcr.io, 123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+        ecrRepositories: '["team/app","arn:aws:ecr:eu-west-1:123456789012:repository/base"]',
+        scanMemoryMb: '4096',
+        reservedConcurrency: '5',
+        clusters: '[{"id":"vpc-a","name":"private","endpoint":"https://scanner.internal.example.com"}]',
+        apiAuthorization: 'NONE',
+        updateSchedule: 'cron(0 */6 * * ? *)',
+      }),
+    );
+    expect(settings.allowedRegistries).toEqual(['ghcr.io', '123456789012.dkr.ecr.eu-west-1.amazonaws.com']);
+    expect(settings.ecrRepositories).toEqual(['team/app', 'arn:aws:ecr:eu-west-1:123456789012:repository/base']);
+    expect(settings.scanMemoryMb).toBe(4096);
+    expect(settings.reservedConcurrency).toBe(5);
+    expect(settings.clusters).toEqual([{ id: 'vpc-a', name: 'private', endpoint: 'https://scanner.internal.example.com' }]);
+    expect(settings.apiAuthorization).toBe('NONE');
+    expect(settings.updateSchedule).toBe('cron(0 */6 * * ? *)');
+  });
+
+  it('reports every invalid value at once, by key', () => {
+    const attempt = () =>
+      parseSettings(
+        fromContext({
+          scanMemoryMb: 64,
+          scanTimeoutSeconds: 'soon',
+          ecrRepositories: ['Team/App'],
+          apiAuthorization: 'COGNITO',
+          updateSchedule: 'every hour',
+          workerBatchSize: 10,
+          clusters: [{ id: 'a', name: 'a', endpoint: 'http://plain.example.com' }],
+          logRetentionDays: 31,
+        }),
+      );
+    expect(attempt).toThrow(/Invalid lamina CDK context/);
+    const message = (() => {
+      try {
+        attempt();
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    for (const key of ['scanMemoryMb', 'scanTimeoutSeconds', 'ecrRepositories.0', 'apiAuthorization', 'updateSchedule', 'workerBatchSize', 'clusters.0.endpoint', 'logRetentionDays']) {
+      expect(message).toContain(`  ${key}: `);
+    }
+  });
+
+  it('refuses a context value that looks like JSON but is not', () => {
+    expect(() => parseSettings(fromContext({ clusters: '[{"id": "a",' }))).toThrow(/context "clusters" is not valid JSON/);
+  });
+
+  it('refuses duplicate cluster ids, keys that are not PEM public keys, and a burst below the rate', () => {
+    const cluster = { id: 'a', name: 'one', endpoint: 'https://a.example.com' };
+    expect(() => parseSettings(fromContext({ clusters: [cluster, { ...cluster, name: 'two' }] }))).toThrow(/cluster ids must be unique/);
+    expect(() => parseSettings(fromContext({ signaturePublicKeys: [{ id: 'k', name: 'k', pem: 'not a key' }] }))).toThrow(/signaturePublicKeys\.0\.pem: must be a PEM public key/);
+    expect(() => parseSettings(fromContext({ apiThrottleRateLimit: 100, apiThrottleBurstLimit: 10 }))).toThrow(/apiThrottleBurstLimit: must be at least apiThrottleRateLimit/);
+  });
+
+  it('refuses "*" mixed with named repositories', () => {
+    expect(() => parseSettings(fromContext({ ecrRepositories: ['*', 'team/app'] }))).toThrow(/"\*" stands alone/);
+  });
+
+  it('refuses clusters and keys too large for the functions environment', () => {
+    const pem = `-----BEGIN PUBLIC KEY-----\n${'A'.repeat(600)}\n-----END PUBLIC KEY-----`;
+    const keys = Array.from({ length: 5 }, (_, i) => ({ id: `k${i}`, name: `key ${i}`, pem }));
+    expect(() => parseSettings(fromContext({ signaturePublicKeys: keys }))).toThrow(/4 KB environment/);
+  });
+
+  it('takes the repository name out of an ECR repository ARN', () => {
+    expect(repositoryName('arn:aws:ecr:eu-west-1:123456789012:repository/team/app')).toBe('team/app');
+    expect(repositoryName('team/app')).toBe('team/app');
+  });
+});

@@ -1,0 +1,114 @@
+import { apkScheme } from './apk';
+import { dpkgScheme } from './dpkg';
+import { InvalidVersionError } from './errors';
+import { genericScheme } from './generic';
+import { goScheme } from './go';
+import { mavenScheme } from './maven';
+import { nugetScheme } from './nuget';
+import { packagistScheme } from './packagist';
+import { pep440Scheme } from './pep440';
+import { rpmScheme } from './rpm';
+import { rubygemsScheme } from './rubygems';
+import { type SchemeName, type VersionScheme } from './scheme';
+import { semverScheme } from './semver';
+
+export { InvalidVersionError } from './errors';
+export type { SchemeName, VersionScheme } from './scheme';
+
+/** Longest version string any scheme is asked to order; longer input is refused, not parsed. */
+export const MAX_VERSION_LENGTH = 512;
+
+const SCHEMES: Record<SchemeName, VersionScheme> = {
+  dpkg: dpkgScheme,
+  rpm: rpmScheme,
+  apk: apkScheme,
+  semver: semverScheme,
+  go: goScheme,
+  pep440: pep440Scheme,
+  maven: mavenScheme,
+  rubygems: rubygemsScheme,
+  nuget: nugetScheme,
+  packagist: packagistScheme,
+  generic: genericScheme,
+};
+
+/** OSV ecosystem names (the part before the first `:`) to their version schemes. */
+const ECOSYSTEM_SCHEMES: Record<string, SchemeName> = {
+  Debian: 'dpkg',
+  Ubuntu: 'dpkg',
+  'Red Hat': 'rpm',
+  'Rocky Linux': 'rpm',
+  AlmaLinux: 'rpm',
+  openSUSE: 'rpm',
+  SUSE: 'rpm',
+  Mageia: 'rpm',
+  'Photon OS': 'rpm',
+  'Azure Linux': 'rpm',
+  'CBL-Mariner': 'rpm',
+  'Oracle Linux': 'rpm',
+  Oracle: 'rpm',
+  openEuler: 'rpm',
+  TuxCare: 'rpm',
+  CentOS: 'rpm',
+  Fedora: 'rpm',
+  Alpine: 'apk',
+  Wolfi: 'apk',
+  Chainguard: 'apk',
+  Alpaquita: 'apk',
+  'BellSoft Hardened Containers': 'apk',
+  MinimOS: 'apk',
+  npm: 'semver',
+  'crates.io': 'semver',
+  Hex: 'semver',
+  Pub: 'semver',
+  SwiftURL: 'semver',
+  Bitnami: 'semver',
+  Go: 'go',
+  Kubernetes: 'go',
+  PyPI: 'pep440',
+  Maven: 'maven',
+  RubyGems: 'rubygems',
+  NuGet: 'nuget',
+  Packagist: 'packagist',
+};
+
+/** Scheme for an OSV ecosystem string such as `Debian:12` or `Ubuntu:Pro:18.04:LTS`; unknown ones get the generic order. */
+export function getVersionScheme(ecosystem: string): SchemeName {
+  const parts = String(ecosystem).split(':').map((p) => p.trim());
+  // Root's ecosystems name the distribution or package manager they patch: Root:Alpine:3.18, Root:PyPI.
+  const base = parts[0] === 'Root' && parts.length > 1 ? parts[1] : parts[0];
+  return Object.hasOwn(ECOSYSTEM_SCHEMES, base) ? ECOSYSTEM_SCHEMES[base] : 'generic';
+}
+
+function schemeFor(ecosystem: string): VersionScheme {
+  return SCHEMES[getVersionScheme(ecosystem)];
+}
+
+function checkInput(scheme: VersionScheme, version: unknown): string {
+  if (typeof version !== 'string') throw new InvalidVersionError(scheme.name, String(version), 'version is not a string');
+  if (version.length > MAX_VERSION_LENGTH) {
+    throw new InvalidVersionError(scheme.name, version, `longer than ${MAX_VERSION_LENGTH} characters`);
+  }
+  if (version.trim() === '' && scheme.name !== 'rubygems') {
+    throw new InvalidVersionError(scheme.name, version, 'version string is empty');
+  }
+  return version;
+}
+
+/**
+ * Orders two versions of one ecosystem: negative when a < b, 0 when equal, positive when a > b.
+ * Throws InvalidVersionError when either version cannot be ordered by the ecosystem's scheme
+ * (empty, too long, or rejected by a strict parser such as SemVer, PEP 440, NuGet, RubyGems or
+ * Composer); lenient schemes (dpkg warnings, rpm, apk, Maven, generic) order what their tools order.
+ */
+export function compareVersions(ecosystem: string, a: string, b: string): number {
+  const scheme = schemeFor(ecosystem);
+  return Math.sign(scheme.compare(checkInput(scheme, a), checkInput(scheme, b)));
+}
+
+/** True when the ecosystem's scheme accepts the version without complaint. */
+export function isValidVersion(ecosystem: string, version: string): boolean {
+  const scheme = schemeFor(ecosystem);
+  if (typeof version !== 'string' || version.length > MAX_VERSION_LENGTH) return false;
+  return scheme.isValid(version);
+}

@@ -9,7 +9,9 @@ const API_GATEWAY_LOGS = 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-r
 /** Findings of cdk-nag AwsSolutions that lamina accepts, each with the reason it is acceptable. */
 export function suppressAcceptedFindings(stack: LaminaStatelessStack, settings: LaminaSettings): void {
   const functions: LaminaFunction[] = [stack.apiFunction, stack.workerFunction, stack.updaterFunction];
+  const pullsFromEcr = settings.ecrRepositories.length > 0;
   for (const fn of functions) {
+    const logsInToEcr = pullsFromEcr && fn !== stack.updaterFunction;
     NagSuppressions.addResourceSuppressions(fn.function, [
       {
         id: 'AwsSolutions-L1',
@@ -27,7 +29,8 @@ export function suppressAcceptedFindings(stack: LaminaStatelessStack, settings: 
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            'Resource "*" is required by the actions that have no resource-level permissions: xray:PutTraceSegments/PutTelemetryRecords (active tracing) and ecr:GetAuthorizationToken (registry login before pulling the configured repositories).',
+            'Resource "*" is required by actions without resource-level permissions: xray:PutTraceSegments/PutTelemetryRecords for active tracing' +
+            (logsInToEcr ? ', and ecr:GetAuthorizationToken, the registry login before pulling the configured repositories.' : '.'),
           appliesTo: ['Resource::*'],
         },
         {

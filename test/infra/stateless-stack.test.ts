@@ -1,0 +1,254 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ECR_PULL_ACTIONS } from '../../infra/stateless-stack';
+import { laminaTestApp } from './test-app';
+
+type Resource = { Properties: Record<string, any> };
+
+const REPOSITORY_ARN = 'arn:aws:ecr:us-east-1:210987654321:repository/shared/base';
+
+function functionByDescription(template: Template, description: string): Resource {
+  const matches = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp(description) } }));
+  expect(matches).toHaveLength(1);
+  return matches[0] as Resource;
+}
+
+function statementsOf(template: Template, roleLogicalIdPrefix: string): Record<string, any>[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.entries(policies)
+    .filter(([id]) => id.startsWith(roleLogicalIdPrefix))
+    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+}
+
+const importOf = (table: string) => ({ 'Fn::ImportValue': expect.stringMatching(new RegExp(`ExportsOutputFnGetAtt${table}[0-9A-F]{8}Arn`)) });
+
+describe('stateless stack with two watched repositories', () => {
+  const { stateless } = laminaTestApp({ ecrRepositories: ['team/app', REPOSITORY_ARN], reservedConcurrency: 8, allowedRegistries: ['ghcr.io'] });
+  const template = Template.fromStack(stateless);
+
+  describe('ScanImage API', () => {
+    it('routes the four StackRox endpoints to the API function with IAM authorization', () => {
+      const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as Resource[];
+      expect(methods).toHaveLength(4);
+      expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'PATCH', 'PATCH', 'POST']);
+      for (const method of methods) {
+        expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+        expect(method.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
+        expect(method.Properties.RequestValidatorId).toEqual({ Ref: expect.stringMatching(/^ApiValidator/) });
+      }
+      const paths = Object.values(template.findResources('AWS::ApiGateway::Resource')).map((r) => r.Properties.PathPart);
+      expect(paths.sort()).toEqual(['imagecves', 'images', 'scan', 'suppress', 'unsuppress', 'v1', '{id}'].sort());
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'GET',
+        RequestParameters: { 'method.request.path.id': true, 'method.request.querystring.includeSnoozed': false },
+      });
+    });
+
+    it('passes every body as binary so gzip requests and responses survive', () => {
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'], EndpointConfiguration: { Types: ['REGIONAL'] } });
+    });
+
+    it('throttles the stage, traces it and writes JSON access logs', () => {
+      template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: 'prod',
+        TracingEnabled: true,
+        AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('^\\{"requestId":"\\$context.requestId"') },
+        MethodSettings: [Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 })],
+      });
+    });
+
+    it('answers gateway errors with the StackRox RuntimeError body', () => {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: 'THROTTLED',
+        ResponseTemplates: { 'application/json': '{"error": $context.error.messageString, "code": 8, "message": $context.error.messageString, "details": []}' },
+      });
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'ACCESS_DENIED', ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code": 7,') } });
+    });
+  });
+
+  describe('functions', () => {
+    it('runs every function on Node 22, arm64, traced, with its own log group', () => {
+      const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
+      expect(functions).toHaveLength(3);
+      for (const fn of functions) {
+        expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, Handler: 'index.handler' });
+        expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
+        expect(fn.Properties.Environment.Variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^lamina-/) });
+      }
+      template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    });
+
+    it('gives the API function the scan defaults and the resources it talks to', () => {
+      const api = functionByDescription(template, 'ScanImage API');
+      expect(api.Properties).toMatchObject({ MemorySize: 3008, EphemeralStorage: { Size: 4096 }, Timeout: 60, ReservedConcurrentExecutions: 8 });
+      expect(api.Properties.Environment.Variables).toMatchObject({
+        LAMINA_IMAGES_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefImages/) },
+        LAMINA_LAYER_INDEX_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefLayerIndex/) },
+        LAMINA_INFLIGHT_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefInFlight/) },
+        LAMINA_ADVISORIES_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefAdvisories/) },
+        LAMINA_SNOOZES_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefSnoozes/) },
+        LAMINA_CONFIG_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefConfig/) },
+        LAMINA_RESULT_BUCKET: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefResultSpill/) },
+        LAMINA_SCAN_QUEUE_URL: { Ref: expect.stringMatching(/^ScanQueue/) },
+        LAMINA_PLATFORM: 'linux/amd64',
+        LAMINA_ALLOWED_REGISTRIES: 'ghcr.io',
+        LAMINA_CLUSTERS: '[]',
+        LAMINA_SIGNATURE_KEYS: '[]',
+      });
+    });
+
+    it('lets the worker run longer than the API and leaves the updater a quarter hour', () => {
+      expect(functionByDescription(template, 'scan worker').Properties).toMatchObject({ MemorySize: 3008, Timeout: 300 });
+      expect(functionByDescription(template, 'scan worker').Properties.ReservedConcurrentExecutions).toBeUndefined();
+      expect(functionByDescription(template, 'advisory updater').Properties).toMatchObject({ Timeout: 900 });
+    });
+  });
+
+  describe('ECR push pipeline', () => {
+    it('matches successful pushes to the watched repositories only', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.ecr'],
+          'detail-type': ['ECR Image Action'],
+          detail: { 'action-type': ['PUSH'], result: ['SUCCESS'], 'repository-name': ['team/app', 'shared/base'] },
+        },
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScanQueue'), 'Arn'] } })],
+      });
+    });
+
+    it('queues pushes encrypted, with a visibility timeout above the worker timeout and a dead-letter queue after three receives', () => {
+      const queues = template.findResources('AWS::SQS::Queue');
+      const scanQueue = Object.entries(queues).find(([id]) => id.startsWith('ScanQueue'))![1];
+      const workerTimeout = functionByDescription(template, 'scan worker').Properties.Timeout as number;
+      expect(scanQueue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * workerTimeout);
+      expect(scanQueue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^ScanDeadLetters/), 'Arn'] }, maxReceiveCount: 3 });
+      for (const queue of Object.values(queues)) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      for (const policy of Object.values(template.findResources('AWS::SQS::QueuePolicy'))) {
+        expect(policy.Properties.PolicyDocument.Statement).toEqual(
+          expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        );
+      }
+    });
+
+    it('feeds the worker small batches and lets it report partial failures', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScanQueue'), 'Arn'] },
+        FunctionName: { Ref: Match.stringLikeRegexp('^ScanWorker') },
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+  });
+
+  it('runs the advisory updater on the hourly schedule', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AdvisoryUpdater'), 'Arn'] } })],
+    });
+  });
+
+  it('alarms on dead letters, function errors and throttles, and API 5xx', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
+    const watched = alarms.map((a) => `${a.Properties.Namespace}/${a.Properties.MetricName}`).sort();
+    expect(watched).toEqual(
+      [
+        'AWS/ApiGateway/5XXError',
+        'AWS/Lambda/Errors', 'AWS/Lambda/Errors', 'AWS/Lambda/Errors',
+        'AWS/Lambda/Throttles', 'AWS/Lambda/Throttles', 'AWS/Lambda/Throttles',
+        'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      ].sort(),
+    );
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScanDeadLetters'), 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  describe('permissions', () => {
+    const scanningRoles = ['ApiHandlerFunctionServiceRole', 'ScanWorkerFunctionServiceRole'];
+
+    it('lets the API and the worker pull only from the configured repositories, and log in to ECR', () => {
+      for (const role of scanningRoles) {
+        const statements = statementsOf(template, role);
+        const pull = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('ecr:') && a !== 'ecr:GetAuthorizationToken'));
+        expect(pull).toEqual([
+          {
+            Effect: 'Allow',
+            Action: ECR_PULL_ACTIONS,
+            Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:123456789012:repository/team/app']] }, REPOSITORY_ARN],
+          },
+        ]);
+        expect(statements).toContainEqual({ Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' });
+      }
+    });
+
+    it('lets the API and the worker write results, cache, leases and snoozes but only read advisories and config', () => {
+      for (const role of scanningRoles) {
+        const statements = statementsOf(template, role);
+        const writable = (table: string) =>
+          statements.some((s) => [s.Action].flat().includes('dynamodb:PutItem') && JSON.stringify(s.Resource).includes(`ExportsOutputFnGetAtt${table}`));
+        const readable = (table: string) =>
+          statements.some((s) => [s.Action].flat().includes('dynamodb:GetItem') && JSON.stringify(s.Resource).includes(`ExportsOutputFnGetAtt${table}`));
+        for (const table of ['Images', 'LayerIndex', 'InFlight', 'Snoozes']) expect([table, writable(table)]).toEqual([table, true]);
+        for (const table of ['Advisories', 'Config']) expect([table, readable(table), writable(table)]).toEqual([table, true, false]);
+        expect(statements).toContainEqual({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: expect.anything() });
+      }
+      expect(statementsOf(template, 'ApiHandlerFunctionServiceRole')).toContainEqual(
+        expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']), Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ScanQueue/), 'Arn'] } }),
+      );
+    });
+
+    it('lets the updater write advisories and touch nothing else of the data', () => {
+      const statements = statementsOf(template, 'AdvisoryUpdaterFunctionServiceRole');
+      const resources = JSON.stringify(statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:'))).map((s) => s.Resource));
+      expect(resources).toContain('Advisories');
+      expect(resources).not.toMatch(/Images|LayerIndex|InFlight|Snoozes|Config/);
+      expect(statements).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['dynamodb:PutItem']), Resource: [importOf('Advisories')] }));
+      expect(JSON.stringify(statements)).not.toMatch(/ecr:|s3:/);
+    });
+  });
+});
+
+describe('stateless stack configured otherwise', () => {
+  it('watches no pushes and grants no ECR access when no repository is configured', () => {
+    const template = Template.fromStack(laminaTestApp().stateless);
+    expect(Object.values(template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.EventPattern)).toHaveLength(0);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(JSON.stringify(statements)).not.toContain('ecr:');
+  });
+
+  it('watches every repository of the account when told "*"', () => {
+    const template = Template.fromStack(laminaTestApp({ ecrRepositories: ['*'] }).stateless);
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['aws.ecr'], 'detail-type': ['ECR Image Action'], detail: { 'action-type': ['PUSH'], result: ['SUCCESS'] } } });
+    expect(statementsOf(template, 'ScanWorkerFunctionServiceRole')).toContainEqual({
+      Effect: 'Allow',
+      Action: ECR_PULL_ACTIONS,
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:123456789012:repository/*']] },
+    });
+  });
+
+  it('opens the API without authorization when apiAuthorization is NONE, and applies the chosen limits', () => {
+    const template = Template.fromStack(
+      laminaTestApp({
+        apiAuthorization: 'NONE',
+        apiThrottleRateLimit: 5,
+        apiThrottleBurstLimit: 10,
+        scanMemoryMb: 4096,
+        scanTimeoutSeconds: 30,
+        workerTimeoutSeconds: 600,
+        workerBatchSize: 5,
+        updateSchedule: 'rate(6 hours)',
+        platform: 'linux/arm64/v8',
+      }).stateless,
+    );
+    template.allResourcesProperties('AWS::ApiGateway::Method', { AuthorizationType: 'NONE' });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })] });
+    expect(functionByDescription(template, 'ScanImage API').Properties).toMatchObject({ MemorySize: 4096, Timeout: 30 });
+    expect(functionByDescription(template, 'ScanImage API').Properties.Environment.Variables.LAMINA_PLATFORM).toBe('linux/arm64/v8');
+    const queue = Object.entries(template.findResources('AWS::SQS::Queue')).find(([id]) => id.startsWith('ScanQueue'))![1];
+    expect(queue.Properties.VisibilityTimeout).toBe(3600);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 5 });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(6 hours)' });
+  });
+});

@@ -8,7 +8,7 @@ export class InvalidVersionError extends Error {
   readonly reason: string;
 
   constructor(scheme: string, version: string, reason: string) {
-    super(`invalid ${scheme} version ${JSON.stringify(truncate(version))}: ${reason}`);
+    super(`invalid ${scheme} version ${JSON.stringify(truncate(version))}: ${truncate(reason)}`);
     this.name = 'InvalidVersionError';
     this.scheme = scheme;
     this.version = version;
@@ -16,6 +16,6 @@ export class InvalidVersionError extends Error {
   }
 }
 
-function truncate(version: string): string {
-  return version.length > 80 ? `${version.slice(0, 77)}...` : version;
+function truncate(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -46,6 +46,8 @@ export class LaminaFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'Lamina',
         NODE_OPTIONS: '--enable-source-maps',
+        // /tmp is the only writable path in Lambda.
+        LAMINA_DATA_DIR: '/tmp/lamina',
       },
       bundling: {
         forceDockerBundling: false,

@@ -72,7 +72,11 @@ describe('stateless stack with two watched repositories', () => {
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, Handler: 'index.handler' });
         expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
-        expect(fn.Properties.Environment.Variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^lamina-/) });
+        expect(fn.Properties.Environment.Variables).toMatchObject({
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^lamina-/),
+          LAMINA_DATA_DIR: '/tmp/lamina',
+        });
       }
       template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     });

@@ -1,7 +1,9 @@
 import type { FileSelector, ImagePath } from '../layers/types';
+import { apkAnalyzer } from './apk';
 import { dpkgAnalyzer } from './dpkg';
 import { osReleaseAnalyzer } from './os-release';
 import { hasPathHints, parentDir, type HintedAnalyzer } from './path-hints';
+import { rpmAnalyzer } from './rpm';
 import type { Analyzer } from './types';
 
 export { formatOperatingSystem } from './os-release';
@@ -9,7 +11,7 @@ export type { HintedAnalyzer, PathHints } from './path-hints';
 
 /** The analysers a scan runs, in a stable order (results are combined in this order). */
 export function defaultAnalyzers(): Analyzer[] {
-  return [osReleaseAnalyzer, dpkgAnalyzer];
+  return [osReleaseAnalyzer, dpkgAnalyzer, apkAnalyzer, rpmAnalyzer];
 }
 
 function raise(limits: Map<ImagePath, number>, path: ImagePath, limit: number): void {

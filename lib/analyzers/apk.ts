@@ -1,0 +1,114 @@
+import { posix } from 'node:path';
+import type { ImagePath, LayerFile } from '../layers/types';
+import type { HintedAnalyzer } from './path-hints';
+import type { AnalysisResult, Evidence, OsPackage } from './types';
+
+const INSTALLED = 'lib/apk/db/installed';
+
+/** One package stanza of apk's installed database. */
+interface ApkStanza {
+  line: number;
+  fields: Map<string, string>;
+  files: ImagePath[];
+}
+
+export interface ApkDatabase {
+  packages: OsPackage[];
+  /** Owned files per package that lists any. */
+  owned: Evidence[];
+  notes: string[];
+}
+
+function ownedPath(folder: string, name: string): ImagePath | undefined {
+  const path = posix.normalize(`/${folder}/${name}`).slice(1).replace(/\/+$/, '');
+  return path === '' ? undefined : path;
+}
+
+/**
+ * Splits the database into stanzas: blank lines separate packages, every other line is `K:value` with a one-letter
+ * key. `F:` names a folder and the `R:` lines after it are files in that folder; other repeated keys keep the first.
+ */
+function parseStanzas(text: string, problems: string[]): ApkStanza[] {
+  const stanzas: ApkStanza[] = [];
+  let current: ApkStanza | undefined;
+  let folder = '';
+  text.split('\n').forEach((rawLine, index) => {
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    if (line.trim() === '') {
+      current = undefined;
+      return;
+    }
+    if (line.length < 2 || line[1] !== ':') {
+      problems.push(`line ${index + 1}: not a field`);
+      return;
+    }
+    if (!current) {
+      current = { line: index + 1, fields: new Map(), files: [] };
+      stanzas.push(current);
+      folder = '';
+    }
+    const key = line[0];
+    const value = line.slice(2);
+    if (key === 'F') folder = value;
+    else if (key === 'R') {
+      const path = ownedPath(folder, value);
+      if (path) current.files.push(path);
+    } else if (!current.fields.has(key)) current.fields.set(key, value);
+  });
+  return stanzas;
+}
+
+/** The packages of `lib/apk/db/installed`; stanzas without a name or version are skipped with a note. */
+export function parseApkDatabase(text: string): ApkDatabase {
+  const problems: string[] = [];
+  const stanzas = parseStanzas(text, problems);
+  const database: ApkDatabase = { packages: [], owned: [], notes: [] };
+  if (problems.length > 0) database.notes.push(`${problems.length} malformed line(s), first ${problems[0]}`);
+  for (const stanza of stanzas) {
+    const name = stanza.fields.get('P');
+    const version = stanza.fields.get('V');
+    const where = `stanza at line ${stanza.line}${name ? ` (${name})` : ''}`;
+    if (!name || /\s/.test(name)) {
+      database.notes.push(`${where} has no valid package name (P); skipped`);
+      continue;
+    }
+    if (!version || /\s/.test(version)) {
+      database.notes.push(`${where} has no valid version (V); skipped`);
+      continue;
+    }
+    // apk builds every subpackage from its origin at the same version.
+    const pkg: OsPackage = { manager: 'apk', name, version, sourceName: stanza.fields.get('o') || name, sourceVersion: version };
+    const architecture = stanza.fields.get('A');
+    if (architecture) pkg.architecture = architecture;
+    const license = stanza.fields.get('L');
+    if (license) pkg.license = license;
+    database.packages.push(pkg);
+    if (stanza.files.length > 0) {
+      database.owned.push(
+        architecture
+          ? { kind: 'owned-files', manager: 'apk', owner: name, architecture, files: stanza.files }
+          : { kind: 'owned-files', manager: 'apk', owner: name, files: stanza.files },
+      );
+    }
+  }
+  return database;
+}
+
+/** apk's installed database (Alpine, Wolfi, Chainguard). */
+export const apkAnalyzer: HintedAnalyzer = {
+  name: 'apk',
+  version: 1,
+  maxFileSize: 64 * 1024 * 1024,
+  pathHints: { exact: [INSTALLED] },
+  wants(path: ImagePath): boolean {
+    return path === INSTALLED;
+  },
+  analyze(file: LayerFile): AnalysisResult {
+    const { packages, owned, notes } = parseApkDatabase(file.content.toString('utf8'));
+    const prefixed = notes.map((note) => `${file.path}: ${note}`);
+    // An unreadable database says nothing; an empty one (everything removed) still replaces older layers'.
+    if (packages.length === 0 && notes.length > 0) return { evidence: [], notes: prefixed };
+    const evidence: Evidence[] = [{ kind: 'os-packages', packages }, ...owned];
+    return prefixed.length > 0 ? { evidence, notes: prefixed } : { evidence };
+  },
+};

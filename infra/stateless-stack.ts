@@ -153,7 +153,8 @@ export class LaminaStatelessStack extends Stack {
             ...(settings.ecrRepositories.includes('*') ? {} : { 'repository-name': settings.ecrRepositories.map(repositoryName) }),
           },
         },
-        targets: [new SqsQueue(this.scanQueue)],
+        // A push EventBridge cannot deliver lands with the scans that failed, under the same alarm.
+        targets: [new SqsQueue(this.scanQueue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 8 })],
       });
     }
 

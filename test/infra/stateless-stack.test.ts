@@ -115,7 +115,12 @@ describe('stateless stack with two watched repositories', () => {
           'detail-type': ['ECR Image Action'],
           detail: { 'action-type': ['PUSH'], result: ['SUCCESS'], 'repository-name': ['team/app', 'shared/base'] },
         },
-        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScanQueue'), 'Arn'] } })],
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScanQueue'), 'Arn'] },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ScanDeadLetters'), 'Arn'] } },
+          }),
+        ],
       });
     });
 

@@ -38,13 +38,15 @@ describe('the local HTTP API', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const json = async (res: Response): Promise<Json> => res.json();
   const post = (body: string, headers: Record<string, string> = {}) =>
     fetch(`${base}/v1/images/scan`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 
   it('answers an empty image name with the StackRox InvalidArgument body', async () => {
     const res = await post('{"imageName": ""}');
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({
+    expect(await json(res)).toEqual({
       error: 'image name must be specified: invalid arguments',
       code: 3,
       message: 'image name must be specified: invalid arguments',
@@ -55,11 +57,11 @@ describe('the local HTTP API', () => {
   it('answers malformed JSON and unparseable names with 400 / code 3', async () => {
     const malformed = await post('{"imageName": ');
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).code).toBe(3);
+    expect((await json(malformed)).code).toBe(3);
 
     const upper = await post('{"image_name": "Upper/Case"}');
     expect(upper.status).toBe(400);
-    const body = await upper.json();
+    const body = await json(upper);
     expect(body.code).toBe(3);
     expect(body.message).toMatch(/^error parsing image name 'Upper\/Case': .*: invalid arguments$/);
   });
@@ -67,19 +69,19 @@ describe('the local HTTP API', () => {
   it('answers an unknown image id with 404 / code 5', async () => {
     const res = await fetch(`${base}/v1/images/sha256:${'0'.repeat(64)}`);
     expect(res.status).toBe(404);
-    expect((await res.json()).message).toBe(`image with id "sha256:${'0'.repeat(64)}" does not exist: not found`);
+    expect((await json(res)).message).toBe(`image with id "sha256:${'0'.repeat(64)}" does not exist: not found`);
   });
 
   it('refuses a registry on a cloud metadata address with 403 / code 7', async () => {
     const res = await post('{"imageName": "169.254.169.254/latest/meta-data:x"}');
     expect(res.status).toBe(403);
-    expect((await res.json()).code).toBe(7);
+    expect((await json(res)).code).toBe(7);
   });
 
   it('answers an unknown cluster with 404 / code 5', async () => {
     const res = await post('{"imageName": "nginx", "cluster": "remote"}');
     expect(res.status).toBe(404);
-    expect((await res.json()).message).toBe('cluster "remote" not found, ensure cluster exists and have access: not found');
+    expect((await json(res)).message).toBe('cluster "remote" not found, ensure cluster exists and have access: not found');
   });
 
   (registryAvailable() ? it : it.skip)('scans, stores and serves an image, gzip-encoded when asked and indented with ?pretty', async () => {
@@ -88,7 +90,7 @@ describe('the local HTTP API', () => {
 
     const res = await post(JSON.stringify({ imageName: `${registry!.host}/team/api:1` }), { 'accept-encoding': 'gzip' });
     expect(res.status).toBe(200);
-    const scanned = await res.json();
+    const scanned = await json(res);
     expect(scanned.id).toBe(image.manifestDigest);
     expect(scanned.scan.operatingSystem).toBe('alpine:v3.19');
 

@@ -10,9 +10,9 @@ function fakeAnalyzer(name: string, maxFileSize: number, wants: (path: string) =
 }
 
 describe('defaultAnalyzers', () => {
-  it('runs os-release and dpkg, with distinct names', () => {
+  it('runs os-release, dpkg, apk and rpm, with distinct names', () => {
     const analyzers = defaultAnalyzers();
-    expect(analyzers.map((a) => a.name)).toEqual(['os-release', 'dpkg']);
+    expect(analyzers.map((a) => a.name)).toEqual(['os-release', 'dpkg', 'apk', 'rpm']);
   });
 });
 

@@ -15,12 +15,12 @@ if (!registryAvailable()) console.warn('SKIPPED scan-image tests: /usr/bin/docke
 
 const OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n';
 
-function stanza(name: string, version: string, extra = ''): string {
-  return `Package: ${name}\nStatus: install ok installed\nPriority: required\nArchitecture: amd64\nVersion: ${version}\n${extra}Description: ${name}\n`;
+function stanza(name: string, version: string, extra = '', status = 'install ok installed'): string {
+  return `Package: ${name}\nStatus: ${status}\nPriority: required\nArchitecture: amd64\nVersion: ${version}\n${extra}Description: ${name}\n`;
 }
 
 const BASE_STATUS = [stanza('base-files', '12.4+deb12u5'), stanza('libc6', '2.36-9+deb12u4', 'Source: glibc\n'), stanza('zlib1g', '1:1.2.13.dfsg-1', 'Source: zlib\n')].join('\n');
-const CURL_STATUS = [BASE_STATUS, stanza('curl', '7.88.1-10+deb12u5'), stanza('gone', '1.0', 'Status: deinstall ok config-files\n')].join('\n');
+const CURL_STATUS = [BASE_STATUS, stanza('curl', '7.88.1-10+deb12u5'), stanza('gone', '1.0', '', 'deinstall ok config-files')].join('\n');
 
 function baseLayer(): TarEntrySpec[] {
   return [

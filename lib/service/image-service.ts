@@ -5,11 +5,14 @@ import type { Inventory } from '../index/types';
 import { indexResolvedImage, type ScanPorts } from '../scan';
 import { GrpcCode, RuntimeError, notFound } from '../stackrox/errors';
 import { buildMetadata } from '../stackrox/metadata';
-import { applySnoozeFilter, assembleStorageImage, componentFromInventory } from '../stackrox/storage-image';
+import { applySnoozeFilter, assembleStorageImage, componentFromInventory, scanNotesWithPartial, withScanStats } from '../stackrox/storage-image';
 import type { StorageImage, StorageImageName, V1ScanImageRequest } from '../stackrox/types';
+import { matchInventory, type MatchResult } from '../vulndb/matcher';
+import type { AdvisoryStore } from '../vulndb/store';
 import { randomUUID } from 'node:crypto';
 import type { ImageStore, StoredScan } from './image-store';
 import type { ScanLeases } from './scan-leases';
+import { imageCves, withSnoozes, type SnoozeStore } from './snoozes';
 
 export interface ScannerIdentity {
   version: string;
@@ -30,6 +33,10 @@ export interface ImageServiceDeps {
   leaseTtlMs?: number;
   /** How often a request waiting for another's scan of the same digest looks for the result. */
   pollIntervalMs?: number;
+  /** Advisories to match inventories against; without them scans carry OS_CVES_UNAVAILABLE. */
+  advisories?: AdvisoryStore;
+  /** Global CVE snoozes, applied whenever an image is answered. */
+  snoozes?: SnoozeStore;
 }
 
 /** Seconds a client is told to wait before retrying a scan still in progress. */
@@ -114,39 +121,82 @@ export class ImageService {
   ): Promise<StorageImage> {
     const { inventory } = await indexResolvedImage(resolved, this.deps.scan, signal);
     const names = withName(previous?.image.names ?? [], imageName(reference));
-    const image = this.assemble(reference, resolved, inventory, names);
-    await this.deps.store.put({ image, inventory });
-    return applySnoozeFilter(image, request.includeSnoozed);
+    const scanTime = this.now();
+    const match = await this.match(inventory, scanTime, previous?.image);
+    const image = this.assemble(reference, resolved, inventory, names, match, scanTime);
+    await this.deps.store.put({ image, inventory, dataVersion: match?.dataVersion });
+    return this.present(image, request.includeSnoozed);
   }
 
   async getImage(id: string, includeSnoozed: boolean): Promise<StorageImage> {
     const digest = id.includes(':') ? id : `sha256:${id}`;
     const stored = await this.deps.store.get(digest);
     if (!stored) throw notFound(`image with id "${id}" does not exist`);
-    return applySnoozeFilter(stored.image, includeSnoozed);
+    const fresh = await this.freshen(stored);
+    return this.present(fresh.image, includeSnoozed);
   }
 
   private async answerFromStore(stored: StoredScan, reference: ImageReference, includeSnoozed: boolean): Promise<StorageImage> {
     const names = withName(stored.image.names, imageName(reference));
-    if (names.length !== stored.image.names.length) {
-      stored = { ...stored, image: { ...stored.image, names } };
-      await this.deps.store.put(stored);
-    }
-    return applySnoozeFilter(stored.image, includeSnoozed);
+    let changed = names.length !== stored.image.names.length;
+    if (changed) stored = { ...stored, image: { ...stored.image, names } };
+    const fresh = await this.freshen(stored);
+    changed ||= fresh !== stored;
+    if (changed) await this.deps.store.put(fresh);
+    return this.present(fresh.image, includeSnoozed);
   }
 
-  private assemble(reference: ImageReference, resolved: ResolvedImage, inventory: Inventory, names: StorageImageName[]): StorageImage {
-    const scanTime = this.now();
+  /** Re-matches a stored inventory whose matches predate the current advisory data: no registry traffic. */
+  private async freshen(stored: StoredScan): Promise<StoredScan> {
+    const advisories = this.deps.advisories;
+    if (!advisories || !stored.image.scan) return stored;
+    if (stored.dataVersion !== undefined && stored.dataVersion === (await advisories.getDataVersion())) return stored;
+    const now = this.now();
+    const match = await matchInventory(stored.inventory, advisories, { now, previous: stored.image });
+    const scanTime = now.toISOString();
+    const scan = {
+      ...stored.image.scan,
+      scanTime,
+      components: match.components,
+      notes: scanNotesWithPartial([...stored.inventory.notes, ...match.notes]),
+    };
+    const image = withScanStats({ ...stored.image, scan, lastUpdated: scanTime }, now);
+    return { ...stored, image, dataVersion: match.dataVersion };
+  }
+
+  /** The image as a client sees it: snoozes in force now, snoozed vulnerabilities dropped unless asked for. */
+  private async present(image: StorageImage, includeSnoozed: boolean): Promise<StorageImage> {
+    let shown = image;
+    if (this.deps.snoozes) {
+      const cves = imageCves(image);
+      if (cves.length > 0) shown = withSnoozes(image, await this.deps.snoozes.get(cves), this.now());
+    }
+    return applySnoozeFilter(shown, includeSnoozed);
+  }
+
+  private async match(inventory: Inventory, now: Date, previous: StorageImage | undefined): Promise<MatchResult | undefined> {
+    if (!this.deps.advisories) return undefined;
+    return matchInventory(inventory, this.deps.advisories, { now, previous });
+  }
+
+  private assemble(
+    reference: ImageReference,
+    resolved: ResolvedImage,
+    inventory: Inventory,
+    names: StorageImageName[],
+    match: MatchResult | undefined,
+    scanTime: Date,
+  ): StorageImage {
     return assembleStorageImage({
       reference,
       names,
       resolved,
       inventory,
       metadata: buildMetadata(resolved, scanTime),
-      components: inventory.components.map(componentFromInventory),
+      components: match?.components ?? inventory.components.map(componentFromInventory),
       operatingSystem: formatOperatingSystem(inventory.os),
-      // Vulnerability matching is not wired in yet: say so rather than claim a clean image.
-      scanNotes: [...inventory.notes, 'OS_CVES_UNAVAILABLE'],
+      // Without an advisory store, say so rather than claim a clean image.
+      scanNotes: [...inventory.notes, ...(match ? match.notes : ['OS_CVES_UNAVAILABLE' as const])],
       scanTime,
       scanner: this.deps.scanner,
     });

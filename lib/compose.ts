@@ -8,7 +8,8 @@ import type { ReadLayerOptions } from './layers/types';
 import type { ScanPorts } from './scan';
 import { ImageService, type ScannerIdentity } from './service/image-service';
 import type { ImageStore } from './service/image-store';
-
+import type { SnoozeStore } from './service/snoozes';
+import type { AdvisoryStore } from './vulndb/store';
 
 export const SCANNER: ScannerIdentity = {
   version: packageJson.version,
@@ -19,6 +20,9 @@ export interface ComposeOptions {
   credentials?: CredentialProvider;
   layerCache?: LayerCache;
   readOptions?: ReadLayerOptions;
+  /** Advisories to match against; without them scans carry OS_CVES_UNAVAILABLE. */
+  advisories?: AdvisoryStore;
+  snoozes?: SnoozeStore;
 }
 
 /** Wires the scan core's ports from configuration: the one place that picks concrete adapters. */
@@ -40,5 +44,12 @@ export function createScanPorts(config: LaminaConfig, options: ComposeOptions = 
 }
 
 export function createImageService(config: LaminaConfig, store: ImageStore, options: ComposeOptions = {}): ImageService {
-  return new ImageService({ scan: createScanPorts(config, options), store, scanner: SCANNER, platform: config.platform });
+  return new ImageService({
+    scan: createScanPorts(config, options),
+    store,
+    scanner: SCANNER,
+    platform: config.platform,
+    advisories: options.advisories,
+    snoozes: options.snoozes,
+  });
 }

@@ -1,0 +1,215 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { OsPackage, OsRelease } from '../../lib/analyzers/types';
+import type { Inventory, InventoryComponent } from '../../lib/index/types';
+import { importAdvisories } from '../../lib/vulndb/import';
+import { matchInventory } from '../../lib/vulndb/matcher';
+import { MemoryAdvisoryStore } from '../../lib/vulndb/memory-store';
+import { parseOsv, type Osv } from '../../lib/vulndb/osv';
+
+const ADVISORIES = resolve(__dirname, '../../../shared/fixtures/advisories');
+const haveFixtures = existsSync(ADVISORIES);
+if (!haveFixtures) console.warn(`SKIPPED matcher tests on real advisories: ${ADVISORIES} is absent`);
+const withFixtures = haveFixtures ? it : it.skip;
+
+const NOW = new Date('2026-11-25T12:00:00Z');
+const DEBIAN_9: OsRelease = { id: 'debian', versionId: '9', codename: 'stretch' };
+const DEBIAN_11: OsRelease = { id: 'debian', versionId: '11', codename: 'bullseye' };
+const DEBIAN_12: OsRelease = { id: 'debian', versionId: '12', codename: 'bookworm' };
+const ALPINE_318: OsRelease = { id: 'alpine', versionId: '3.18.4' };
+
+function dpkg(name: string, version: string, sourceName = name, sourceVersion = version): InventoryComponent {
+  const osPackage: OsPackage = { manager: 'dpkg', name, version, architecture: 'amd64', sourceName, sourceVersion };
+  return { name, version, source: 'OS', layerIndex: 0, location: '', osPackage };
+}
+
+function apk(name: string, version: string, origin = name): InventoryComponent {
+  const osPackage: OsPackage = { manager: 'apk', name, version, architecture: 'x86_64', sourceName: origin, sourceVersion: version };
+  return { name, version, source: 'OS', layerIndex: 0, location: '', osPackage };
+}
+
+function inventory(os: OsRelease | undefined, components: InventoryComponent[]): Inventory {
+  return { os, components, notes: [], warnings: [] };
+}
+
+function fixture(path: string): Osv {
+  return parseOsv(JSON.parse(readFileSync(join(ADVISORIES, path), 'utf8')));
+}
+
+/** A per-CVE Debian record in the shape osv.dev publishes (DEBIAN-CVE-…), with facts from Debian's tracker. */
+function debianCve(cve: string, ecosystem: string, pkg: string, events: Array<Record<string, string>>, extra: Partial<Osv> = {}): Osv {
+  return {
+    id: `DEBIAN-${cve}`,
+    modified: '2026-01-01T00:00:00Z',
+    published: '2022-08-25T00:00:00Z',
+    upstream: [cve],
+    details: `${cve} in ${pkg}\nsecond line`,
+    affected: [{ package: { ecosystem, name: pkg }, ranges: [{ type: 'ECOSYSTEM', events }], ecosystem_specific: { urgency: 'not yet assigned' } }],
+    ...extra,
+  };
+}
+
+describe('matchInventory', () => {
+  withFixtures('matches a Debian bulletin through the source package and names the fixing source version', async () => {
+    const store = new MemoryAdvisoryStore();
+    await store.putAdvisories([fixture('osv/Debian/DLA-3008-1.json')]);
+    const result = await matchInventory(
+      inventory(DEBIAN_9, [dpkg('libssl1.1', '1.1.0l-1~deb9u5', 'openssl'), dpkg('openssl', '1.1.0l-1~deb9u6'), dpkg('zlib1g', '1:1.2.8.dfsg-5')]),
+      store,
+      { now: NOW },
+    );
+    const [libssl, openssl, zlib] = result.components;
+    expect(libssl.vulns.map((v) => v.cve)).toEqual(['CVE-2022-1292']);
+    expect(libssl.vulns[0]).toMatchObject({
+      fixedBy: '1.1.0l-1~deb9u6',
+      summary: 'openssl - security update',
+      link: 'https://security-tracker.debian.org/tracker/CVE-2022-1292',
+      vulnerabilityType: 'IMAGE_VULNERABILITY',
+      severity: 'UNKNOWN_VULNERABILITY_SEVERITY',
+      publishedOn: '2022-05-14T00:00:00.000Z',
+      firstImageOccurrence: NOW.toISOString(),
+      state: 'OBSERVED',
+      suppressed: false,
+    });
+    expect(libssl.fixedBy).toBe('1.1.0l-1~deb9u6');
+    expect(openssl.vulns).toEqual([]);
+    expect(zlib.vulns).toEqual([]);
+    expect(result.notes).toEqual([]);
+  });
+
+  withFixtures('never matches an advisory of another Debian release', async () => {
+    const store = new MemoryAdvisoryStore();
+    await store.putAdvisories([fixture('osv/Debian/DLA-3008-1.json')]);
+    const result = await matchInventory(inventory(DEBIAN_11, [dpkg('libssl1.1', '1.1.0l-1~deb9u5', 'openssl')]), store, { now: NOW });
+    expect(result.components[0].vulns).toEqual([]);
+  });
+
+  withFixtures('matches Alpine by major.minor release through the origin package, with the record\'s CVSS v3', async () => {
+    const store = new MemoryAdvisoryStore();
+    await store.putAdvisories([fixture('osv/Alpine/ALPINE-CVE-2025-26519.json')]);
+    const affected = await matchInventory(inventory(ALPINE_318, [apk('musl-utils', '1.2.4-r2', 'musl'), apk('musl', '1.2.4-r3')]), store, { now: NOW });
+    const [utils, musl] = affected.components;
+    expect(utils.vulns).toHaveLength(1);
+    expect(utils.vulns[0]).toMatchObject({
+      cve: 'CVE-2025-26519',
+      fixedBy: '1.2.4-r3',
+      cvss: 7,
+      scoreVersion: 'V3',
+      severity: 'IMPORTANT_VULNERABILITY_SEVERITY',
+      link: 'https://security.alpinelinux.org/vuln/CVE-2025-26519',
+    });
+    expect(utils.vulns[0].summary).toMatch(/^musl libc 0\.9\.13 through 1\.2\.5/);
+    expect(utils.vulns[0].cvssV3).toMatchObject({ attackVector: 'ATTACK_LOCAL', attackComplexity: 'COMPLEXITY_HIGH', score: 7, severity: 'HIGH' });
+    expect(utils.vulns[0].cvssV2).toBeNull();
+    expect(musl.vulns).toEqual([]);
+
+    const older = await matchInventory(inventory({ id: 'alpine', versionId: '3.17.0' }, [apk('musl', '1.2.3-r5')]), store, { now: NOW });
+    expect(older.components[0].vulns[0].fixedBy).toBe('1.2.3-r6');
+  });
+
+  withFixtures('takes CVSS from NVD when the advisory carries none, and scores severity from it', async () => {
+    const store = new MemoryAdvisoryStore();
+    await importAdvisories(join(ADVISORIES, 'nvd/api-2.0/CVE-2022-32746.json'), store);
+    await store.putAdvisories([debianCve('CVE-2022-32746', 'Debian:11', 'samba', [{ introduced: '0' }, { fixed: '2:4.13.13+dfsg-1~deb11u5' }])]);
+    // Without a distro rating the NVD v3 score decides: 5.4 is MEDIUM → MODERATE.
+    const result = await matchInventory(inventory(DEBIAN_11, [dpkg('samba-libs', '2:4.13.13+dfsg-1~deb11u3', 'samba')]), store, { now: NOW });
+    const vuln = result.components[0].vulns[0];
+    expect(vuln).toMatchObject({ cve: 'CVE-2022-32746', cvss: 5.4, scoreVersion: 'V3', severity: 'MODERATE_VULNERABILITY_SEVERITY', fixedBy: '2:4.13.13+dfsg-1~deb11u5' });
+    expect(vuln.cvssV3?.vector).toBe('CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:N/I:L/A:L');
+    expect(vuln.publishedOn).toBe('2022-08-25T00:00:00.000Z');
+    expect(vuln.summary).toBe('CVE-2022-32746 in samba');
+  });
+
+  it('reports an unfixed vulnerability without fixedBy and takes the distro rating before CVSS', async () => {
+    const store = new MemoryAdvisoryStore();
+    await store.putAdvisories([
+      debianCve('CVE-2023-45853', 'Debian:12', 'zlib', [{ introduced: '0' }], {
+        severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+        affected: [{ package: { ecosystem: 'Debian:12', name: 'zlib' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }], ecosystem_specific: { urgency: 'low' } }],
+      }),
+    ]);
+    const result = await matchInventory(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
+    const [zlib] = result.components;
+    expect(zlib.vulns).toHaveLength(1);
+    expect(zlib.vulns[0]).not.toHaveProperty('fixedBy');
+    expect(zlib.vulns[0].cvss).toBe(9.8);
+    expect(zlib.vulns[0].severity).toBe('LOW_VULNERABILITY_SEVERITY');
+    expect(zlib.fixedBy).toBe('');
+  });
+
+  it('reports each CVE once per component: per-CVE records speak before a bulletin naming several', async () => {
+    const store = new MemoryAdvisoryStore();
+    const dsa: Osv = {
+      id: 'DSA-5347-1',
+      modified: '2026-01-02T00:00:00Z',
+      summary: 'curl - security update',
+      upstream: ['CVE-2023-23914', 'CVE-2023-23915'],
+      affected: [{ package: { ecosystem: 'Debian:11', name: 'curl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '7.74.0-1.3+deb11u7' }] }] }],
+    };
+    await store.putAdvisories([
+      dsa,
+      debianCve('CVE-2023-23914', 'Debian:11', 'curl', [{ introduced: '0' }, { fixed: '7.74.0-1.3+deb11u7' }]),
+      debianCve('CVE-2023-27533', 'Debian:11', 'curl', [{ introduced: '0' }, { fixed: '7.74.0-1.3+deb11u8' }]),
+    ]);
+    const result = await matchInventory(inventory(DEBIAN_11, [dpkg('libcurl4', '7.74.0-1.3+deb11u5', 'curl')]), store, { now: NOW });
+    const [curl] = result.components;
+    expect(curl.vulns.map((v) => v.cve)).toEqual(['CVE-2023-23914', 'CVE-2023-23915', 'CVE-2023-27533']);
+    expect(curl.vulns.map((v) => v.fixedBy)).toEqual(['7.74.0-1.3+deb11u7', '7.74.0-1.3+deb11u7', '7.74.0-1.3+deb11u8']);
+    // The bulletin alone speaks for CVE-2023-23915, so its summary is used there.
+    expect(curl.vulns[1].summary).toBe('curl - security update');
+    expect(curl.vulns[0].summary).toBe('CVE-2023-23914 in curl');
+    // The component's fixedBy fixes all of its fixable vulnerabilities.
+    expect(curl.fixedBy).toBe('7.74.0-1.3+deb11u8');
+  });
+
+  it('keeps firstImageOccurrence from the previous scan of the image', async () => {
+    const store = new MemoryAdvisoryStore();
+    await store.putAdvisories([debianCve('CVE-2023-45853', 'Debian:12', 'zlib', [{ introduced: '0' }])]);
+    const inv = inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]);
+    const first = await matchInventory(inv, store, { now: new Date('2026-01-01T00:00:00Z') });
+    const previous = { scan: { components: first.components } } as never;
+    const second = await matchInventory(inv, store, { now: NOW, previous });
+    expect(second.components[0].vulns[0].firstImageOccurrence).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('skips an advisory whose versions its ecosystem cannot order, with a warning, and keeps matching others', async () => {
+    const store = new MemoryAdvisoryStore();
+    await store.putAdvisories([
+      debianCve('CVE-2024-0001', 'Debian:12', 'zlib', [{ introduced: '0' }, { fixed: '' + '9'.repeat(600) }]),
+      debianCve('CVE-2024-0002', 'Debian:12', 'zlib', [{ introduced: '0' }, { fixed: '1:1.3-1' }]),
+    ]);
+    const result = await matchInventory(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
+    expect(result.components[0].vulns.map((v) => v.cve)).toEqual(['CVE-2024-0002']);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatch(/^advisory DEBIAN-CVE-2024-0001 for zlib 1:1\.2\.13\.dfsg-1 skipped: /);
+  });
+
+  it('ignores withdrawn advisories and GIT ranges', async () => {
+    const store = new MemoryAdvisoryStore();
+    await store.putAdvisories([
+      { ...debianCve('CVE-2024-0003', 'Debian:12', 'zlib', [{ introduced: '0' }]), withdrawn: '2026-01-01T00:00:00Z' },
+      {
+        id: 'CVE-2024-0004',
+        modified: '2026-01-01T00:00:00Z',
+        affected: [{ package: { ecosystem: 'Debian:12', name: 'zlib' }, ranges: [{ type: 'GIT', repo: 'https://github.com/madler/zlib', events: [{ introduced: '0' }] }] }],
+      },
+    ]);
+    const result = await matchInventory(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
+    expect(result.components[0].vulns).toEqual([]);
+  });
+
+  it('notes OS_CVES_UNAVAILABLE when the store is empty or the OS has no advisory source', async () => {
+    const empty = await matchInventory(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), new MemoryAdvisoryStore(), { now: NOW });
+    expect(empty.notes).toEqual(['OS_CVES_UNAVAILABLE']);
+
+    const store = new MemoryAdvisoryStore();
+    await store.putAdvisories([debianCve('CVE-2023-45853', 'Debian:12', 'zlib', [{ introduced: '0' }])]);
+    const unknownOs = await matchInventory(inventory({ id: 'plan9', versionId: '4' }, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
+    expect(unknownOs.notes).toEqual(['OS_CVES_UNAVAILABLE']);
+    expect(unknownOs.components[0].vulns).toEqual([]);
+
+    const noPackages = await matchInventory(inventory(DEBIAN_12, []), store, { now: NOW });
+    expect(noPackages.notes).toEqual([]);
+    expect(noPackages.dataVersion).toBe(await store.getDataVersion());
+  });
+});

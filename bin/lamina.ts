@@ -1,11 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { handleApiRequest } from '../lib/api/routes';
+import { localDynamoPath, startLocalMode } from '../lib/aws/local-mode';
 import { createImageService } from '../lib/compose';
 import { configFromEnv, parsePlatform, type LaminaConfig } from '../lib/config';
 import { createPinoLogger } from '../lib/logging';
-import { createApiServer } from '../lib/server/http-server';
-import { FileImageStore } from '../lib/service/file-image-store';
 import type { ImageStore, StoredScan } from '../lib/service/image-store';
 import { toRuntimeError } from '../lib/stackrox/errors';
 import { encodeStorageImage } from '../lib/stackrox/encode';
@@ -15,7 +13,8 @@ const USAGE = `usage:
   lamina serve [--port N]
 
 Environment: LAMINA_DATA_DIR (default .lamina), PORT (default 8080), LAMINA_INSECURE_REGISTRIES, LAMINA_PLATFORM,
-LAMINA_ALLOWED_REGISTRIES, LAMINA_REGISTRY_CREDENTIALS (JSON {"host": {"username", "password"}}), DOCKER_CONFIG.`;
+LAMINA_ALLOWED_REGISTRIES, LAMINA_REGISTRY_CREDENTIALS (JSON {"host": {"username", "password"}}), DOCKER_CONFIG,
+LAMINA_REGISTRY_MIRRORS (JSON {"host": "mirror host[:port]"}), LAMINA_API_BUDGET_MS (serve: hand longer scans to the background).`;
 
 /** The CLI scans once and keeps nothing: a throwaway store. */
 class MemoryImageStore implements ImageStore {
@@ -67,12 +66,19 @@ async function serve(args: string[], config: LaminaConfig): Promise<number> {
   const { values } = parseArgs({ args, options: { port: { type: 'string' } } });
   const logger = createPinoLogger(config.logLevel);
   const port = values.port !== undefined ? Number(values.port) : config.port;
-  const service = createImageService(config, new FileImageStore(config.dataDir));
-  const server = createApiServer((request, signal) => handleApiRequest(request, service, logger, signal));
-  await new Promise<void>((resolve) => server.listen(port, resolve));
-  const address = server.address();
-  logger.info('lamina listening: POST /v1/images/scan, GET /v1/images/{id}', { port: typeof address === 'object' && address ? address.port : port, dataDir: config.dataDir });
-  const stop = () => server.close(() => process.exit(0));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got "${values.port}"`);
+  const local = await startLocalMode({ config, logger, port });
+  logger.info('lamina listening: POST /v1/images/scan, GET /v1/images/{id}', {
+    url: local.url,
+    dataDir: config.dataDir,
+    dynamodb: localDynamoPath(config.dataDir),
+  });
+  const stop = () => {
+    local.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return new Promise<number>(() => undefined);

@@ -6,12 +6,14 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createAwsImageService } from '../lib/aws/compose-aws';
 import { processScanQueue } from '../lib/aws/scan-queue';
+import type { ImageService } from '../lib/service/image-service';
 
 const logger = new Logger({ serviceName: 'lamina-worker' });
 const metrics = new Metrics({ namespace: 'Lamina', serviceName: 'lamina-worker' });
-const service = createAwsImageService();
+
+let service: ImageService | undefined;
 
 /** Drains the scan queue: ECR push events and scans handed off by the API; failed records are retried by SQS. */
-export const handler = middy((event: SQSEvent): Promise<SQSBatchResponse> => processScanQueue(event, service, logger))
+export const handler = middy((event: SQSEvent): Promise<SQSBatchResponse> => processScanQueue(event, (service ??= createAwsImageService()), logger))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -12,6 +12,13 @@ export interface LaminaConfig {
   /** Hosts allowed even though they are link-local or metadata addresses (for tests and special set-ups). */
   allowedPrivateHosts: string[];
   logLevel: string;
+  /**
+   * Registry hosts pulled from another endpoint (`host` → `mirror host[:port]`): a pull-through cache, a replica,
+   * a proxy in a VPC. Names, ids and stored results keep the requested host; an ECR host's credentials follow it.
+   */
+  registryMirrors?: Record<string, string>;
+  /** How long an API request may scan before the scan is handed to the background and answered 503 / retry. */
+  apiBudgetMs?: number;
 }
 
 function list(value: string | undefined): string[] {
@@ -25,6 +32,35 @@ export function parsePlatform(text: string): Platform {
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 
+/** `LAMINA_REGISTRY_MIRRORS`: JSON `{"registry host": "mirror host[:port]"}`. */
+export function parseRegistryMirrors(text: string | undefined): Record<string, string> {
+  if (!text?.trim()) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`LAMINA_REGISTRY_MIRRORS is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error('LAMINA_REGISTRY_MIRRORS must be a JSON object of registry host → mirror host');
+  }
+  const mirrors: Record<string, string> = {};
+  for (const [host, mirror] of Object.entries(parsed)) {
+    if (typeof mirror !== 'string' || !mirror.trim() || /[/\s]/.test(mirror.trim())) {
+      throw new Error(`LAMINA_REGISTRY_MIRRORS: the mirror of "${host}" must be a host[:port], got ${JSON.stringify(mirror)}`);
+    }
+    mirrors[host.trim().toLowerCase()] = mirror.trim().toLowerCase();
+  }
+  return mirrors;
+}
+
+function optionalPositive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number of milliseconds, got "${value}"`);
+  return n;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LaminaConfig {
   const port = Number(env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
@@ -36,5 +72,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LaminaConfi
     allowedRegistries: list(env.LAMINA_ALLOWED_REGISTRIES),
     allowedPrivateHosts: list(env.LAMINA_ALLOWED_PRIVATE_HOSTS),
     logLevel: env.LAMINA_LOG_LEVEL ?? 'info',
+    registryMirrors: parseRegistryMirrors(env.LAMINA_REGISTRY_MIRRORS),
+    apiBudgetMs: optionalPositive('LAMINA_API_BUDGET_MS', env.LAMINA_API_BUDGET_MS),
   };
 }

@@ -1,13 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createScanPorts, SCANNER } from '../compose';
-import { configFromEnv } from '../config';
+import { configFromEnv, type LaminaConfig } from '../config';
+import type { CredentialProvider } from '../image/registry';
+import type { Descriptor, ImageReference, ImageSource, Platform, ResolvedImage } from '../image/types';
 import { ImageService } from '../service/image-service';
 import type { V1ScanImageRequest } from '../stackrox/types';
 import { DynamoImageStore } from './dynamo-image-store';
 import { DynamoLayerCache } from './dynamo-layer-cache';
 import { DynamoScanLeases } from './dynamo-scan-leases';
-import { EcrCredentialSource } from './ecr-credentials';
+import { EcrCredentialSource, parseEcrHost } from './ecr-credentials';
 
 /** Table and queue names the CDK stack passes to every function. */
 export interface AwsResourceNames {
@@ -38,35 +40,116 @@ export interface DeferredScanMessage {
   request: V1ScanImageRequest;
 }
 
+/**
+ * An ImageSource that pulls some registries from another endpoint. The rest of the service only ever sees the
+ * requested host: names, ids and stored results are those of the request, and the mirror is an address.
+ */
+export class MirroredImageSource implements ImageSource {
+  private readonly mirrors: Map<string, string>;
+
+  constructor(
+    private readonly inner: ImageSource,
+    mirrors: Record<string, string>,
+  ) {
+    this.mirrors = new Map(Object.entries(mirrors).map(([host, mirror]) => [host.toLowerCase(), mirror]));
+  }
+
+  private route(reference: ImageReference): ImageReference {
+    const mirror = this.mirrors.get(reference.registry.toLowerCase());
+    return mirror ? { ...reference, registry: mirror } : reference;
+  }
+
+  async resolve(reference: ImageReference, options?: { platform?: Platform; signal?: AbortSignal }): Promise<ResolvedImage> {
+    const resolved = await this.inner.resolve(this.route(reference), options);
+    return { ...resolved, reference };
+  }
+
+  openBlob(reference: ImageReference, descriptor: Descriptor, options?: { signal?: AbortSignal }): Promise<NodeJS.ReadableStream> {
+    return this.inner.openBlob(this.route(reference), descriptor, options);
+  }
+}
+
+/** Mirrors of private ECR hosts get that registry's GetAuthorizationToken credentials, and no other host does. */
+export function ecrAliasesForMirrors(mirrors: Record<string, string> = {}): Record<string, { registryId: string; region: string }> {
+  const aliases: Record<string, { registryId: string; region: string }> = {};
+  for (const [host, mirror] of Object.entries(mirrors)) {
+    const ecr = parseEcrHost(host);
+    if (ecr) aliases[mirror] = ecr;
+  }
+  return aliases;
+}
+
+export interface ScanTables {
+  images: string;
+  layerIndex: string;
+  inFlight: string;
+}
+
+/** Everything that differs between Lambda and local mode; the service built from it is the same. */
+export interface DynamoImageServiceOptions {
+  dynamo: DynamoDBClient;
+  tables: ScanTables;
+  config: LaminaConfig;
+  /** Registry credentials asked before LAMINA_REGISTRY_CREDENTIALS and Docker's config.json. */
+  credentials?: CredentialProvider;
+  /** Where a scan that ran out of request time goes on (the SQS worker in AWS). */
+  defer?: (request: V1ScanImageRequest) => Promise<void>;
+  leaseTtlMs?: number;
+  pollIntervalMs?: number;
+}
+
+/**
+ * The ImageService over DynamoDB: results by digest, the per-layer index cache and the scan leases that make
+ * concurrent requests and workers scan a digest once. Lambda and local mode (dynalite) both build it here.
+ */
+export function createDynamoImageService(options: DynamoImageServiceOptions): ImageService {
+  const { dynamo, tables, config } = options;
+  const scan = createScanPorts(config, {
+    credentials: options.credentials,
+    layerCache: new DynamoLayerCache(dynamo, tables.layerIndex),
+  });
+  if (config.registryMirrors && Object.keys(config.registryMirrors).length > 0) {
+    scan.source = new MirroredImageSource(scan.source, config.registryMirrors);
+  }
+  return new ImageService({
+    scan,
+    store: new DynamoImageStore(dynamo, tables.images),
+    leases: new DynamoScanLeases(dynamo, tables.inFlight),
+    scanner: SCANNER,
+    platform: config.platform,
+    defer: options.defer,
+    leaseTtlMs: options.leaseTtlMs,
+    pollIntervalMs: options.pollIntervalMs,
+  });
+}
+
+/** Hands a deferred scan to the worker queue. */
+export function sqsDefer(sqs: SQSClient, queueUrl: string): (request: V1ScanImageRequest) => Promise<void> {
+  return async (request) => {
+    const message: DeferredScanMessage = { kind: 'lamina.deferred-scan', request };
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
+  };
+}
+
 export interface AwsServiceOptions {
+  /** Default: a client from the environment; `AWS_ENDPOINT_URL_DYNAMODB` points it elsewhere (dynalite in tests). */
   dynamo?: DynamoDBClient;
   sqs?: SQSClient;
-  credentials?: EcrCredentialSource;
+  credentials?: CredentialProvider;
   env?: NodeJS.ProcessEnv;
 }
 
-/** The ImageService as it runs in Lambda: DynamoDB for results, layer cache and leases; ECR credentials; SQS hand-off. */
+/** The ImageService as it runs in Lambda: tables and queue from the stack's environment, ECR credentials, SQS hand-off. */
 export function createAwsImageService(options: AwsServiceOptions = {}): ImageService {
   const env = options.env ?? process.env;
   const names = resourceNamesFromEnv(env);
   const config = configFromEnv(env);
-  const dynamo = options.dynamo ?? new DynamoDBClient({});
   const sqs = names.scanQueueUrl ? (options.sqs ?? new SQSClient({})) : undefined;
-  const scan = createScanPorts(config, {
-    credentials: options.credentials ?? new EcrCredentialSource(),
-    layerCache: new DynamoLayerCache(dynamo, names.layerIndexTable),
-  });
-  return new ImageService({
-    scan,
-    store: new DynamoImageStore(dynamo, names.imagesTable),
-    leases: new DynamoScanLeases(dynamo, names.inFlightTable),
-    scanner: SCANNER,
-    platform: config.platform,
-    defer: sqs
-      ? async (request) => {
-          const message: DeferredScanMessage = { kind: 'lamina.deferred-scan', request };
-          await sqs.send(new SendMessageCommand({ QueueUrl: names.scanQueueUrl, MessageBody: JSON.stringify(message) }));
-        }
-      : undefined,
+  return createDynamoImageService({
+    dynamo: options.dynamo ?? new DynamoDBClient({}),
+    tables: { images: names.imagesTable, layerIndex: names.layerIndexTable, inFlight: names.inFlightTable },
+    config,
+    credentials: options.credentials ?? new EcrCredentialSource({ aliases: ecrAliasesForMirrors(config.registryMirrors) }),
+    defer: sqs && names.scanQueueUrl ? sqsDefer(sqs, names.scanQueueUrl) : undefined,
   });
 }

@@ -1,0 +1,162 @@
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { LaminaConfig } from '../config';
+import { CredentialChain, defaultCredentials, type CredentialProvider, type RegistryCredentials } from '../image/registry';
+import type { AppLogger } from '../logging';
+import { createApiServer } from '../server/http-server';
+import type { ImageService } from '../service/image-service';
+import { toRuntimeError } from '../stackrox/errors';
+import { createScanApi } from './api-handler';
+import { createDynamoImageService, ecrAliasesForMirrors, type ScanTables } from './compose-aws';
+import { DynamoAdvisoryStore } from './dynamo-advisory-store';
+import { ensureKeyValueTable } from './dynamo-image-store';
+import { EcrCredentialSource } from './ecr-credentials';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
+
+/** Table names in the embedded DynamoDB; the same variables as in Lambda override them. */
+export interface LocalTables extends ScanTables {
+  advisories: string;
+}
+
+export function localTablesFromEnv(env: NodeJS.ProcessEnv = process.env): LocalTables {
+  return {
+    images: env.LAMINA_IMAGES_TABLE || 'lamina-images',
+    layerIndex: env.LAMINA_LAYER_INDEX_TABLE || 'lamina-layer-index',
+    inFlight: env.LAMINA_INFLIGHT_TABLE || 'lamina-inflight',
+    advisories: env.LAMINA_ADVISORIES_TABLE || 'lamina-advisories',
+  };
+}
+
+/** Where local mode keeps its DynamoDB (LevelDB files) under the data directory. */
+export function localDynamoPath(dataDir: string): string {
+  return join(dataDir, 'dynamodb');
+}
+
+/**
+ * ECR tokens when this machine has AWS credentials; without them an ECR host is treated like any other registry
+ * (Docker's config.json may still know it) instead of failing every scan of it.
+ */
+class OptionalCredentials implements CredentialProvider {
+  constructor(
+    private readonly inner: CredentialProvider,
+    private readonly logger?: AppLogger,
+  ) {}
+
+  async credentialsFor(host: string): Promise<RegistryCredentials | undefined> {
+    try {
+      return await this.inner.credentialsFor(host);
+    } catch (err) {
+      this.logger?.warn('no ECR credentials for this host; trying it without', { host, reason: (err as Error).message });
+      return undefined;
+    }
+  }
+}
+
+export interface LocalModeOptions {
+  config: LaminaConfig;
+  logger?: AppLogger;
+  env?: NodeJS.ProcessEnv;
+  /** Port to listen on; default `config.port`. 0 picks a free one. */
+  port?: number;
+  /** Address to listen on; default every interface, as `lamina serve` always did. */
+  host?: string;
+  /** Registry credentials asked first (tests, the CLI's --username). */
+  credentials?: CredentialProvider;
+  /** Keep DynamoDB in memory instead of under the data directory. */
+  inMemory?: boolean;
+}
+
+export interface LocalMode {
+  /** `http://host:port` */
+  url: string;
+  server: Server;
+  service: ImageService;
+  dynamo: EmbeddedDynamo;
+  tables: LocalTables;
+  advisories: DynamoAdvisoryStore;
+  /** Stops the server, waits for background scans and closes the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `lamina serve`: the Lambda stack on one machine. dynalite stands in for DynamoDB (persisted under
+ * `LAMINA_DATA_DIR`), the tables are created on start, and the API runs through the same service composition and
+ * API path as the Lambda function; only the HTTP adapter differs. A scan past `LAMINA_API_BUDGET_MS` (unset:
+ * no budget) goes on in this process instead of on a queue.
+ */
+export async function startLocalMode(options: LocalModeOptions): Promise<LocalMode> {
+  const { config, logger } = options;
+  const env = options.env ?? process.env;
+  const tables = localTablesFromEnv(env);
+  let dynamo: EmbeddedDynamo;
+  if (options.inMemory) {
+    dynamo = await startEmbeddedDynamo();
+  } else {
+    const path = localDynamoPath(config.dataDir);
+    await mkdir(path, { recursive: true });
+    dynamo = await startEmbeddedDynamo({ path });
+  }
+  const background = new Set<Promise<unknown>>();
+  try {
+    for (const table of [tables.images, tables.layerIndex, tables.inFlight]) await ensureKeyValueTable(dynamo.client, table);
+    const advisories = new DynamoAdvisoryStore(dynamo.client, tables.advisories);
+    await advisories.ensureTables();
+
+    const credentials = new CredentialChain([
+      options.credentials,
+      defaultCredentials({ env }),
+      new OptionalCredentials(new EcrCredentialSource({ aliases: ecrAliasesForMirrors(config.registryMirrors) }), logger),
+    ]);
+    const service: ImageService = createDynamoImageService({
+      dynamo: dynamo.client,
+      tables,
+      config,
+      credentials,
+      defer: async (request) => {
+        const scan = service.scanImage(request).then(
+          (image) => logger?.info('background scan finished', { image: request.imageName, id: image.id }),
+          (err: unknown) => logger?.error('background scan failed', { image: request.imageName, message: toRuntimeError(err).message }),
+        );
+        background.add(scan);
+        void scan.finally(() => background.delete(scan));
+      },
+    });
+    const api = createScanApi(service, { logger, budgetMs: config.apiBudgetMs });
+    const server = createApiServer((request, signal) => api(request, { signal }));
+    const port = options.port ?? config.port;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      const listening = () => {
+        server.off('error', reject);
+        resolve();
+      };
+      if (options.host) server.listen(port, options.host, listening);
+      else server.listen(port, listening);
+    });
+    const address = server.address() as AddressInfo;
+    const unspecified = address.address === '::' || address.address === '0.0.0.0';
+    const hostPart = unspecified ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    let stopped = false;
+    return {
+      url: `http://${hostPart}:${address.port}`,
+      server,
+      service,
+      dynamo,
+      tables,
+      advisories,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await Promise.allSettled([...background]);
+        await dynamo.stop();
+      },
+    };
+  } catch (err) {
+    await dynamo.stop();
+    throw err;
+  }
+}

@@ -1,21 +1,56 @@
 import type { AppLogger } from '../logging';
 import type { ImageService } from '../service/image-service';
+import type { SnoozeService } from '../service/snooze-service';
 import { GrpcCode, RuntimeError, notFound } from '../stackrox/errors';
 import { encodeStorageImage } from '../stackrox/encode';
-import { parseJsonBody, parseScanImageRequest } from '../stackrox/request';
+import { parseJsonBody, parseScanImageRequest, parseSuppressCvesRequest, parseUnsuppressCvesRequest } from '../stackrox/request';
 import type { ApiRequest, ApiResponse } from './http-types';
 import { errorResponse, jsonResponse } from './render';
 
 
 const IMAGE_BY_ID = /^\/v1\/images\/([^/]+)$/;
 
+/** The use cases behind the routes. Without `snoozes`, the suppress and unsuppress routes answer Unimplemented. */
+export interface ApiServices {
+  images: ImageService;
+  snoozes?: SnoozeService;
+}
+
+function servicesOf(services: ImageService | ApiServices): ApiServices {
+  return 'images' in services ? services : { images: services };
+}
+
+function snoozeService(services: ApiServices): SnoozeService {
+  if (!services.snoozes) throw new RuntimeError(GrpcCode.Unimplemented, 'CVE snoozing is not configured on this deployment');
+  return services.snoozes;
+}
+
 function flag(value: string | undefined): boolean {
   return value === 'true' || value === '1';
 }
 
 /** Routes the ImageService REST API; every failure becomes a StackRox RuntimeError body with its HTTP status. */
-export async function handleApiRequest(request: ApiRequest, service: ImageService, logger?: AppLogger, signal?: AbortSignal): Promise<ApiResponse> {
+export async function handleApiRequest(
+  request: ApiRequest,
+  services: ImageService | ApiServices,
+  logger?: AppLogger,
+  signal?: AbortSignal,
+): Promise<ApiResponse> {
+  const api = servicesOf(services);
+  const service = api.images;
   try {
+    if (request.path === '/v1/imagecves/suppress') {
+      if (request.method !== 'PATCH') throw methodNotAllowed(request);
+      const snoozes = snoozeService(api);
+      await snoozes.suppress(parseSuppressCvesRequest(parseJsonBody(request.body ?? '')));
+      return jsonResponse(request, 200, {});
+    }
+    if (request.path === '/v1/imagecves/unsuppress') {
+      if (request.method !== 'PATCH') throw methodNotAllowed(request);
+      const snoozes = snoozeService(api);
+      await snoozes.unsuppress(parseUnsuppressCvesRequest(parseJsonBody(request.body ?? '')).cves);
+      return jsonResponse(request, 200, {});
+    }
     if (request.path === '/v1/images/scan') {
       if (request.method !== 'POST') throw methodNotAllowed(request);
       const scanRequest = parseScanImageRequest(parseJsonBody(request.body ?? ''));

@@ -57,14 +57,23 @@ export function withSnoozes(image: StorageImage, snoozes: Map<string, Snooze>, n
   return { ...image, scan: { ...image.scan, components } };
 }
 
-/** Parses a protobuf Duration in JSON form (`"86400s"`, `"1.5s"`) into milliseconds. */
+/** The largest google.protobuf.Duration: ±10,000 years in seconds. */
+const MAX_DURATION_SECONDS = 315_576_000_000;
+
+/**
+ * Parses a google.protobuf.Duration in its JSON form (`"86400s"`, `"1.5s"`, `"-2s"`) into milliseconds, as
+ * protojson reads it: a decimal number of seconds with up to nine fractional digits and a trailing `s`, within
+ * ±10,000 years. Absent or null reads as 0 (protojson's default); anything else malformed is undefined.
+ * Negative durations are returned as such; whether they make sense is the caller's business.
+ */
 export function parseDuration(text: unknown): number | undefined {
-  if (text === undefined || text === null || text === '') return 0;
+  if (text === undefined || text === null) return 0;
   if (typeof text !== 'string') return undefined;
-  const match = /^(-?\d+)(?:\.(\d{1,9}))?s$/.exec(text.trim());
+  const match = /^(-?)(\d+)(?:\.(\d{1,9}))?s$/.exec(text);
   if (!match) return undefined;
-  const seconds = Number(match[1]);
-  const fraction = match[2] ? Number(`0.${match[2]}`) : 0;
-  if (seconds < 0) return undefined;
-  return Math.round((seconds + fraction) * 1000);
+  const seconds = Number(match[2]);
+  if (seconds > MAX_DURATION_SECONDS) return undefined;
+  const nanos = Number((match[3] ?? '').padEnd(9, '0'));
+  const ms = seconds * 1000 + Math.floor(nanos / 1e6);
+  return match[1] === '-' ? -ms : ms;
 }

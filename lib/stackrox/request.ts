@@ -1,6 +1,7 @@
 /** The ScanImage request body, read the way grpc-gateway's protojson reads it. */
 import { z } from 'zod';
 import { GrpcCode, RuntimeError, invalidArgument } from './errors';
+import { parseDuration } from '../service/snoozes';
 import type { V1ScanImageRequest } from './types';
 
 /** Decoding failures carry protojson's own text, without the `: invalid arguments` suffix, as the gateway answers them. */
@@ -101,4 +102,42 @@ export function parseScanImageRequest(body: unknown): V1ScanImageRequest {
   };
   if (request.imageName === '') throw invalidArgument('image name must be specified');
   return request;
+}
+
+/** A body that must be a JSON object; anything else is refused as protojson refuses it. */
+function objectBody(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw decodeError(`syntax error: unexpected token ${tokenOf(body)}`);
+  }
+  return body as Record<string, unknown>;
+}
+
+/** `repeated string cves`: absent or null is the empty list; a non-list, or a member that is not a string, is refused. */
+function cvesField(record: Record<string, unknown>): string[] {
+  const value = record.cves;
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw decodeError(`invalid value for string field cves: ${tokenOf(value)}`);
+  const bad = value.find((item) => typeof item !== 'string');
+  if (bad !== undefined) throw decodeError(`invalid value for string field cves: ${tokenOf(bad)}`);
+  return value as string[];
+}
+
+/** ImageCVEService.SuppressCVEs: `{"cves": [...], "duration": "86400s"}`; the JSON and proto names coincide. */
+export interface SuppressCvesRequest {
+  cves: string[];
+  /** The google.protobuf.Duration in milliseconds; 0 when absent (indefinitely). Negative values are passed on. */
+  durationMs: number;
+}
+
+export function parseSuppressCvesRequest(body: unknown): SuppressCvesRequest {
+  const record = objectBody(body);
+  const cves = cvesField(record);
+  const durationMs = parseDuration(record.duration);
+  if (durationMs === undefined) throw decodeError(`invalid google.protobuf.Duration value ${tokenOf(record.duration)}`);
+  return { cves, durationMs };
+}
+
+/** ImageCVEService.UnsuppressCVEs: `{"cves": [...]}`. */
+export function parseUnsuppressCvesRequest(body: unknown): { cves: string[] } {
+  return { cves: cvesField(objectBody(body)) };
 }

@@ -69,7 +69,8 @@ export function parseAdvisoryFile(name: string, text: string): Parsed {
 /** Feeds advisory files into a store in batches; bad input is counted and skipped, store failures propagate. */
 export async function ingest(files: AsyncIterable<AdvisoryFile>, store: AdvisoryStore, options: ImportOptions = {}): Promise<ImportResult> {
   const started = performance.now();
-  const batchSize = options.batchSize ?? 500;
+  // Large batches let one write carry several advisories of the same package (a package item is rewritten per batch).
+  const batchSize = options.batchSize ?? 2000;
   const progressEvery = options.progressEvery ?? 1000;
   const counts: ImportCounts = { records: 0, written: 0, skipped: 0, malformed: 0, cvss: 0 };
   let batch: Osv[] = [];

@@ -1,0 +1,101 @@
+/** `lamina db import|status`: the local advisory store under the data directory, for offline and air-gapped use. */
+import { mkdir, stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { DynamoAdvisoryStore } from '../aws/dynamo-advisory-store';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../aws/embedded-dynamo';
+import { localDynamoPath, localTablesFromEnv } from '../aws/local-mode';
+import type { LaminaConfig } from '../config';
+import { importAdvisories, type ImportCounts } from '../vulndb/import';
+
+export const DB_USAGE = `  lamina db import <path>...   load OSV JSON records, NVD API 2.0 responses or Alpine secdb files (a directory, a .zip or a file)
+  lamina db status             print the advisory data version`;
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** True when stderr is a terminal: progress overwrites one line. */
+  interactive: boolean;
+}
+
+/** Opens the data directory's embedded DynamoDB; LevelDB allows one process, so a running `lamina serve` blocks it. */
+export async function openLocalAdvisories(config: LaminaConfig, env: NodeJS.ProcessEnv = process.env): Promise<{ dynamo: EmbeddedDynamo; store: DynamoAdvisoryStore }> {
+  const path = localDynamoPath(config.dataDir);
+  await mkdir(path, { recursive: true });
+  let dynamo: EmbeddedDynamo;
+  try {
+    dynamo = await startEmbeddedDynamo({ path });
+    const store = new DynamoAdvisoryStore(dynamo.client, localTablesFromEnv(env).advisories);
+    await store.ensureTables();
+    return { dynamo, store };
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/lock/i.test(message)) {
+      throw new Error(`the data directory ${config.dataDir} is in use (is \`lamina serve\` running on it?): stop it first, or set LAMINA_DATA_DIR`);
+    }
+    throw err;
+  }
+}
+
+function describe(counts: ImportCounts): string {
+  return `${counts.records} records read, ${counts.written} written, ${counts.skipped} unchanged, ${counts.malformed} malformed, ${counts.cvss} CVSS updates`;
+}
+
+async function importCommand(paths: string[], config: LaminaConfig, io: CliIo, quiet: boolean): Promise<number> {
+  if (paths.length === 0) {
+    io.err(`db import needs a path\n${DB_USAGE}\n`);
+    return 2;
+  }
+  for (const path of paths) {
+    await stat(path).catch(() => {
+      throw new Error(`cannot read ${path}: no such file or directory`);
+    });
+  }
+  const { dynamo, store } = await openLocalAdvisories(config);
+  let malformedShown = 0;
+  try {
+    for (const path of paths) {
+      const result = await importAdvisories(path, store, {
+        onProgress: (counts) => {
+          if (quiet) return;
+          if (io.interactive) io.err(`\r${path}: ${describe(counts)}`);
+          else io.err(`${path}: ${describe(counts)}\n`);
+        },
+        onMalformed: (note) => {
+          // The first few say what is wrong; the total is in the summary.
+          if (malformedShown++ < 5) io.err(`${io.interactive ? '\n' : ''}skipped malformed ${note.file}: ${note.reason}\n`);
+        },
+      });
+      if (!quiet && io.interactive) io.err('\n');
+      const rate = result.seconds > 0 ? Math.round(result.records / result.seconds) : result.records;
+      io.out(`${path}: ${describe(result)} in ${result.seconds.toFixed(1)} s (${rate} records/s)\n`);
+    }
+    io.out(`advisory data version ${await store.getDataVersion()}\n`);
+    return 0;
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+async function statusCommand(config: LaminaConfig, io: CliIo): Promise<number> {
+  const { dynamo, store } = await openLocalAdvisories(config);
+  try {
+    io.out(`advisory data version ${await store.getDataVersion()} (${localDynamoPath(config.dataDir)})\n`);
+    return 0;
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+export async function dbCommand(args: string[], config: LaminaConfig, io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { quiet: { type: 'boolean', short: 'q', default: false } } });
+  const [sub, ...rest] = positionals;
+  switch (sub) {
+    case 'import':
+      return importCommand(rest, config, io, values.quiet);
+    case 'status':
+      return statusCommand(config, io);
+    default:
+      io.err(`unknown db command ${sub === undefined ? '' : `"${sub}"`}\n${DB_USAGE}\n`);
+      return 2;
+  }
+}

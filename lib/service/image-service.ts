@@ -37,6 +37,8 @@ export interface ImageServiceDeps {
   advisories?: AdvisoryStore;
   /** Global CVE snoozes, applied whenever an image is answered. */
   snoozes?: SnoozeStore;
+  /** Delegated scanners a request's `cluster` may name; without them every named cluster is unknown. */
+  clusters?: import('./clusters').ClusterDelegation;
 }
 
 /** Seconds a client is told to wait before retrying a scan still in progress. */
@@ -75,7 +77,12 @@ export class ImageService {
   async scanImage(request: V1ScanImageRequest, signal?: AbortSignal): Promise<StorageImage> {
     const reference = parseImageName(request.imageName);
     if (request.cluster) {
-      throw notFound(`cluster "${request.cluster}" not found, ensure cluster exists and have access`);
+      // Matched by id, then name; the other deployment scans with the cluster cleared, and this one's snoozes
+      // (the ones its clients set through this API) decide what is snoozed in the answer.
+      const cluster = await this.deps.clusters?.directory.find(request.cluster);
+      if (!cluster) throw notFound(`cluster "${request.cluster}" not found, ensure cluster exists and have access`);
+      const forwarded = { ...request, cluster: '', includeSnoozed: true };
+      return this.present(await this.deps.clusters!.forwarder.forward(cluster, forwarded, signal), request.includeSnoozed);
     }
     // A digest already scanned is answered from the store without touching the registry.
     if (!request.force && reference.digest) {

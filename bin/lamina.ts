@@ -1,31 +1,23 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { localDynamoPath, startLocalMode } from '../lib/aws/local-mode';
+import { existsSync } from 'node:fs';
+import { DB_USAGE, dbCommand, openLocalAdvisories } from '../lib/cli/db';
 import { createImageService } from '../lib/compose';
 import { configFromEnv, parsePlatform, type LaminaConfig } from '../lib/config';
 import { createPinoLogger } from '../lib/logging';
-import type { ImageStore, StoredScan } from '../lib/service/image-store';
+import { MemoryImageStore } from '../lib/service/memory-image-store';
 import { toRuntimeError } from '../lib/stackrox/errors';
 import { encodeStorageImage } from '../lib/stackrox/encode';
 
 const USAGE = `usage:
   lamina scan <image> [--platform os/arch[/variant]] [--username U --password P] [--insecure-registry HOST]... [--force] [--pretty]
   lamina serve [--port N]
+${DB_USAGE}
 
 Environment: LAMINA_DATA_DIR (default .lamina), PORT (default 8080), LAMINA_INSECURE_REGISTRIES, LAMINA_PLATFORM,
 LAMINA_ALLOWED_REGISTRIES, LAMINA_REGISTRY_CREDENTIALS (JSON {"host": {"username", "password"}}), DOCKER_CONFIG,
 LAMINA_REGISTRY_MIRRORS (JSON {"host": "mirror host[:port]"}), LAMINA_API_BUDGET_MS (serve: hand longer scans to the background).`;
-
-/** The CLI scans once and keeps nothing: a throwaway store. */
-class MemoryImageStore implements ImageStore {
-  private readonly scans = new Map<string, StoredScan>();
-  async get(digest: string) {
-    return this.scans.get(digest);
-  }
-  async put(scan: StoredScan) {
-    this.scans.set(scan.image.id, scan);
-  }
-}
 
 async function scan(args: string[], config: LaminaConfig): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -48,8 +40,17 @@ async function scan(args: string[], config: LaminaConfig): Promise<number> {
     insecureRegistries: [...config.insecureRegistries, ...(values['insecure-registry'] ?? [])],
   };
   const explicit = values.username !== undefined ? { username: values.username, password: values.password ?? '' } : undefined;
+  // Advisories come from the data directory (`lamina db import|update`); without them the scan says OS_CVES_UNAVAILABLE.
+  const local = existsSync(localDynamoPath(config.dataDir))
+    ? await openLocalAdvisories(config).catch((err: unknown) => {
+        process.stderr.write(`lamina: scanning without advisories: ${(err as Error).message}\n`);
+        return undefined;
+      })
+    : undefined;
+  // The CLI scans once and keeps nothing: a throwaway result store.
   const service = createImageService(settings, new MemoryImageStore(), {
     credentials: explicit ? { credentialsFor: async () => explicit } : undefined,
+    advisories: local?.store,
   });
   try {
     const result = await service.scanImage({ imageName: image, force: true, includeSnoozed: true, cluster: '' });
@@ -59,6 +60,8 @@ async function scan(args: string[], config: LaminaConfig): Promise<number> {
     const error = toRuntimeError(err);
     process.stderr.write(JSON.stringify(error.toJSON(), null, values.pretty ? 2 : undefined) + '\n');
     return 1;
+  } finally {
+    await local?.dynamo.stop();
   }
 }
 
@@ -92,6 +95,8 @@ async function main(argv: string[]): Promise<number> {
       return scan(rest, config);
     case 'serve':
       return serve(rest, config);
+    case 'db':
+      return dbCommand(rest, config, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), interactive: Boolean(process.stderr.isTTY) });
     case undefined:
     case '-h':
     case '--help':

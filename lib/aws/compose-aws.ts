@@ -6,6 +6,8 @@ import type { CredentialProvider } from '../image/registry';
 import type { Descriptor, ImageReference, ImageSource, Platform, ResolvedImage } from '../image/types';
 import { ImageService } from '../service/image-service';
 import type { V1ScanImageRequest } from '../stackrox/types';
+import type { AdvisoryStore } from '../vulndb/store';
+import { DynamoAdvisoryStore } from './dynamo-advisory-store';
 import { DynamoImageStore } from './dynamo-image-store';
 import { DynamoLayerCache } from './dynamo-layer-cache';
 import { DynamoScanLeases } from './dynamo-scan-leases';
@@ -96,6 +98,8 @@ export interface DynamoImageServiceOptions {
   defer?: (request: V1ScanImageRequest) => Promise<void>;
   leaseTtlMs?: number;
   pollIntervalMs?: number;
+  /** Advisories to match against (the advisory table); without them scans carry OS_CVES_UNAVAILABLE. */
+  advisories?: AdvisoryStore;
 }
 
 /**
@@ -120,6 +124,7 @@ export function createDynamoImageService(options: DynamoImageServiceOptions): Im
     defer: options.defer,
     leaseTtlMs: options.leaseTtlMs,
     pollIntervalMs: options.pollIntervalMs,
+    advisories: options.advisories,
   });
 }
 
@@ -145,8 +150,10 @@ export function createAwsImageService(options: AwsServiceOptions = {}): ImageSer
   const names = resourceNamesFromEnv(env);
   const config = configFromEnv(env);
   const sqs = names.scanQueueUrl ? (options.sqs ?? new SQSClient({})) : undefined;
+  const dynamo = options.dynamo ?? new DynamoDBClient({});
   return createDynamoImageService({
-    dynamo: options.dynamo ?? new DynamoDBClient({}),
+    dynamo,
+    advisories: env.LAMINA_ADVISORIES_TABLE ? new DynamoAdvisoryStore(dynamo, env.LAMINA_ADVISORIES_TABLE) : undefined,
     tables: { images: names.imagesTable, layerIndex: names.layerIndexTable, inFlight: names.inFlightTable },
     config,
     credentials: options.credentials ?? new EcrCredentialSource({ aliases: ecrAliasesForMirrors(config.registryMirrors) }),

@@ -114,6 +114,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       tables,
       config,
       credentials,
+      advisories,
       defer: async (request) => {
         const scan = service.scanImage(request).then(
           (image) => logger?.info('background scan finished', { image: request.imageName, id: image.id }),

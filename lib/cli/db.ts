@@ -5,9 +5,17 @@ import { DynamoAdvisoryStore } from '../aws/dynamo-advisory-store';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../aws/embedded-dynamo';
 import { localDynamoPath, localTablesFromEnv } from '../aws/local-mode';
 import type { LaminaConfig } from '../config';
+import { join } from 'node:path';
 import { importAdvisories, type ImportCounts } from '../vulndb/import';
+import { OSV_BASE_URL, updateAdvisories } from '../vulndb/updater';
+
+/** OSV ecosystems of the distributions lamina reads packages of. */
+export const DEFAULT_OSV_ECOSYSTEMS = ['Debian', 'Ubuntu', 'Alpine', 'Rocky Linux', 'AlmaLinux', 'Wolfi', 'Chainguard'];
 
 export const DB_USAGE = `  lamina db import <path>...   load OSV JSON records, NVD API 2.0 responses or Alpine secdb files (a directory, a .zip or a file)
+  lamina db update [--ecosystem E]... [--base-url URL]
+                               download OSV's per-ecosystem exports (incremental, resumable); defaults:
+                               LAMINA_OSV_ECOSYSTEMS or the OS ecosystems, LAMINA_OSV_BASE_URL or OSV's bucket
   lamina db status             print the advisory data version`;
 
 export interface CliIo {
@@ -76,6 +84,29 @@ async function importCommand(paths: string[], config: LaminaConfig, io: CliIo, q
   }
 }
 
+async function updateCommand(ecosystems: string[], baseUrl: string | undefined, config: LaminaConfig, io: CliIo, quiet: boolean): Promise<number> {
+  const { dynamo, store } = await openLocalAdvisories(config);
+  try {
+    const result = await updateAdvisories(store, {
+      baseUrl,
+      ecosystems,
+      workDir: join(config.dataDir, 'downloads'),
+      onProgress: (ecosystem, counts) => {
+        if (!quiet) io.err(`${io.interactive ? '\r' : ''}${ecosystem}: ${describe(counts)}${io.interactive ? '' : '\n'}`);
+      },
+    });
+    if (!quiet && io.interactive) io.err('\n');
+    for (const update of result.ecosystems) {
+      const detail = update.status === 'failed' ? `failed: ${update.error}` : `${update.status}, ${update.written} written, ${update.skipped} unchanged, ${update.malformed} malformed`;
+      io.out(`${update.ecosystem}: ${detail}\n`);
+    }
+    io.out(`advisory data version ${await store.getDataVersion()}\n`);
+    return result.ecosystems.some((u) => u.status === 'failed') ? 1 : 0;
+  } finally {
+    await dynamo.stop();
+  }
+}
+
 async function statusCommand(config: LaminaConfig, io: CliIo): Promise<number> {
   const { dynamo, store } = await openLocalAdvisories(config);
   try {
@@ -87,11 +118,25 @@ async function statusCommand(config: LaminaConfig, io: CliIo): Promise<number> {
 }
 
 export async function dbCommand(args: string[], config: LaminaConfig, io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { quiet: { type: 'boolean', short: 'q', default: false } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      quiet: { type: 'boolean', short: 'q', default: false },
+      ecosystem: { type: 'string', multiple: true },
+      'base-url': { type: 'string' },
+    },
+  });
   const [sub, ...rest] = positionals;
   switch (sub) {
     case 'import':
       return importCommand(rest, config, io, values.quiet);
+    case 'update': {
+      const fromEnv = process.env.LAMINA_OSV_ECOSYSTEMS?.split(',').map((e) => e.trim()).filter(Boolean);
+      const ecosystems = values.ecosystem?.length ? values.ecosystem : fromEnv?.length ? fromEnv : DEFAULT_OSV_ECOSYSTEMS;
+      const baseUrl = values['base-url'] ?? process.env.LAMINA_OSV_BASE_URL ?? OSV_BASE_URL;
+      return updateCommand(ecosystems, baseUrl, config, io, values.quiet);
+    }
     case 'status':
       return statusCommand(config, io);
     default:

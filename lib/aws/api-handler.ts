@@ -1,5 +1,5 @@
 import type { ApiRequest, ApiResponse } from '../api/http-types';
-import { handleApiRequest } from '../api/routes';
+import { handleApiRequest, type ApiServices } from '../api/routes';
 import type { AppLogger } from '../logging';
 import type { ImageService } from '../service/image-service';
 
@@ -26,10 +26,10 @@ export interface ScanApiCall {
 export type ScanApi = (request: ApiRequest, call?: ScanApiCall) => Promise<ApiResponse>;
 
 /**
- * The API as every host runs it: the StackRox routes over the ImageService, with the scan budget that sends a
+ * The API as every host runs it: the StackRox routes over the use cases, with the scan budget that sends a
  * slow scan to the background. The Lambda adapter (API Gateway events) and the local HTTP server both call this.
  */
-export function createScanApi(service: ImageService, options: ScanApiOptions = {}): ScanApi {
+export function createScanApi(services: ImageService | ApiServices, options: ScanApiOptions = {}): ScanApi {
   return async (request, call = {}) => {
     const limits = [options.budgetMs, call.remainingMs === undefined ? undefined : call.remainingMs - ANSWER_MARGIN_MS].filter(
       (ms): ms is number => ms !== undefined,
@@ -37,7 +37,7 @@ export function createScanApi(service: ImageService, options: ScanApiOptions = {
     const signals = [call.signal].filter((s): s is AbortSignal => s !== undefined);
     if (limits.length > 0) signals.push(AbortSignal.timeout(Math.max(MIN_BUDGET_MS, Math.min(...limits))));
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    const response = await handleApiRequest(request, service, options.logger, signal);
+    const response = await handleApiRequest(request, services, options.logger, signal);
     options.onResponse?.(response, request);
     return response;
   };

@@ -213,7 +213,7 @@ describe('ScanImage delegated to a cluster', () => {
   }
 
   it('forwards to the cluster named by id or by name and relays its image unchanged', async () => {
-    const direct = await (await fetch(`${remoteUrl}/v1/images/scan`, { method: 'POST', body: JSON.stringify({ imageName: NAME }) })).json();
+    const direct: Json = await (await fetch(`${remoteUrl}/v1/images/scan`, { method: 'POST', body: JSON.stringify({ imageName: NAME }) })).json();
     expect(direct.id).toBe(DIGEST);
     for (const cluster of ['c-7f3a', 'private-vpc']) {
       const answer = await scan({ imageName: NAME, cluster });

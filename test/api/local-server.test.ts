@@ -1,15 +1,11 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { handleApiRequest } from '../../lib/api/routes';
-import { createImageService } from '../../lib/compose';
+import { startLocalMode, type LocalMode } from '../../lib/aws/local-mode';
 import { configFromEnv } from '../../lib/config';
-import { createApiServer } from '../../lib/server/http-server';
-import { FileImageStore } from '../../lib/service/file-image-store';
 import { buildImage, pushImage } from '../support/image-builder';
 import { registryAvailable, startRegistry, type TestRegistry } from '../support/registry';
 
@@ -17,7 +13,7 @@ const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
 
 describe('the local HTTP API', () => {
-  let server: Server;
+  let local: LocalMode;
   let base: string;
   let dataDir: string;
   let registry: TestRegistry | undefined;
@@ -26,14 +22,13 @@ describe('the local HTTP API', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'lamina-api-'));
     if (registryAvailable()) registry = await startRegistry({ auth: 'none' });
     const config = { ...configFromEnv({}), dataDir, insecureRegistries: registry ? [registry.host] : [] };
-    const service = createImageService(config, new FileImageStore(dataDir));
-    server = createApiServer((request, signal) => handleApiRequest(request, service, undefined, signal));
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Local mode as `lamina serve` runs it: dynalite under the data directory, the same API path as Lambda.
+    local = await startLocalMode({ config, env: {}, port: 0, host: '127.0.0.1' });
+    base = local.url;
   });
 
   afterAll(async () => {
-    await new Promise((done) => server.close(done));
+    await local?.stop();
     await registry?.stop();
     await rm(dataDir, { recursive: true, force: true });
   });

@@ -1,7 +1,14 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { OutgoingRequest, RequestSigner } from '../service/clusters';
+import {
+  HttpScanForwarder,
+  parseClusters,
+  StaticClusterDirectory,
+  type ClusterDelegation,
+  type OutgoingRequest,
+  type RequestSigner,
+} from '../service/clusters';
 
 type Credentials = ConstructorParameters<typeof SignatureV4>[0]['credentials'];
 
@@ -70,4 +77,15 @@ export function executeApiSigners(credentials?: Credentials): (endpoint: URL) =>
     }
     return signer;
   };
+}
+
+/**
+ * The clusters of a deployment as the CDK app passes them (LAMINA_CLUSTERS, `[{"id", "name", "endpoint"}]`),
+ * forwarded over HTTPS and signed with the function's role when the endpoint is an API Gateway. Undefined when
+ * none are configured, so every named cluster is unknown (404). Malformed configuration throws at start.
+ */
+export function awsClusterDelegation(env: NodeJS.ProcessEnv = process.env, credentials?: Credentials): ClusterDelegation | undefined {
+  const clusters = parseClusters(env.LAMINA_CLUSTERS);
+  if (clusters.length === 0) return undefined;
+  return { directory: new StaticClusterDirectory(clusters), forwarder: new HttpScanForwarder({ signerFor: executeApiSigners(credentials) }) };
 }

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { ApiRequest } from '../../lib/api/http-types';
 import { handleApiRequest, type ApiServices } from '../../lib/api/routes';
-import { executeApiRegion, executeApiSigners, ExecuteApiSigner } from '../../lib/aws/execute-api-signer';
+import { awsClusterDelegation, executeApiRegion, executeApiSigners, ExecuteApiSigner } from '../../lib/aws/execute-api-signer';
 import { createScanPorts, SCANNER } from '../../lib/compose';
 import { configFromEnv } from '../../lib/config';
 import type { ResolvedImage } from '../../lib/image/types';
@@ -388,5 +388,15 @@ describe('SigV4 for API Gateway clusters', () => {
     } finally {
       await close(raw.server);
     }
+  });
+});
+
+describe('clusters from the Lambda environment', () => {
+  it('builds the delegation from LAMINA_CLUSTERS, none when unset, and fails on malformed configuration', async () => {
+    expect(awsClusterDelegation({})).toBeUndefined();
+    expect(awsClusterDelegation({ LAMINA_CLUSTERS: '[]' })).toBeUndefined();
+    const delegation = awsClusterDelegation({ LAMINA_CLUSTERS: JSON.stringify([{ id: 'a', name: 'Alpha', endpoint: 'https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod' }]) });
+    expect(await delegation?.directory.find('Alpha')).toMatchObject({ id: 'a' });
+    expect(() => awsClusterDelegation({ LAMINA_CLUSTERS: '[{"id": "a"}]' })).toThrow(/^LAMINA_CLUSTERS 0\.name: /);
   });
 });

@@ -8,6 +8,7 @@ import type { ReadLayerOptions } from './layers/types';
 import type { ScanPorts } from './scan';
 import { ImageService, type ScannerIdentity } from './service/image-service';
 import type { ImageStore } from './service/image-store';
+import type { ClusterDelegation } from './service/clusters';
 import type { SnoozeStore } from './service/snoozes';
 import type { AdvisoryStore } from './vulndb/store';
 
@@ -23,6 +24,8 @@ export interface ComposeOptions {
   /** Advisories to match against; without them scans carry OS_CVES_UNAVAILABLE. */
   advisories?: AdvisoryStore;
   snoozes?: SnoozeStore;
+  /** Delegated scanners a request's `cluster` may name. */
+  clusters?: ClusterDelegation;
 }
 
 /** Wires the scan core's ports from configuration: the one place that picks concrete adapters. */
@@ -51,5 +54,6 @@ export function createImageService(config: LaminaConfig, store: ImageStore, opti
     platform: config.platform,
     advisories: options.advisories,
     snoozes: options.snoozes,
+    clusters: options.clusters,
   });
 }

@@ -4,14 +4,20 @@ import { createScanPorts, SCANNER } from '../compose';
 import { configFromEnv, type LaminaConfig } from '../config';
 import type { CredentialProvider } from '../image/registry';
 import type { Descriptor, ImageReference, ImageSource, Platform, ResolvedImage } from '../image/types';
+import type { ApiServices } from '../api/routes';
+import type { ClusterDelegation } from '../service/clusters';
 import { ImageService } from '../service/image-service';
+import { SnoozeService } from '../service/snooze-service';
+import type { SnoozeStore } from '../service/snoozes';
 import type { V1ScanImageRequest } from '../stackrox/types';
 import type { AdvisoryStore } from '../vulndb/store';
 import { DynamoAdvisoryStore } from './dynamo-advisory-store';
 import { DynamoImageStore } from './dynamo-image-store';
 import { DynamoLayerCache } from './dynamo-layer-cache';
 import { DynamoScanLeases } from './dynamo-scan-leases';
+import { DynamoSnoozeStore } from './dynamo-snooze-store';
 import { EcrCredentialSource, parseEcrHost } from './ecr-credentials';
+import { awsClusterDelegation } from './execute-api-signer';
 
 /** Table and queue names the CDK stack passes to every function. */
 export interface AwsResourceNames {
@@ -100,6 +106,10 @@ export interface DynamoImageServiceOptions {
   pollIntervalMs?: number;
   /** Advisories to match against (the advisory table); without them scans carry OS_CVES_UNAVAILABLE. */
   advisories?: AdvisoryStore;
+  /** Global CVE snoozes applied to every answer (the snooze table). */
+  snoozes?: SnoozeStore;
+  /** Delegated scanners a request's `cluster` may name. */
+  clusters?: ClusterDelegation;
 }
 
 /**
@@ -125,6 +135,8 @@ export function createDynamoImageService(options: DynamoImageServiceOptions): Im
     leaseTtlMs: options.leaseTtlMs,
     pollIntervalMs: options.pollIntervalMs,
     advisories: options.advisories,
+    snoozes: options.snoozes,
+    clusters: options.clusters,
   });
 }
 
@@ -154,9 +166,22 @@ export function createAwsImageService(options: AwsServiceOptions = {}): ImageSer
   return createDynamoImageService({
     dynamo,
     advisories: env.LAMINA_ADVISORIES_TABLE ? new DynamoAdvisoryStore(dynamo, env.LAMINA_ADVISORIES_TABLE) : undefined,
+    snoozes: env.LAMINA_SNOOZES_TABLE ? new DynamoSnoozeStore(dynamo, env.LAMINA_SNOOZES_TABLE) : undefined,
+    clusters: awsClusterDelegation(env),
     tables: { images: names.imagesTable, layerIndex: names.layerIndexTable, inFlight: names.inFlightTable },
     config,
     credentials: options.credentials ?? new EcrCredentialSource({ aliases: ecrAliasesForMirrors(config.registryMirrors) }),
     defer: sqs && names.scanQueueUrl ? sqsDefer(sqs, names.scanQueueUrl) : undefined,
   });
+}
+
+/** The API's services in Lambda: the ImageService, and the snooze endpoints over the same snooze table. */
+export function createAwsApiServices(options: AwsServiceOptions = {}): ApiServices {
+  const env = options.env ?? process.env;
+  const dynamo = options.dynamo ?? new DynamoDBClient({});
+  const table = env.LAMINA_SNOOZES_TABLE;
+  return {
+    images: createAwsImageService({ ...options, dynamo }),
+    snoozes: table ? new SnoozeService(new DynamoSnoozeStore(dynamo, table)) : undefined,
+  };
 }

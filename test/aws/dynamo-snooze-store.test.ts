@@ -6,7 +6,12 @@ import {
   type BatchWriteItemCommandOutput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { handleApiRequest } from '../../lib/api/routes';
+import { createAwsApiServices } from '../../lib/aws/compose-aws';
+import { DynamoImageStore, ensureKeyValueTable } from '../../lib/aws/dynamo-image-store';
 import { DynamoSnoozeStore } from '../../lib/aws/dynamo-snooze-store';
+import { SCANNER } from '../../lib/compose';
+import { assembleStorageImage } from '../../lib/stackrox/storage-image';
 import type { Item } from '../../lib/aws/dynamo-batch';
 import { SnoozeService } from '../../lib/service/snooze-service';
 import { isActive } from '../../lib/service/snoozes';
@@ -134,5 +139,70 @@ describe('DynamoSnoozeStore against dynalite', () => {
     expect(found.get('GHSA-jfh8-c2jp-5v3q')).toEqual({ cve: 'GHSA-jfh8-c2jp-5v3q', activation: '2025-05-05T05:05:05.005Z', expiry: '2025-05-06T05:05:05.005Z' });
     await service.unsuppress(['CVE-2024-3000']);
     expect([...(await store.get(['GHSA-jfh8-c2jp-5v3q', 'CVE-2024-3000'])).keys()]).toEqual(['GHSA-jfh8-c2jp-5v3q']);
+  });
+});
+
+describe('the Lambda composition with the snooze table', () => {
+  let dynamo: EmbeddedDynamo;
+  const env = {
+    LAMINA_IMAGES_TABLE: 'images',
+    LAMINA_LAYER_INDEX_TABLE: 'layers',
+    LAMINA_INFLIGHT_TABLE: 'inflight',
+    LAMINA_SNOOZES_TABLE: 'snoozes',
+    LAMINA_CLUSTERS: JSON.stringify([{ id: 'c1', name: 'vpc', endpoint: 'https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod' }]),
+  };
+  const digest = `sha256:${'d1'.repeat(32)}`;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    for (const table of [env.LAMINA_IMAGES_TABLE, env.LAMINA_LAYER_INDEX_TABLE, env.LAMINA_INFLIGHT_TABLE]) await ensureKeyValueTable(dynamo.client, table);
+    await new DynamoSnoozeStore(dynamo.client, env.LAMINA_SNOOZES_TABLE).ensureTable();
+    const reference = { registry: 'registry.example.com', remote: 'app', tag: '', digest, fullName: `registry.example.com/app@${digest}` };
+    const inventory = { components: [{ name: 'busybox', version: '1.36.1-r0', source: 'OS' as const, layerIndex: 0, location: '' }], notes: [], warnings: [] };
+    const vuln = {
+      cve: 'CVE-2024-5000', cvss: 7.5, summary: '', link: '', scoreVersion: 'V3' as const, cvssV2: null, cvssV3: null, publishedOn: null, lastModified: null,
+      vulnerabilityType: 'IMAGE_VULNERABILITY' as const, vulnerabilityTypes: ['IMAGE_VULNERABILITY' as const], suppressed: false, suppressActivation: null,
+      suppressExpiry: null, firstSystemOccurrence: null, firstImageOccurrence: null, severity: 'IMPORTANT_VULNERABILITY_SEVERITY' as const, state: 'OBSERVED' as const,
+    };
+    const image = assembleStorageImage({
+      reference,
+      names: [{ registry: reference.registry, remote: reference.remote, tag: '', fullName: reference.fullName }],
+      resolved: {
+        reference,
+        manifestDigest: digest,
+        configDigest: digest,
+        manifest: { mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest, size: 2 }, layers: [] },
+        config: {},
+      },
+      inventory,
+      components: [{ name: 'busybox', version: '1.36.1-r0', license: null, vulns: [vuln], layerIndex: 0, priority: '0', source: 'OS', location: '', riskScore: 0, fixedBy: '', executables: [] }],
+      scanTime: new Date(),
+      scanner: SCANNER,
+    });
+    await new DynamoImageStore(dynamo.client, env.LAMINA_IMAGES_TABLE).put({ image, inventory });
+  });
+
+  afterAll(async () => {
+    await dynamo.stop();
+  });
+
+  it('serves suppress and unsuppress from the snooze table and applies them to stored images; clusters come from LAMINA_CLUSTERS', async () => {
+    const services = createAwsApiServices({ dynamo: dynamo.client, env, credentials: { credentialsFor: async () => undefined } });
+    const call = async (method: string, path: string, body?: string, query: Record<string, string> = {}) => {
+      const response = await handleApiRequest({ method, path, query, headers: {}, body }, services);
+      return { status: response.statusCode, json: JSON.parse(response.body.toString('utf8')) };
+    };
+    expect(await call('PATCH', '/v1/imagecves/suppress', '{"cves": ["CVE-2024-5000"], "duration": "3600s"}')).toEqual({ status: 200, json: {} });
+    const hidden = await call('GET', `/v1/images/${digest}`);
+    expect(hidden.json.scan.components[0].vulns).toEqual([]);
+    expect(hidden.json.cves).toBe(0);
+    const shown = await call('GET', `/v1/images/${digest}`, undefined, { includeSnoozed: 'true' });
+    expect(shown.json.scan.components[0].vulns[0]).toMatchObject({ cve: 'CVE-2024-5000', suppressed: true, state: 'DEFERRED' });
+    expect(Date.parse(shown.json.scan.components[0].vulns[0].suppressExpiry) - Date.parse(shown.json.scan.components[0].vulns[0].suppressActivation)).toBe(3_600_000);
+    expect(await call('PATCH', '/v1/imagecves/unsuppress', '{"cves": ["CVE-2024-5000"]}')).toEqual({ status: 200, json: {} });
+    expect((await call('GET', `/v1/images/${digest}`)).json.cves).toBe(1);
+
+    const unknown = await call('POST', '/v1/images/scan', JSON.stringify({ imageName: 'alpine', cluster: 'nowhere' }));
+    expect(unknown).toMatchObject({ status: 404, json: { code: 5, message: 'cluster "nowhere" not found, ensure cluster exists and have access: not found' } });
   });
 });

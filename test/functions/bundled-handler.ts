@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 
@@ -6,6 +6,9 @@ const ROOT = resolve(__dirname, '..', '..');
 /** Under node_modules so jest does not transform the bundles again. */
 const OUT_DIR = join(ROOT, 'node_modules', '.cache', 'lamina-handler-bundles', String(process.pid));
 let serial = 0;
+
+// The bundles go with the test file that made them.
+afterAll(() => rmSync(OUT_DIR, { recursive: true, force: true }));
 
 /**
  * Loads a Lambda handler the way Lambda runs it: functions/<name>.ts bundled by esbuild into one CommonJS file

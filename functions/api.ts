@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createScanApi, type ScanApi } from '../lib/aws/api-handler';
 import { fromApiGatewayEvent, toApiGatewayResult } from '../lib/aws/apigateway';
-import { createAwsImageService } from '../lib/aws/compose-aws';
+import { createAwsApiServices } from '../lib/aws/compose-aws';
 import { configFromEnv } from '../lib/config';
 
 /** API Gateway gives up after 29 s; answer before that and let the worker finish the scan. */
@@ -20,7 +20,7 @@ let api: ScanApi | undefined;
 /** Built on the first request and kept for the container's life: clients, caches and ECR tokens live across invocations. */
 function scanApi(): ScanApi {
   if (!api) {
-    api = createScanApi(createAwsImageService(), {
+    api = createScanApi(createAwsApiServices(), {
       logger,
       budgetMs: configFromEnv().apiBudgetMs ?? DEFAULT_API_BUDGET_MS,
       onResponse: (response) =>

@@ -10,7 +10,10 @@ import type { ImageService } from '../service/image-service';
 import { toRuntimeError } from '../stackrox/errors';
 import { createScanApi } from './api-handler';
 import { createDynamoImageService, ecrAliasesForMirrors, type ScanTables } from './compose-aws';
+import { SnoozeService } from '../service/snooze-service';
 import { DynamoAdvisoryStore } from './dynamo-advisory-store';
+import { DynamoSnoozeStore } from './dynamo-snooze-store';
+import { awsClusterDelegation } from './execute-api-signer';
 import { ensureKeyValueTable } from './dynamo-image-store';
 import { EcrCredentialSource } from './ecr-credentials';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
@@ -18,6 +21,7 @@ import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 /** Table names in the embedded DynamoDB; the same variables as in Lambda override them. */
 export interface LocalTables extends ScanTables {
   advisories: string;
+  snoozes: string;
 }
 
 export function localTablesFromEnv(env: NodeJS.ProcessEnv = process.env): LocalTables {
@@ -26,6 +30,7 @@ export function localTablesFromEnv(env: NodeJS.ProcessEnv = process.env): LocalT
     layerIndex: env.LAMINA_LAYER_INDEX_TABLE || 'lamina-layer-index',
     inFlight: env.LAMINA_INFLIGHT_TABLE || 'lamina-inflight',
     advisories: env.LAMINA_ADVISORIES_TABLE || 'lamina-advisories',
+    snoozes: env.LAMINA_SNOOZES_TABLE || 'lamina-snoozes',
   };
 }
 
@@ -103,6 +108,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     for (const table of [tables.images, tables.layerIndex, tables.inFlight]) await ensureKeyValueTable(dynamo.client, table);
     const advisories = new DynamoAdvisoryStore(dynamo.client, tables.advisories);
     await advisories.ensureTables();
+    const snoozes = new DynamoSnoozeStore(dynamo.client, tables.snoozes);
+    await snoozes.ensureTable();
 
     const credentials = new CredentialChain([
       options.credentials,
@@ -115,6 +122,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       config,
       credentials,
       advisories,
+      snoozes,
+      clusters: awsClusterDelegation(env),
       defer: async (request) => {
         const scan = service.scanImage(request).then(
           (image) => logger?.info('background scan finished', { image: request.imageName, id: image.id }),
@@ -124,7 +133,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         void scan.finally(() => background.delete(scan));
       },
     });
-    const api = createScanApi(service, { logger, budgetMs: config.apiBudgetMs });
+    const api = createScanApi({ images: service, snoozes: new SnoozeService(snoozes) }, { logger, budgetMs: config.apiBudgetMs });
     const server = createApiServer((request, signal) => api(request, { signal }));
     const port = options.port ?? config.port;
     await new Promise<void>((resolve, reject) => {

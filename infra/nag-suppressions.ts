@@ -1,4 +1,5 @@
 import { NagSuppressions } from 'cdk-nag';
+import { clusterInvokeArns } from './cluster-access';
 import type { LaminaFunction } from './lamina-function';
 import type { LaminaSettings } from './settings';
 import type { LaminaStatelessStack } from './stateless-stack';
@@ -51,6 +52,24 @@ export function suppressAcceptedFindings(stack: LaminaStatelessStack, settings: 
             id: 'AwsSolutions-IAM5',
             reason: 'The operator set ecrRepositories to ["*"]: every repository of this account and region is watched and may be pulled.',
             appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:ecr:.*:repository\\/\\*$/g' }],
+          },
+        ],
+        true,
+      );
+    }
+  }
+  const clusterApis = clusterInvokeArns(settings.clusters);
+  if (clusterApis.length > 0) {
+    for (const fn of [stack.apiFunction, stack.workerFunction]) {
+      NagSuppressions.addResourceSuppressions(
+        fn.function.role!,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              'Forwarding to the configured clusters behind API Gateway: the ARN names the exact API id, region and POST /v1/images/scan route; ' +
+              'the account is not part of a cluster endpoint URL and the stage may be any, so those two parts are wildcards.',
+            appliesTo: clusterApis.map((arn) => `Resource::${arn}`),
           },
         ],
         true,

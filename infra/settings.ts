@@ -18,6 +18,8 @@
  *   apiThrottleBurstLimit number     stage burst (100)
  *   updateSchedule        string     EventBridge schedule of the advisory updater ("rate(1 hour)")
  *   logRetentionDays      number     retention of function and access logs (30)
+ *   osvEcosystems         string[]   OSV ecosystems the updater fetches (unset = the updater's default, the distributions)
+ *   osvBaseUrl            string     https base URL of the OSV export (unset = OSV's public bucket)
  *
  * On the command line, lists and objects are given as JSON: -c 'ecrRepositories=["app","tools/base"]'.
  */
@@ -54,6 +56,8 @@ export interface LaminaSettings {
   apiThrottleBurstLimit: number;
   updateSchedule: string;
   logRetentionDays: number;
+  osvEcosystems?: string[];
+  osvBaseUrl?: string;
 }
 
 /** Retention periods CloudWatch Logs accepts. */
@@ -67,6 +71,23 @@ const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a
 const REPOSITORY_ARN = /^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository\/(.+)$/;
 const SCHEDULE = /^(rate\(\s*\d+\s+(minute|minutes|hour|hours|day|days)\s*\)|cron\(\s*\S+(\s+\S+){5}\s*\))$/;
 const IDENTIFIER = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** An OSV ecosystem name as OSV spells it ("Debian", "Rocky Linux", "Debian:12"); commas would split the variable. */
+const OSV_ECOSYSTEM = /^[A-Za-z0-9][A-Za-z0-9 .:_+-]{0,63}$/;
+
+/** The updater appends `/<ecosystem>/all.zip` and the like, so the base is a bare https URL. */
+function baseUrlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'must be an https:// URL';
+  }
+  if (url.protocol !== 'https:') return 'must be an https:// URL';
+  if (url.username || url.password) return 'must not carry credentials';
+  if (url.search || url.hash) return 'must not have a query or fragment';
+  return undefined;
+}
 
 const integer = (min: number, max: number) => z.coerce.number().int(`must be a whole number`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
@@ -115,6 +136,21 @@ const schema = z.object({
     .number()
     .refine((days) => LOG_RETENTION_DAYS.includes(days), { message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
     .default(30),
+  osvEcosystems: z
+    .array(z.string().trim().regex(OSV_ECOSYSTEM, 'must be an OSV ecosystem name such as Debian, "Rocky Linux" or PyPI (no commas)'))
+    .min(1, 'must name at least one ecosystem; leave it unset for the default')
+    .max(100, 'must name at most 100 ecosystems')
+    .refine((list) => new Set(list).size === list.length, { message: 'ecosystems must be unique' })
+    .optional(),
+  osvBaseUrl: z
+    .string()
+    .trim()
+    .max(512, 'must be at most 512 characters')
+    .superRefine((value, ctx) => {
+      const problem = baseUrlProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
 });
 
 export const SETTING_KEYS = Object.keys(schema.shape) as (keyof LaminaSettings)[];
@@ -130,7 +166,7 @@ function fromCommandLine(key: string, value: unknown): unknown {
       throw new Error(`CDK context "${key}" is not valid JSON: ${(error as Error).message}`);
     }
   }
-  const listKeys = ['allowedRegistries', 'ecrRepositories'];
+  const listKeys = ['allowedRegistries', 'ecrRepositories', 'osvEcosystems'];
   if (listKeys.includes(key)) return text === '' ? [] : text.split(',').map((item) => item.trim());
   return text;
 }

@@ -26,7 +26,7 @@ export class LaminaStatefulStack extends Stack implements LaminaStatefulResource
   readonly layerIndex: Table;
   /** Advisory store (OSV records, per-package pages, NVD scores, cursors) in one table. */
   readonly advisories: Table;
-  /** Snoozed CVEs by CVE id. */
+  /** Snoozed CVEs by CVE id; snoozes with an expiry carry `expiresAt` for DynamoDB to drop them after it. */
   readonly snoozes: Table;
   /** Clusters, registries and signature keys managed at run time. */
   readonly config: Table;
@@ -42,7 +42,8 @@ export class LaminaStatefulStack extends Stack implements LaminaStatefulResource
     this.images = this.table('Images');
     this.layerIndex = this.table('LayerIndex', 'expiresAt');
     this.advisories = this.table('Advisories');
-    this.snoozes = this.table('Snoozes');
+    // Expired snoozes are ignored by the reader; TTL only clears them out of the table later.
+    this.snoozes = this.table('Snoozes', 'expiresAt');
     this.config = this.table('Config');
     this.inFlight = this.table('InFlight', 'expiresAt');
 

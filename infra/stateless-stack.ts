@@ -21,6 +21,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { clusterInvokeArns } from './cluster-access';
 import { LaminaFunction } from './lamina-function';
 import { type LaminaSettings, isRepositoryArn, repositoryName } from './settings';
 import { addStackRoxGatewayResponses } from './stackrox-gateway-responses';
@@ -128,7 +129,7 @@ export class LaminaStatelessStack extends Stack {
       memorySize: 1024,
       ephemeralStorageSize: Size.mebibytes(2048),
       timeout: Duration.minutes(15),
-      environment: { LAMINA_ADVISORIES_TABLE: resources.advisories.tableName },
+      environment: updaterEnvironment(resources, settings),
       logRetention,
     });
 
@@ -137,6 +138,7 @@ export class LaminaStatelessStack extends Stack {
     this.scanQueue.grantSendMessages(this.apiFunction.function);
     resources.advisories.grantReadWriteData(this.updaterFunction.function);
     this.grantEcrPull(settings.ecrRepositories, [this.apiFunction.function, this.workerFunction.function]);
+    this.grantClusterForwarding(settings, [this.apiFunction.function, this.workerFunction.function]);
 
     this.workerFunction.function.addEventSource(
       new SqsEventSource(this.scanQueue, { batchSize: settings.workerBatchSize, reportBatchItemFailures: true }),
@@ -186,6 +188,13 @@ export class LaminaStatelessStack extends Stack {
       // GetAuthorizationToken is account-wide; it has no resource-level permissions.
       fn.addToRolePolicy(new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
     }
+  }
+
+  /** The functions that read LAMINA_CLUSTERS may invoke ScanImage on the clusters behind API Gateway, and nothing else there. */
+  private grantClusterForwarding(settings: LaminaSettings, functions: IFunction[]): void {
+    const arns = clusterInvokeArns(settings.clusters);
+    if (arns.length === 0) return;
+    for (const fn of functions) fn.addToRolePolicy(new PolicyStatement({ actions: ['execute-api:Invoke'], resources: arns }));
   }
 
   private restApi(settings: LaminaSettings, logRetention: RetentionDays): RestApi {
@@ -257,4 +266,12 @@ export class LaminaStatelessStack extends Stack {
       }),
     );
   }
+}
+
+/** The updater's table, plus the advisory sources the operator chose; unset keys keep the updater's own defaults. */
+function updaterEnvironment(resources: LaminaStatefulResources, settings: LaminaSettings): Record<string, string> {
+  const environment: Record<string, string> = { LAMINA_ADVISORIES_TABLE: resources.advisories.tableName };
+  if (settings.osvEcosystems !== undefined) environment.LAMINA_OSV_ECOSYSTEMS = settings.osvEcosystems.join(',');
+  if (settings.osvBaseUrl !== undefined) environment.LAMINA_OSV_BASE_URL = settings.osvBaseUrl;
+  return environment;
 }

@@ -24,6 +24,13 @@ describe('cdk-nag AwsSolutions', () => {
       clusters: [{ id: 'vpc', name: 'private', endpoint: 'https://scanner.example.com' }],
       reservedConcurrency: 4,
     }],
+    ['clusters behind API Gateway', {
+      clusters: [
+        { id: 'eu', name: 'eu', endpoint: 'https://a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com/prod' },
+        { id: 'cn', name: 'cn', endpoint: 'https://f6g7h8i9j0.execute-api.cn-north-1.amazonaws.com.cn/prod' },
+        { id: 'plain', name: 'plain', endpoint: 'https://scanner.example.com' },
+      ],
+    }],
     ['every repository of the account', { ecrRepositories: ['*'] }],
     ['an API without IAM authorization', { apiAuthorization: 'NONE' as const }],
   ])('reports no unsuppressed error or warning with %s', (_name, settings) => {

@@ -93,6 +93,26 @@ describe('deployment settings from CDK context', () => {
     expect(() => parseSettings(fromContext({ signaturePublicKeys: keys }))).toThrow(/4 KB environment/);
   });
 
+  it('reads the OSV ecosystems as a list (JSON or comma-separated) and the OSV base URL', () => {
+    expect(parseSettings(fromContext({ osvEcosystems: 'Debian, Rocky Linux,PyPI', osvBaseUrl: 'https://osv.example.com/exports/' }))).toMatchObject({
+      osvEcosystems: ['Debian', 'Rocky Linux', 'PyPI'],
+      osvBaseUrl: 'https://osv.example.com/exports/',
+    });
+    expect(parseSettings(fromContext({ osvEcosystems: '["Ubuntu:22.04:LTS","Alpine"]' })).osvEcosystems).toEqual(['Ubuntu:22.04:LTS', 'Alpine']);
+    const defaults = parseSettings(fromContext({}));
+    expect(defaults.osvEcosystems).toBeUndefined();
+    expect(defaults.osvBaseUrl).toBeUndefined();
+  });
+
+  it('refuses an empty or malformed ecosystem list and a base URL that is not bare https', () => {
+    expect(() => parseSettings(fromContext({ osvEcosystems: '' }))).toThrow(/osvEcosystems: must name at least one ecosystem/);
+    expect(() => parseSettings(fromContext({ osvEcosystems: ['Debian', ''] }))).toThrow(/osvEcosystems\.1: must be an OSV ecosystem name/);
+    expect(() => parseSettings(fromContext({ osvEcosystems: ['Debian', 'Debian'] }))).toThrow(/osvEcosystems: ecosystems must be unique/);
+    expect(() => parseSettings(fromContext({ osvBaseUrl: 'http://osv.example.com' }))).toThrow(/osvBaseUrl: must be an https:\/\/ URL/);
+    expect(() => parseSettings(fromContext({ osvBaseUrl: 'https://osv.example.com/?token=x' }))).toThrow(/osvBaseUrl: must not have a query or fragment/);
+    expect(() => parseSettings(fromContext({ osvBaseUrl: 'not a url' }))).toThrow(/osvBaseUrl: must be an https:\/\/ URL/);
+  });
+
   it('takes the repository name out of an ECR repository ARN', () => {
     expect(repositoryName('arn:aws:ecr:eu-west-1:123456789012:repository/team/app')).toBe('team/app');
     expect(repositoryName('team/app')).toBe('team/app');

@@ -29,7 +29,7 @@ describe('stateful stack', () => {
     );
   });
 
-  it('lets DynamoDB expire layer-cache entries and in-flight scans through expiresAt, and nothing else', () => {
+  it('lets DynamoDB expire layer-cache entries, in-flight scans and snoozes through expiresAt, and nothing else', () => {
     const tables = template.findResources('AWS::DynamoDB::Table');
     const ttl = Object.fromEntries(
       Object.entries(tables).map(([id, table]) => [id.replace(/[0-9A-F]{8}$/, ''), table.Properties.TimeToLiveSpecification ?? null]),
@@ -38,7 +38,7 @@ describe('stateful stack', () => {
       Images: null,
       LayerIndex: { AttributeName: 'expiresAt', Enabled: true },
       Advisories: null,
-      Snoozes: null,
+      Snoozes: { AttributeName: 'expiresAt', Enabled: true },
       Config: null,
       InFlight: { AttributeName: 'expiresAt', Enabled: true },
     });

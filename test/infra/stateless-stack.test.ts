@@ -237,6 +237,55 @@ describe('stateless stack configured otherwise', () => {
     });
   });
 
+  it('lets the API and the worker invoke ScanImage on exactly the clusters behind API Gateway', () => {
+    const clusters = [
+      { id: 'eu', name: 'eu', endpoint: 'https://a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com/prod' },
+      { id: 'cn', name: 'cn', endpoint: 'https://f6g7h8i9j0.execute-api.cn-north-1.amazonaws.com.cn/prod/' },
+      { id: 'plain', name: 'plain', endpoint: 'https://scanner.example.com' },
+    ];
+    const template = Template.fromStack(laminaTestApp({ clusters }).stateless);
+    for (const role of ['ApiHandlerFunctionServiceRole', 'ScanWorkerFunctionServiceRole']) {
+      const invoke = statementsOf(template, role).filter((s) => JSON.stringify(s.Action).includes('execute-api:'));
+      expect(invoke).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'execute-api:Invoke',
+          Resource: [
+            'arn:aws:execute-api:eu-central-1:*:a1b2c3d4e5/*/POST/v1/images/scan',
+            'arn:aws-cn:execute-api:cn-north-1:*:f6g7h8i9j0/*/POST/v1/images/scan',
+          ],
+        },
+      ]);
+    }
+    expect(JSON.stringify(statementsOf(template, 'AdvisoryUpdaterFunctionServiceRole'))).not.toContain('execute-api:');
+    expect(JSON.parse(functionByDescription(template, 'ScanImage API').Properties.Environment.Variables.LAMINA_CLUSTERS)).toEqual(clusters);
+  });
+
+  it('grants no execute-api access without clusters, or with clusters that are not API Gateway endpoints', () => {
+    for (const clusters of [[], [{ id: 'plain', name: 'plain', endpoint: 'https://scanner.example.com/prod' }]]) {
+      const template = Template.fromStack(laminaTestApp({ clusters }).stateless);
+      const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      expect(JSON.stringify(statements)).not.toContain('execute-api:');
+    }
+  });
+
+  it('passes the chosen OSV ecosystems and base URL to the updater only', () => {
+    const template = Template.fromStack(
+      laminaTestApp({ osvEcosystems: ['Debian', 'Rocky Linux', 'PyPI'], osvBaseUrl: 'https://osv-mirror.example.com/exports' }).stateless,
+    );
+    expect(functionByDescription(template, 'advisory updater').Properties.Environment.Variables).toMatchObject({
+      LAMINA_ADVISORIES_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefAdvisories/) },
+      LAMINA_OSV_ECOSYSTEMS: 'Debian,Rocky Linux,PyPI',
+      LAMINA_OSV_BASE_URL: 'https://osv-mirror.example.com/exports',
+    });
+    expect(Object.keys(functionByDescription(template, 'ScanImage API').Properties.Environment.Variables)).not.toContain('LAMINA_OSV_ECOSYSTEMS');
+  });
+
+  it('leaves the OSV settings to the updater defaults when they are unset', () => {
+    const variables = functionByDescription(Template.fromStack(laminaTestApp().stateless), 'advisory updater').Properties.Environment.Variables;
+    expect(Object.keys(variables).filter((name) => name.startsWith('LAMINA_OSV_') || name.startsWith('LAMINA_NVD_'))).toEqual([]);
+  });
+
   it('opens the API without authorization when apiAuthorization is NONE, and applies the chosen limits', () => {
     const template = Template.fromStack(
       laminaTestApp({

@@ -7,7 +7,7 @@ import { affectedVerdict } from './affected';
 import { packageKey, type Osv } from './osv';
 import { osEcosystem, queryFor, type PackageQuery } from './package-keys';
 import type { AdvisoryStore, PackageRef } from './store';
-import { buildVulnerability, cveIdsOf, type AdvisoryHit } from './vulnerability';
+import { buildVulnerability, cveIdsOf, hasOwnV3, isCveId, type AdvisoryHit } from './vulnerability';
 
 export interface MatchOptions {
   now: Date;
@@ -28,14 +28,30 @@ export interface MatchResult {
 /** The store's data version before any import. */
 export const EMPTY_DATA_VERSION = '0';
 
+/** Version comparisons for one package: the installed version meets the same range events many times. */
+function memoizedCompare(ecosystem: string): (a: string, b: string) => number {
+  const known = new Map<string, number>();
+  return (a, b) => {
+    const key = `${a}\u0000${b}`;
+    let order = known.get(key);
+    if (order === undefined) {
+      order = compareVersions(ecosystem, a, b);
+      known.set(key, order);
+    }
+    return order;
+  };
+}
+
 /** The advisories among `advisories` that affect the queried version, with the fix each names. */
 export function hitsFor(query: PackageQuery, advisories: Osv[], warnings: string[]): AdvisoryHit[] {
   const key = packageKey(query.ecosystem, query.name);
-  const compare = (a: string, b: string) => compareVersions(query.ecosystem, a, b);
+  const compare = memoizedCompare(query.ecosystem);
+  // Entries spelled exactly as the query skip the normalisation of their package key.
+  const sameKey = (ecosystem: string, name: string) => (ecosystem === query.ecosystem && name === query.name) || packageKey(ecosystem, name) === key;
   const hits: AdvisoryHit[] = [];
   for (const advisory of advisories) {
     for (const entry of advisory.affected ?? []) {
-      if (!entry.package || packageKey(entry.package.ecosystem, entry.package.name) !== key) continue;
+      if (!entry.package || !sameKey(entry.package.ecosystem, entry.package.name)) continue;
       try {
         const verdict = affectedVerdict(query.version, entry, compare);
         if (verdict.affected) hits.push({ advisory, entry, fixedBy: verdict.fixedBy });
@@ -116,15 +132,16 @@ export async function matchInventory(inventory: Inventory, store: AdvisoryStore,
   const advisories = refs.size > 0 ? await store.findByPackages([...refs.values()]) : new Map<string, Osv[]>();
 
   const grouped = new Map<InventoryComponent, Map<string, AdvisoryHit[]>>();
-  const cveIds = new Set<string>();
+  // NVD is asked only for CVEs whose advisories carry no v3 vector of their own.
+  const needCvss = new Set<string>();
   for (const [component, query] of queries) {
     const hits = hitsFor(query, advisories.get(packageKey(query.ecosystem, query.name)) ?? [], warnings);
     if (hits.length === 0) continue;
     const byCve = groupByCve(hits);
     grouped.set(component, byCve);
-    for (const cve of byCve.keys()) cveIds.add(cve);
+    for (const [cve, cveHits] of byCve) if (isCveId(cve) && !hasOwnV3(cveHits)) needCvss.add(cve);
   }
-  const nvd = cveIds.size > 0 ? await store.getCvss([...cveIds].filter((id) => id.startsWith('CVE-'))) : new Map();
+  const nvd = needCvss.size > 0 ? await store.getCvss([...needCvss]) : new Map();
 
   const firstSeen = firstOccurrences(options.previous);
   const now = options.now.toISOString();

@@ -4,15 +4,13 @@ import { gunzip, gzip } from 'node:zlib';
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
-  CreateTableCommand,
-  DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
-  ResourceNotFoundException,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { ImageStore, StoredScan } from '../service/image-store';
+import { ensurePkSkTable } from './dynamo-batch';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -123,31 +121,6 @@ function backoff(attempt: number): Promise<void> {
 }
 
 /** Creates a pk/sk string-keyed, on-demand table when it does not exist (local mode and tests; CDK owns it in AWS). */
-export async function ensureKeyValueTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
-  } catch (err) {
-    if (!(err instanceof ResourceNotFoundException) && (err as Error).name !== 'ResourceNotFoundException') throw err;
-  }
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return;
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  throw new Error(`table ${tableName} did not become active`);
+export function ensureKeyValueTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  return ensurePkSkTable(client, tableName);
 }

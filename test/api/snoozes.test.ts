@@ -6,7 +6,8 @@ import type { ResolvedImage } from '../../lib/image/types';
 import type { Inventory } from '../../lib/index/types';
 import type { ScanPorts } from '../../lib/scan';
 import { ImageService } from '../../lib/service/image-service';
-import type { ImageStore, StoredScan } from '../../lib/service/image-store';
+import type { StoredScan } from '../../lib/service/image-store';
+import { MemoryImageStore } from '../../lib/service/memory-image-store';
 import { isVulnerabilityId, SnoozeService } from '../../lib/service/snooze-service';
 import { isActive, MemorySnoozeStore, parseDuration } from '../../lib/service/snoozes';
 import { assembleStorageImage, componentFromInventory } from '../../lib/stackrox/storage-image';
@@ -65,16 +66,6 @@ function storedScan(): StoredScan {
   return { image, inventory };
 }
 
-class MapImageStore implements ImageStore {
-  readonly scans = new Map<string, StoredScan>();
-  async get(digest: string) {
-    return this.scans.get(digest);
-  }
-  async put(scan: StoredScan) {
-    this.scans.set(scan.image.id, scan);
-  }
-}
-
 /** Scan ports whose registry must never be reached: every answer here comes from the store. */
 function offlinePorts(): ScanPorts {
   const ports = createScanPorts(configFromEnv({}));
@@ -98,7 +89,7 @@ describe('CVE snoozes over the API', () => {
   beforeEach(async () => {
     clock = T0;
     const now = () => clock;
-    const store = new MapImageStore();
+    const store = new MemoryImageStore();
     await store.put(storedScan());
     const snoozes = new MemorySnoozeStore();
     services = {

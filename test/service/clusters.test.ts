@@ -12,7 +12,8 @@ import type { ScanPorts } from '../../lib/scan';
 import { createApiServer } from '../../lib/server/http-server';
 import { HttpScanForwarder, parseClusters, StaticClusterDirectory, type ClusterConfig, type HttpScanForwarderOptions } from '../../lib/service/clusters';
 import { ImageService } from '../../lib/service/image-service';
-import type { ImageStore, StoredScan } from '../../lib/service/image-store';
+import type { StoredScan } from '../../lib/service/image-store';
+import { MemoryImageStore } from '../../lib/service/memory-image-store';
 import { SnoozeService } from '../../lib/service/snooze-service';
 import { MemorySnoozeStore } from '../../lib/service/snoozes';
 import { notFound } from '../../lib/stackrox/errors';
@@ -58,16 +59,6 @@ function storedScan(): StoredScan {
     operatingSystem: 'alpine:v3.20',
   });
   return { image, inventory };
-}
-
-class MapImageStore implements ImageStore {
-  readonly scans = new Map<string, StoredScan>();
-  async get(digest: string) {
-    return this.scans.get(digest);
-  }
-  async put(scan: StoredScan) {
-    this.scans.set(scan.image.id, scan);
-  }
 }
 
 /** The remote's registry: nothing is there, so anything not already stored is 404 / code 5. */
@@ -177,7 +168,7 @@ describe('ScanImage delegated to a cluster', () => {
     localSnoozes = new SnoozeService(snoozes, { now: () => T0 });
     const images = new ImageService({
       scan: offlinePorts(),
-      store: new MapImageStore(),
+      store: new MemoryImageStore(),
       scanner: SCANNER,
       now: () => T0,
       snoozes,
@@ -187,7 +178,7 @@ describe('ScanImage delegated to a cluster', () => {
   }
 
   beforeAll(async () => {
-    const store = new MapImageStore();
+    const store = new MemoryImageStore();
     await store.put(storedScan());
     const remoteService = new ImageService({ scan: offlinePorts(), store, scanner: SCANNER, now: () => T0 });
     remote = createApiServer((request, signal) => handleApiRequest(request, remoteService, undefined, signal));
@@ -229,7 +220,7 @@ describe('ScanImage delegated to a cluster', () => {
     expect(await scan({ imageName: NAME, cluster: 'elsewhere' })).toMatchObject({ status: 404, json: { error: message, code: 5, message, details: [] } });
     const none = localServices({}, []);
     expect((await scan({ imageName: NAME, cluster: 'c-7f3a' }, none)).json.code).toBe(5);
-    const bare = new ImageService({ scan: offlinePorts(), store: new MapImageStore(), scanner: SCANNER });
+    const bare = new ImageService({ scan: offlinePorts(), store: new MemoryImageStore(), scanner: SCANNER });
     await expect(bare.scanImage({ imageName: NAME, force: false, includeSnoozed: false, cluster: 'c-7f3a' })).rejects.toMatchObject({ code: 5 });
   });
 

@@ -96,7 +96,9 @@ export class LaminaStatelessStack extends Stack {
       LAMINA_RESULT_BUCKET: resources.resultSpill.bucketName,
       LAMINA_SCAN_QUEUE_URL: this.scanQueue.queueUrl,
       LAMINA_PLATFORM: settings.platform,
-      LAMINA_ALLOWED_REGISTRIES: settings.allowedRegistries.join(','),
+      // The account's own ECR registry stays scannable (push scans) when the list narrows what the API may pull.
+      LAMINA_ALLOWED_REGISTRIES:
+        settings.allowedRegistries.length > 0 ? [...settings.allowedRegistries, `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}`].join(',') : '',
       LAMINA_CLUSTERS: JSON.stringify(settings.clusters),
       LAMINA_SIGNATURE_KEYS: JSON.stringify(settings.signaturePublicKeys),
     };

@@ -94,7 +94,8 @@ describe('stateless stack with two watched repositories', () => {
         LAMINA_RESULT_BUCKET: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefResultSpill/) },
         LAMINA_SCAN_QUEUE_URL: { Ref: expect.stringMatching(/^ScanQueue/) },
         LAMINA_PLATFORM: 'linux/amd64',
-        LAMINA_ALLOWED_REGISTRIES: 'ghcr.io',
+        // The configured registries, plus the account's own ECR registry for push scans.
+        LAMINA_ALLOWED_REGISTRIES: { 'Fn::Join': ['', ['ghcr.io,123456789012.dkr.ecr.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] },
         LAMINA_CLUSTERS: '[]',
         LAMINA_SIGNATURE_KEYS: '[]',
       });

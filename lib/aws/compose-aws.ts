@@ -10,6 +10,7 @@ import { ImageService } from '../service/image-service';
 import { SnoozeService } from '../service/snooze-service';
 import type { SnoozeStore } from '../service/snoozes';
 import type { V1ScanImageRequest } from '../stackrox/types';
+import { CachedAdvisoryStore } from '../vulndb/cached-store';
 import type { AdvisoryStore } from '../vulndb/store';
 import { DynamoAdvisoryStore } from './dynamo-advisory-store';
 import { DynamoImageStore } from './dynamo-image-store';
@@ -165,7 +166,8 @@ export function createAwsImageService(options: AwsServiceOptions = {}): ImageSer
   const dynamo = options.dynamo ?? new DynamoDBClient({});
   return createDynamoImageService({
     dynamo,
-    advisories: env.LAMINA_ADVISORIES_TABLE ? new DynamoAdvisoryStore(dynamo, env.LAMINA_ADVISORIES_TABLE) : undefined,
+    // Cached per data version for the container's life: warm scans skip most advisory reads.
+    advisories: env.LAMINA_ADVISORIES_TABLE ? new CachedAdvisoryStore(new DynamoAdvisoryStore(dynamo, env.LAMINA_ADVISORIES_TABLE)) : undefined,
     snoozes: env.LAMINA_SNOOZES_TABLE ? new DynamoSnoozeStore(dynamo, env.LAMINA_SNOOZES_TABLE) : undefined,
     clusters: awsClusterDelegation(env),
     tables: { images: names.imagesTable, layerIndex: names.layerIndexTable, inFlight: names.inFlightTable },

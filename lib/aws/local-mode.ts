@@ -11,6 +11,7 @@ import { toRuntimeError } from '../stackrox/errors';
 import { createScanApi } from './api-handler';
 import { createDynamoImageService, ecrAliasesForMirrors, type ScanTables } from './compose-aws';
 import { SnoozeService } from '../service/snooze-service';
+import { CachedAdvisoryStore } from '../vulndb/cached-store';
 import { DynamoAdvisoryStore } from './dynamo-advisory-store';
 import { DynamoSnoozeStore } from './dynamo-snooze-store';
 import { awsClusterDelegation } from './execute-api-signer';
@@ -121,7 +122,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       tables,
       config,
       credentials,
-      advisories,
+      advisories: new CachedAdvisoryStore(advisories),
       snoozes,
       clusters: awsClusterDelegation(env),
       defer: async (request) => {

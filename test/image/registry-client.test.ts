@@ -1,27 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { parseImageName } from '../../lib/image/reference';
 import { RegistryClient, type RegistryClientOptions } from '../../lib/image/registry';
 import { insecureRegistriesFromEnv } from '../../lib/image/registry/endpoint';
 import type { HostPolicy } from '../../lib/image/registry/host-policy';
 import { RuntimeError } from '../../lib/stackrox/errors';
+import { drain, failure } from '../support/outcomes';
 import { DOCKER_LIST, FakeRegistry, json, OCI_INDEX, sha256, startLoopback, type LoopbackServer } from './fake-registry';
-
-async function drain(stream: Readable | NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
-async function failure(promise: Promise<unknown>): Promise<RuntimeError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (!(err instanceof RuntimeError)) throw err;
-    return err;
-  }
-  throw new Error('expected a RuntimeError');
-}
 
 describe('RegistryClient against a loopback registry', () => {
   let registry: FakeRegistry;

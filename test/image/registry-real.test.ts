@@ -1,8 +1,8 @@
-import type { Readable } from 'node:stream';
 import { parseImageName } from '../../lib/image/reference';
 import { RegistryClient, type RegistryClientOptions } from '../../lib/image/registry';
 import type { ResolvedImage } from '../../lib/image/types';
 import { RuntimeError } from '../../lib/stackrox/errors';
+import { drain, failure } from '../support/outcomes';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { buildImage, pushImage, pushIndex, pushRawManifest, readLayerBlob, type BuiltImage } from '../support/image-builder';
 import { registryAvailable, startRegistry, type TestRegistry } from '../support/registry';
@@ -13,22 +13,6 @@ if (!registryAvailable()) {
 }
 
 const NO_DOCKER_CONFIG = { DOCKER_CONFIG: '/nonexistent-lamina-docker-config' };
-
-async function drain(stream: Readable | NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
-async function failure(promise: Promise<unknown>): Promise<RuntimeError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (!(err instanceof RuntimeError)) throw err;
-    return err;
-  }
-  throw new Error('expected a RuntimeError');
-}
 
 function smallImage(format: 'oci' | 'docker', architecture = 'amd64', variant?: string): Promise<BuiltImage> {
   return buildImage({

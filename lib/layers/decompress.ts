@@ -8,6 +8,12 @@ export interface DecompressedStream {
   compression: Compression;
   /** The uncompressed bytes; destroying it destroys the source too. */
   output: Readable;
+  /**
+   * Settles once the compressed source has been read to its very end, bytes after the compressed stream included,
+   * so that the source's own checks (a registry blob's size and digest) have passed; rejects with the source's error.
+   * The uncompressed stream can end first: nothing read from it may be trusted before this resolves.
+   */
+  consumed: Promise<void>;
 }
 
 /** Larger than zlib's 16 KiB default: fewer, bigger chunks for the tar parser downstream. */
@@ -79,6 +85,21 @@ function peek(source: Readable, bytes: number): Promise<Buffer> {
 
 function ignore(): void {}
 
+/** Resolves on the source's 'end' (it was read whole), rejects when it fails or closes before its end. */
+function endOf(source: Readable): Promise<void> {
+  const ended = new Promise<void>((resolve, reject) => {
+    if (source.readableEnded) return resolve();
+    source.once('end', () => resolve());
+    source.once('error', (err: Error) => reject(err));
+    source.once('close', () => {
+      if (!source.readableEnded) reject(source.errored ?? new Error('the layer stream closed before its end'));
+    });
+  });
+  // Awaited only when extraction succeeds; a failure seen first must not also become an unhandled rejection.
+  ended.catch(ignore);
+  return ended;
+}
+
 /**
  * Detects the compression from the first bytes and returns the uncompressed stream. gzip (concatenated members
  * too) goes through node:zlib, zstd through node:zlib where the runtime has it and fzstd otherwise. Errors of the
@@ -86,21 +107,22 @@ function ignore(): void {}
  */
 export async function decompressStream(stream: NodeJS.ReadableStream): Promise<DecompressedStream> {
   const source = asReadable(stream);
+  const consumed = endOf(source);
   const head = await peek(source, ZSTD_MAGIC.length);
   // Ended during the peek: everything is in `head`.
   const input = source.readableEnded ? Readable.from(head.length > 0 ? [head] : [], { objectMode: false }) : source;
   const compression = detectCompression(head);
-  if (compression === 'none') return { compression, output: input };
+  if (compression === 'none') return { compression, output: input, consumed };
   if (compression === 'gzip') {
     const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
     pipeline(input, gunzip, ignore);
-    return { compression, output: gunzip };
+    return { compression, output: gunzip, consumed };
   }
   const native = nativeZstdDecompressor();
   if (native) {
     const zstd = native({ chunkSize: CHUNK_BYTES });
     pipeline(input, zstd, ignore);
-    return { compression, output: zstd };
+    return { compression, output: zstd, consumed };
   }
-  return { compression, output: fzstdDecompress(input) };
+  return { compression, output: fzstdDecompress(input), consumed };
 }

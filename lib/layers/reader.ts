@@ -110,8 +110,11 @@ export async function readLayer(stream: NodeJS.ReadableStream, selector: FileSel
   // back from `errored`, and must not become an unhandled 'error' event.
   source.on('error', ignore);
   try {
-    const { compression, output } = await decompressStream(source);
-    return await extractLayer(output, compression, selector, maxBytes);
+    const { compression, output, consumed } = await decompressStream(source);
+    const contents = await extractLayer(output, compression, selector, maxBytes);
+    // The compressed stream may end before the blob does: its digest is checked only once every byte is read.
+    await consumed;
+    return contents;
   } catch (err) {
     source.destroy();
     throw signal?.aborted ? abortReason(signal) : err;

@@ -1,4 +1,4 @@
-import { Stream } from 'node:stream';
+import { PassThrough, Stream } from 'node:stream';
 import { decompressStream, detectCompression, readLayer, type LayerContents } from '../../lib/layers';
 import { buildTar, gzip, selectPaths, streamOf, wantEverything, wantNothing, zstdAvailable, zstdCompress } from './layer-fixtures';
 
@@ -46,6 +46,25 @@ describe('compression is detected by magic bytes', () => {
     const contents = await readLayer(streamOf(Buffer.concat([gzip(tar.subarray(0, cut)), gzip(tar.subarray(cut))])), wanted);
     expect(text(contents, 'var/lib/dpkg/status')).toBe(DPKG_STATUS);
     expect(contents.uncompressedBytes).toBe(tar.length);
+  });
+
+  it('resolves only once the source has ended: a failure after the compressed stream is the layer\'s failure', async () => {
+    const tar = await sampleTar();
+    // Bytes after the gzip trailer, then the source fails (as a registry blob whose digest is wrong does at its end).
+    const source = new PassThrough();
+    source.write(gzip(tar));
+    const reading = readLayer(source, wanted);
+    const outcome = Promise.race([reading.then(() => 'resolved', (err: Error) => err.message), new Promise((r) => setTimeout(() => r('pending'), 100))]);
+    expect(await outcome).toBe('pending');
+    source.write(Buffer.alloc(512 * 1024));
+    source.destroy(new Error('digest mismatch'));
+    await expect(reading).rejects.toThrow('digest mismatch');
+  });
+
+  it('reads to the end of a source with zero bytes after the gzip trailer and keeps the layer', async () => {
+    const tar = await sampleTar();
+    const contents = await readLayer(streamOf(Buffer.concat([gzip(tar), Buffer.alloc(300 * 1024)]), 4096), wanted);
+    expect(text(contents, 'var/lib/dpkg/status')).toBe(DPKG_STATUS);
   });
 
   itWithZstd('reads a zstd layer, whatever chunking the body arrives in', async () => {

@@ -23,14 +23,26 @@ interface CachedToken {
   expiresAt: number;
 }
 
+/** Challenges are remembered per registry and repository: one repository's challenge never decides another's. */
+function challengeKey(target: AuthTarget): string {
+  return `${target.registry}\n${target.remote}`;
+}
+
 function basic(credentials: RegistryCredentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
+}
+
+/** A challenge the registry sent and the Authorization that answered it. */
+export interface ChallengeAnswer {
+  challenge: Challenge;
+  authorization: string;
 }
 
 /**
  * Answers registry auth challenges: HTTP basic with the registry's own credentials, or bearer tokens from the
  * challenge's realm (anonymous, or with the registry's credentials), cached per registry and scope until shortly
- * before they expire. Remembers each registry's challenge so later requests carry auth from the start.
+ * before they expire. Remembers, per registry and repository, a challenge whose answer the registry accepted, so
+ * later requests there carry auth from the start; a challenge that could not be answered is never remembered.
  */
 export class Authenticator {
   private readonly challenges = new Map<string, Challenge>();
@@ -44,24 +56,31 @@ export class Authenticator {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Authorization for a request, from what this registry asked for before; undefined when nothing is known yet. */
+  /** Authorization for a request, from what this repository asked for before; undefined when nothing is known yet. */
   async authorization(target: AuthTarget): Promise<string | undefined> {
-    const challenge = this.challenges.get(target.registry);
+    const challenge = this.challenges.get(challengeKey(target));
     if (!challenge) return undefined;
     return this.answer(challenge, target, false);
   }
 
   /**
-   * Authorization after a 401 carrying `header`; undefined when the challenge cannot be answered (no
-   * credentials for basic, unknown scheme). `rejected` is the Authorization the registry just refused.
+   * The answer to a 401 carrying `header`, sent by the registry itself (never by a redirect target); undefined
+   * when the challenge cannot be answered (no credentials for basic, unknown scheme) or the answer is the one the
+   * registry just refused (`rejected`). Nothing is remembered until `accepted` is called.
    */
-  async afterChallenge(target: AuthTarget, header: string | null, rejected: string | undefined): Promise<string | undefined> {
+  async afterChallenge(target: AuthTarget, header: string | null, rejected: string | undefined): Promise<ChallengeAnswer | undefined> {
     const challenges = parseChallenges(header ?? '');
     const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
     if (!challenge) return undefined;
-    this.challenges.set(target.registry, { scheme: challenge.scheme, params: { ...challenge.params, scope: '' } });
-    const answer = await this.answer(challenge, target, rejected !== undefined);
-    return answer === rejected ? undefined : answer;
+    const authorization = await this.answer(challenge, target, rejected !== undefined);
+    if (authorization === undefined || authorization === rejected) return undefined;
+    return { challenge, authorization };
+  }
+
+  /** The registry accepted this answer: later requests for the same repository answer the challenge up front. */
+  accepted(target: AuthTarget, answer: ChallengeAnswer): void {
+    // The scope is the request's own (repository:<remote>:pull), so it is dropped from the remembered challenge.
+    this.challenges.set(challengeKey(target), { scheme: answer.challenge.scheme, params: { ...answer.challenge.params, scope: '' } });
   }
 
   private async answer(challenge: Challenge, target: AuthTarget, refresh: boolean): Promise<string | undefined> {

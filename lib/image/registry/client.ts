@@ -46,6 +46,10 @@ export interface RegistryClientOptions {
 const MIB = 1024 * 1024;
 const ERROR_BODY_LIMIT = 64 * 1024;
 
+function sameOrigin(a: string, b: string): boolean {
+  return new URL(a).origin === new URL(b).origin;
+}
+
 function withContext(err: unknown, what: string): unknown {
   if (err instanceof RuntimeError && !err.message.startsWith('image enrichment error')) {
     return new RuntimeError(err.code, `image enrichment error: ${what}: ${err.message}`, { cause: err });
@@ -188,11 +192,14 @@ export class RegistryClient implements ImageSource {
     const target: AuthTarget = { registry: reference.registry, remote: reference.remote, what, signal };
     const authorization = await this.auth.authorization(target);
     let response = await this.transport.send({ method: 'GET', url, headers, authorization, signal, what });
-    if (response.status === 401) {
-      const next = await this.auth.afterChallenge(target, response.headers.get('www-authenticate'), authorization);
-      if (next !== undefined) {
+    // A 401 from a redirect target (blob storage) is that host's own business: the registry's credentials and
+    // token realms are not for it, and its challenge says nothing about the registry.
+    if (response.status === 401 && sameOrigin(response.url, url)) {
+      const answer = await this.auth.afterChallenge(target, response.headers.get('www-authenticate'), authorization);
+      if (answer !== undefined) {
         response.discard();
-        response = await this.transport.send({ method: 'GET', url, headers, authorization: next, signal, what });
+        response = await this.transport.send({ method: 'GET', url, headers, authorization: answer.authorization, signal, what });
+        if (response.status !== 401 || !sameOrigin(response.url, url)) this.auth.accepted(target, answer);
       }
     }
     return response;
@@ -201,7 +208,10 @@ export class RegistryClient implements ImageSource {
   private async fail(response: RegistryResponse, what: string, reference: ImageReference): Promise<never> {
     const body = await response.bytes(ERROR_BODY_LIMIT).catch(() => Buffer.alloc(0));
     let reason = registryReason(response.status, response.statusText, body.toString('utf8'));
-    if (response.status === 401) reason += `; check the credentials configured for ${reference.registry}`;
+    const answered = new URL(response.url);
+    if (response.status === 401 && answered.origin !== new URL(registryBaseUrl(reference.registry, this.insecure)).origin) {
+      reason += `; the registry redirected to ${answered.host}, which asked for credentials: none are sent to a host the registry redirects to`;
+    } else if (response.status === 401) reason += `; check the credentials configured for ${reference.registry}`;
     const retryAfter = retryAfterMs(response.headers.get('retry-after'));
     throw registryFailure(codeForStatus(response.status), what, reason, {
       retryAfterSeconds: retryAfter === undefined ? undefined : Math.ceil(retryAfter / 1000),

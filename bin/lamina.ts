@@ -7,7 +7,8 @@ import { createImageService } from '../lib/compose';
 import { configFromEnv, parsePlatform, type LaminaConfig } from '../lib/config';
 import { createPinoLogger } from '../lib/logging';
 import { MemoryImageStore } from '../lib/service/memory-image-store';
-import { toRuntimeError } from '../lib/stackrox/errors';
+import { asCodedError } from '../lib/errors';
+import { runtimeErrorBody } from '../lib/stackrox/errors';
 import { encodeStorageImage } from '../lib/stackrox/encode';
 
 const USAGE = `usage:
@@ -57,8 +58,8 @@ async function scan(args: string[], config: LaminaConfig): Promise<number> {
     process.stdout.write(JSON.stringify(encodeStorageImage(result), null, values.pretty ? 2 : undefined) + '\n');
     return 0;
   } catch (err) {
-    const error = toRuntimeError(err);
-    process.stderr.write(JSON.stringify(error.toJSON(), null, values.pretty ? 2 : undefined) + '\n');
+    const error = asCodedError(err);
+    process.stderr.write(JSON.stringify(runtimeErrorBody(error), null, values.pretty ? 2 : undefined) + '\n');
     return 1;
   } finally {
     await local?.dynamo.stop();

@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import { RuntimeError, toRuntimeError } from '../stackrox/errors';
+import { CodedError, asCodedError } from '../errors';
+import { httpStatusOf, runtimeErrorBody } from '../stackrox/errors';
 import type { ApiRequest, ApiResponse } from './http-types';
 
 /** Bodies smaller than this are not worth compressing. */
@@ -33,8 +34,8 @@ export function jsonResponse(request: ApiRequest, statusCode: number, value: unk
 }
 
 export function errorResponse(request: ApiRequest, err: unknown): ApiResponse {
-  const error: RuntimeError = toRuntimeError(err);
+  const error: CodedError = asCodedError(err);
   const headers: Record<string, string> = {};
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
-  return jsonResponse(request, error.httpStatus, error.toJSON(), headers);
+  return jsonResponse(request, httpStatusOf(error), runtimeErrorBody(error), headers);
 }

@@ -1,7 +1,7 @@
 import type { AppLogger } from '../logging';
 import type { ImageService } from '../service/image-service';
 import type { SnoozeService } from '../service/snooze-service';
-import { GrpcCode, RuntimeError, notFound } from '../stackrox/errors';
+import { CodedError, GrpcCode, notFound } from '../errors';
 import { encodeStorageImage } from '../stackrox/encode';
 import { parseJsonBody, parseScanImageRequest, parseSuppressCvesRequest, parseUnsuppressCvesRequest } from '../stackrox/request';
 import type { ApiRequest, ApiResponse } from './http-types';
@@ -21,7 +21,7 @@ function servicesOf(services: ImageService | ApiServices): ApiServices {
 }
 
 function snoozeService(services: ApiServices): SnoozeService {
-  if (!services.snoozes) throw new RuntimeError(GrpcCode.Unimplemented, 'CVE snoozing is not configured on this deployment');
+  if (!services.snoozes) throw new CodedError(GrpcCode.Unimplemented, 'CVE snoozing is not configured on this deployment');
   return services.snoozes;
 }
 
@@ -29,7 +29,7 @@ function flag(value: string | undefined): boolean {
   return value === 'true' || value === '1';
 }
 
-/** Routes the ImageService REST API; every failure becomes a StackRox RuntimeError body with its HTTP status. */
+/** Routes the ImageService REST API; every failure becomes a StackRox CodedError body with its HTTP status. */
 export async function handleApiRequest(
   request: ApiRequest,
   services: ImageService | ApiServices,
@@ -65,11 +65,11 @@ export async function handleApiRequest(
     }
     throw notFound(`no route for ${request.method} ${request.path}`);
   } catch (err) {
-    if (!(err instanceof RuntimeError)) logger?.error('unexpected failure handling request', { err });
+    if (!(err instanceof CodedError)) logger?.error('unexpected failure handling request', { err });
     return errorResponse(request, err);
   }
 }
 
-function methodNotAllowed(request: ApiRequest): RuntimeError {
-  return new RuntimeError(GrpcCode.Unimplemented, `method ${request.method} is not allowed on ${request.path}`);
+function methodNotAllowed(request: ApiRequest): CodedError {
+  return new CodedError(GrpcCode.Unimplemented, `method ${request.method} is not allowed on ${request.path}`);
 }

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ApiRequest, ApiResponse } from '../api/http-types';
-import { GrpcCode, RuntimeError } from '../stackrox/errors';
+import { CodedError, GrpcCode } from '../errors';
 import { errorResponse } from '../api/render';
 
 /** Lambda's synchronous response payload limit (6 MB) less room for the envelope. */
@@ -20,7 +20,7 @@ export function toApiGatewayResult(response: ApiResponse, request: ApiRequest): 
   const binary = response.headers['content-encoding'] !== undefined;
   const encodedLength = binary ? Math.ceil(response.body.length / 3) * 4 : response.body.length;
   if (encodedLength > MAX_LAMBDA_RESPONSE_BYTES) {
-    const tooLarge = new RuntimeError(
+    const tooLarge = new CodedError(
       GrpcCode.ResourceExhausted,
       `response of ${response.body.length} bytes exceeds the 6 MB Lambda response limit` +
         (binary ? '' : '; ask with Accept-Encoding: gzip') +

@@ -7,7 +7,7 @@ import { CredentialChain, defaultCredentials, type CredentialProvider, type Regi
 import type { AppLogger } from '../logging';
 import { createApiServer } from '../server/http-server';
 import type { ImageService } from '../service/image-service';
-import { toRuntimeError } from '../stackrox/errors';
+import { asCodedError } from '../errors';
 import { createScanApi } from './api-handler';
 import { createDynamoImageService, ecrAliasesForMirrors, type ScanTables } from './compose-aws';
 import { SnoozeService } from '../service/snooze-service';
@@ -128,7 +128,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       defer: async (request) => {
         const scan = service.scanImage(request).then(
           (image) => logger?.info('background scan finished', { image: request.imageName, id: image.id }),
-          (err: unknown) => logger?.error('background scan failed', { image: request.imageName, message: toRuntimeError(err).message }),
+          (err: unknown) => logger?.error('background scan failed', { image: request.imageName, message: asCodedError(err).message }),
         );
         background.add(scan);
         void scan.finally(() => background.delete(scan));

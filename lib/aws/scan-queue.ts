@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { AppLogger } from '../logging';
 import type { ImageService } from '../service/image-service';
-import { GrpcCode, toRuntimeError } from '../stackrox/errors';
+import { GrpcCode, asCodedError } from '../errors';
 import type { V1ScanImageRequest } from '../stackrox/types';
 import type { DeferredScanMessage } from './compose-aws';
 
@@ -62,7 +62,7 @@ export async function processScanQueue(event: SQSEvent, service: ImageService, l
         const image = await service.scanImage(request);
         logger.info('scanned', { image: request.imageName, id: image.id, components: image.components });
       } catch (err) {
-        const error = toRuntimeError(err);
+        const error = asCodedError(err);
         if (RETRYABLE.has(error.code)) {
           logger.error('scan failed, will retry', { image: request.imageName, code: error.code, message: error.message });
           failures.push({ itemIdentifier: record.messageId });

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../stackrox/errors';
+import { invalidArgument } from '../errors';
 import type { ImageReference } from './types';
 
 /** Docker Hub's canonical registry name; `index.docker.io` and `registry-1.docker.io` are aliases of it. */

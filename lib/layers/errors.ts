@@ -1,4 +1,4 @@
-import { GrpcCode, RuntimeError } from '../stackrox/errors';
+import { CodedError, GrpcCode } from '../errors';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -16,7 +16,7 @@ export function formatBytes(bytes: number): string {
  * The layer's uncompressed tar is larger than the configured ceiling (a decompression bomb or an absurd layer).
  * InvalidArgument: the image itself is unacceptable and retrying will not help.
  */
-export class LayerTooLargeError extends RuntimeError {
+export class LayerTooLargeError extends CodedError {
   readonly reason = 'too-large' as const;
 
   constructor(readonly limitBytes: number) {
@@ -28,7 +28,7 @@ export class LayerTooLargeError extends RuntimeError {
 export type LayerCorruption = 'truncated' | 'compression' | 'tar';
 
 /** The layer's bytes are not a readable (compressed) tar: truncated, bad compressed data or a broken tar header. DataLoss. */
-export class LayerCorruptError extends RuntimeError {
+export class LayerCorruptError extends CodedError {
   constructor(
     readonly reason: LayerCorruption,
     message: string,

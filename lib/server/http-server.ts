@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ApiRequest, ApiResponse } from '../api/http-types';
 import { errorResponse } from '../api/render';
-import { invalidArgument, GrpcCode, RuntimeError } from '../stackrox/errors';
+import { CodedError, GrpcCode, invalidArgument } from '../errors';
 
 /** Request bodies above this are refused: a ScanImage request is a few hundred bytes. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -13,7 +13,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new RuntimeError(GrpcCode.ResourceExhausted, `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) throw new CodedError(GrpcCode.ResourceExhausted, `request body exceeds ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -44,7 +44,7 @@ export function createApiServer(handler: ApiHandler): Server {
         request = toApiRequest(req, await readBody(req));
         send(res, await handler(request, controller.signal));
       } catch (err) {
-        if (!res.headersSent) send(res, errorResponse(request, err instanceof RuntimeError ? err : invalidArgument(`malformed request: ${(err as Error).message}`)));
+        if (!res.headersSent) send(res, errorResponse(request, err instanceof CodedError ? err : invalidArgument(`malformed request: ${(err as Error).message}`)));
         else res.destroy();
       }
     })();

@@ -3,7 +3,7 @@
  * registries. A ScanImage request naming a cluster is forwarded there and its answer relayed.
  */
 import { z } from 'zod';
-import { GrpcCode, RuntimeError } from '../stackrox/errors';
+import { CodedError, GrpcCode } from '../errors';
 import type { StorageImage, V1ScanImageRequest } from '../stackrox/types';
 
 /** One delegated scanner, in the shape the CDK app passes in LAMINA_CLUSTERS: `[{"id", "name", "endpoint"}]`. */
@@ -19,7 +19,7 @@ export interface ClusterDirectory {
   find(idOrName: string): Promise<ClusterConfig | undefined>;
 }
 
-/** Runs a ScanImage request on a cluster and returns its answer, or throws its error as a RuntimeError. */
+/** Runs a ScanImage request on a cluster and returns its answer, or throws its error as a CodedError. */
 export interface ScanForwarder {
   forward(cluster: ClusterConfig, request: V1ScanImageRequest, signal?: AbortSignal): Promise<StorageImage>;
 }
@@ -149,7 +149,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** A StackRox RuntimeError body: `{"error", "code", "message", "details"}` with a gRPC code. */
+/** A StackRox CodedError body: `{"error", "code", "message", "details"}` with a gRPC code. */
 function runtimeErrorBody(value: unknown): { code: GrpcCode; message: string } | undefined {
   if (!isRecord(value)) return undefined;
   const code = value.code;
@@ -194,12 +194,12 @@ export class HttpScanForwarder implements ScanForwarder {
       text = await response.text();
     } catch (err) {
       if (combined.aborted) {
-        throw new RuntimeError(GrpcCode.Unavailable, `${label} did not answer the scan of ${request.imageName} in time, retry`, {
+        throw new CodedError(GrpcCode.Unavailable, `${label} did not answer the scan of ${request.imageName} in time, retry`, {
           cause: err,
           retryAfterSeconds: RETRY_AFTER_SECONDS,
         });
       }
-      throw new RuntimeError(GrpcCode.Unavailable, `${label} is unreachable at ${url.origin}: ${describeCause(err)}`, { cause: err });
+      throw new CodedError(GrpcCode.Unavailable, `${label} is unreachable at ${url.origin}: ${describeCause(err)}`, { cause: err });
     }
 
     let json: unknown;
@@ -207,16 +207,16 @@ export class HttpScanForwarder implements ScanForwarder {
       json = JSON.parse(text);
     } catch {
       const code = response.status >= 500 ? GrpcCode.Unavailable : GrpcCode.Internal;
-      throw new RuntimeError(code, `${label} answered HTTP ${response.status} with a body that is not JSON`);
+      throw new CodedError(code, `${label} answered HTTP ${response.status} with a body that is not JSON`);
     }
     if (response.status === 200) {
-      if (!isRecord(json) || typeof json.id !== 'string') throw new RuntimeError(GrpcCode.Internal, `${label} answered with something that is not an image`);
+      if (!isRecord(json) || typeof json.id !== 'string') throw new CodedError(GrpcCode.Internal, `${label} answered with something that is not an image`);
       return json as unknown as StorageImage;
     }
     const relayed = runtimeErrorBody(json);
-    if (relayed) throw new RuntimeError(relayed.code, relayed.message, { retryAfterSeconds: retryAfter(response.headers) });
+    if (relayed) throw new CodedError(relayed.code, relayed.message, { retryAfterSeconds: retryAfter(response.headers) });
     // Not a StackRox body: API Gateway's own refusals ({"message": "Forbidden"}) and the like.
     const reason = isRecord(json) && typeof (json.message ?? json.Message) === 'string' ? `: ${String(json.message ?? json.Message)}` : '';
-    throw new RuntimeError(codeForStatus(response.status), `${label} answered HTTP ${response.status}${reason}`, { retryAfterSeconds: retryAfter(response.headers) });
+    throw new CodedError(codeForStatus(response.status), `${label} answered HTTP ${response.status}${reason}`, { retryAfterSeconds: retryAfter(response.headers) });
   }
 }

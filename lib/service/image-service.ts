@@ -3,7 +3,7 @@ import { parseImageName } from '../image/reference';
 import type { ImageReference, Platform, ResolvedImage } from '../image/types';
 import type { Inventory } from '../index/types';
 import { indexResolvedImage, type ScanPorts } from '../scan';
-import { GrpcCode, RuntimeError, notFound } from '../stackrox/errors';
+import { CodedError, GrpcCode, notFound } from '../errors';
 import { buildMetadata } from '../stackrox/metadata';
 import { applySnoozeFilter, assembleStorageImage, componentFromInventory, scanNotesWithPartial, withScanStats } from '../stackrox/storage-image';
 import type { StorageImage, StorageImageName, V1ScanImageRequest } from '../stackrox/types';
@@ -44,8 +44,8 @@ export interface ImageServiceDeps {
 /** Seconds a client is told to wait before retrying a scan still in progress. */
 const RETRY_AFTER_SECONDS = 10;
 
-function inProgress(reference: ImageReference): RuntimeError {
-  return new RuntimeError(GrpcCode.Unavailable, `scan of ${reference.fullName} is in progress, retry`, { retryAfterSeconds: RETRY_AFTER_SECONDS });
+function inProgress(reference: ImageReference): CodedError {
+  return new CodedError(GrpcCode.Unavailable, `scan of ${reference.fullName} is in progress, retry`, { retryAfterSeconds: RETRY_AFTER_SECONDS });
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

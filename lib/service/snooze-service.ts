@@ -1,4 +1,4 @@
-import { GrpcCode, RuntimeError } from '../stackrox/errors';
+import { CodedError, GrpcCode } from '../errors';
 import type { Snooze, SnoozeStore } from './snoozes';
 
 /** The latest instant a google.protobuf.Timestamp can hold: an expiry past it could not be answered. */
@@ -26,8 +26,8 @@ export function isVulnerabilityId(id: string): boolean {
  * StackRox words these refusals as errox's `CausedBy` does (`invalid arguments: <cause>`): the empty-list texts
  * are StackRox's own, the others follow them.
  */
-function invalid(cause: string): RuntimeError {
-  return new RuntimeError(GrpcCode.InvalidArgument, `invalid arguments: ${cause}`);
+function invalid(cause: string): CodedError {
+  return new CodedError(GrpcCode.InvalidArgument, `invalid arguments: ${cause}`);
 }
 
 function checkIds(cves: readonly string[], emptyReason: string): string[] {

@@ -3,7 +3,7 @@ import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { unavailable } from '../stackrox/errors';
+import { unavailable } from '../errors';
 
 export interface DownloadOptions {
   /** ETag of the copy already imported: the server may answer 304 and nothing is downloaded. */

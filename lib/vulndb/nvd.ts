@@ -1,4 +1,4 @@
-import { unavailable } from '../stackrox/errors';
+import { unavailable } from '../errors';
 import { cvssFromNvdResponse, isNvdResponse, type CvssEntry, type NvdResponse } from './nvd-records';
 import type { Osv } from './osv';
 import type { AdvisoryStore } from './store';

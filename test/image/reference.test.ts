@@ -1,5 +1,5 @@
 import { parseImageName } from '../../lib/image/reference';
-import { RuntimeError } from '../../lib/stackrox/errors';
+import { RuntimeError, httpStatusOf } from '../../lib/stackrox/errors';
 
 // Cases transcribed from docker/distribution's reference package tests (reference_test.go, normalize_test.go),
 // expressed as the normalised result lamina reports.
@@ -161,7 +161,7 @@ describe('parseImageName refuses what docker refuses, as InvalidArgument', () =>
     const err = thrown(() => parseImageName(input));
     expect(err).toBeInstanceOf(RuntimeError);
     expect(err.code).toBe(3);
-    expect(err.httpStatus).toBe(400);
+    expect(httpStatusOf(err)).toBe(400);
     expect(err.message).toBe(`error parsing image name '${input}': ${reason}: invalid arguments`);
   });
 

@@ -3,7 +3,7 @@ import { parseImageName } from '../../lib/image/reference';
 import { RegistryClient, type RegistryClientOptions } from '../../lib/image/registry';
 import { insecureRegistriesFromEnv } from '../../lib/image/registry/endpoint';
 import type { HostPolicy } from '../../lib/image/registry/host-policy';
-import { RuntimeError } from '../../lib/stackrox/errors';
+import { RuntimeError, httpStatusOf } from '../../lib/stackrox/errors';
 import { drain, failure } from '../support/outcomes';
 import { DOCKER_LIST, FakeRegistry, json, OCI_INDEX, sha256, startLoopback, type LoopbackServer } from './fake-registry';
 
@@ -102,7 +102,7 @@ describe('RegistryClient against a loopback registry', () => {
     registry.putImage('team/app', ['v1']);
     const err = await failure(client().resolve(ref('team/app:missing')));
     expect(err.code).toBe(5);
-    expect(err.httpStatus).toBe(404);
+    expect(httpStatusOf(err)).toBe(404);
     expect(err.message).toBe(`image enrichment error: failed to fetch manifest for ${registry.host}/team/app:missing: manifest unknown (HTTP 404 Not Found): not found`);
   });
 

@@ -1,4 +1,4 @@
-import { GrpcCode, RuntimeError } from '../../lib/stackrox/errors';
+import { GrpcCode, RuntimeError, httpStatusOf } from '../../lib/stackrox/errors';
 import { parseJsonBody, parseScanImageRequest } from '../../lib/stackrox/request';
 
 function failure(run: () => unknown): RuntimeError {
@@ -32,7 +32,7 @@ describe('ScanImage request body', () => {
   it('refuses wrong types with InvalidArgument naming the field', () => {
     const number = failure(() => parse('{"imageName":42}'));
     expect(number.code).toBe(GrpcCode.InvalidArgument);
-    expect(number.httpStatus).toBe(400);
+    expect(httpStatusOf(number)).toBe(400);
     expect(number.message).toBe('proto: invalid value for string field imageName: 42');
     expect(failure(() => parse('{"imageName":"nginx","force":"yes"}')).message).toBe('proto: invalid value for bool field force: "yes"');
     expect(failure(() => parse('{"image_name":"nginx","include_snoozed":1}')).message).toContain('include_snoozed');

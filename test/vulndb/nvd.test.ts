@@ -122,7 +122,7 @@ describeWithShared('NVD CVE API 2.0 client against a local server', () => {
     expect((await client.cvssFor('CVE-2024-3094'))?.cvss.v31).toBe(true);
     expect(client.requests).toBe(2);
     nvd.failNext = [503, 503, 503];
-    await expect(client.cvssFor('CVE-2024-3094')).rejects.toMatchObject({ name: 'RuntimeError', message: expect.stringMatching(/HTTP 503/) });
+    await expect(client.cvssFor('CVE-2024-3094')).rejects.toMatchObject({ name: 'CodedError', message: expect.stringMatching(/HTTP 503/) });
   });
 
   it('walks lastModified windows of at most 120 days, page by page', async () => {

@@ -1,4 +1,4 @@
-import { GrpcCode } from '../../stackrox/errors';
+import { GrpcCode } from '../../errors';
 import { parseChallenges, type Challenge } from './challenge';
 import type { CredentialProvider, RegistryCredentials } from './credentials';
 import { codeForStatus, registryFailure, registryReason } from './errors';

@@ -1,5 +1,5 @@
 import { pipeline, type Readable } from 'node:stream';
-import { GrpcCode, RuntimeError } from '../../stackrox/errors';
+import { CodedError, GrpcCode } from '../../errors';
 import { digestProblem } from '../reference';
 import type { Descriptor, ImageConfig, ImageManifest, ImageReference, ImageSource, Platform, ResolvedImage } from '../types';
 import { Authenticator, type AuthTarget } from './auth';
@@ -51,8 +51,8 @@ function sameOrigin(a: string, b: string): boolean {
 }
 
 function withContext(err: unknown, what: string): unknown {
-  if (err instanceof RuntimeError && !err.message.startsWith('image enrichment error')) {
-    return new RuntimeError(err.code, `image enrichment error: ${what}: ${err.message}`, { cause: err });
+  if (err instanceof CodedError && !err.message.startsWith('image enrichment error')) {
+    return new CodedError(err.code, `image enrichment error: ${what}: ${err.message}`, { cause: err });
   }
   return err;
 }

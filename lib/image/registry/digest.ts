@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { GrpcCode } from '../../stackrox/errors';
+import { GrpcCode } from '../../errors';
 import { digestProblem } from '../reference';
 import { registryFailure } from './errors';
 

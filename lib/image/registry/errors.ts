@@ -1,16 +1,16 @@
-import { GrpcCode, RuntimeError, runtimeError } from '../../stackrox/errors';
+import { CodedError, GrpcCode, codedError } from '../../errors';
 
 /** StackRox's prefix for failures while talking to a registry. */
 const PREFIX = 'image enrichment error';
 
-/** A RuntimeError for a registry operation: `image enrichment error: <what>: <reason>` plus the code's suffix. */
+/** A CodedError for a registry operation: `image enrichment error: <what>: <reason>` plus the code's suffix. */
 export function registryFailure(
   code: GrpcCode,
   what: string,
   reason: string,
   options?: { cause?: unknown; retryAfterSeconds?: number },
-): RuntimeError {
-  return runtimeError(code, `${PREFIX}: ${what}: ${reason}`, options);
+): CodedError {
+  return codedError(code, `${PREFIX}: ${what}: ${reason}`, options);
 }
 
 /** The gRPC code a final (non-retried) registry HTTP status maps to. */

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { permissionDenied } from '../../stackrox/errors';
+import { permissionDenied } from '../../errors';
 
 /** Decides which registries may be used and which hosts may be connected to. */
 export interface HostPolicy {

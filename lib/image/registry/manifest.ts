@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GrpcCode } from '../../stackrox/errors';
+import { GrpcCode } from '../../errors';
 import { digestProblem } from '../reference';
 import type { Descriptor, ImageManifest, Platform } from '../types';
 import { registryFailure } from './errors';

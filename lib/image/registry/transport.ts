@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { GrpcCode, RuntimeError } from '../../stackrox/errors';
+import { CodedError, GrpcCode } from '../../errors';
 import { IdleTimeoutBody, readAll } from './body';
 import { networkReason, registryFailure } from './errors';
 import type { HostPolicy } from './host-policy';
@@ -86,7 +86,7 @@ export function retryAfterMs(value: string | null, now: number = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function cancelled(what: string, signal: AbortSignal): RuntimeError {
+function cancelled(what: string, signal: AbortSignal): CodedError {
   const reason = signal.reason instanceof Error ? signal.reason.message : 'the request was cancelled';
   return registryFailure(GrpcCode.DeadlineExceeded, what, reason, { cause: signal.reason });
 }
@@ -176,7 +176,7 @@ export class Transport {
     try {
       await this.options.hostPolicy.checkConnect(target.hostname);
     } catch (err) {
-      if (err instanceof RuntimeError) throw new RuntimeError(err.code, `image enrichment error: ${what}: ${err.message}`, { cause: err });
+      if (err instanceof CodedError) throw new CodedError(err.code, `image enrichment error: ${what}: ${err.message}`, { cause: err });
       throw err;
     }
   }
@@ -193,7 +193,7 @@ export class Transport {
         idleMs,
         () => registryFailure(GrpcCode.Unavailable, what, `registry sent no data for ${idleMs} ms`),
         (err) => {
-          if (err instanceof RuntimeError) return err;
+          if (err instanceof CodedError) return err;
           if (signal?.aborted) return cancelled(what, signal);
           return registryFailure(GrpcCode.Unavailable, what, `connection lost while reading: ${networkReason(err)}`, { cause: err });
         },

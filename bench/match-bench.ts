@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ZipFile } from 'yazl';
-import type { InventoryComponent, Inventory } from '../lib/index/types';
+import type { OsPackage } from '../lib/analyzers/types';
+import { packagesOf } from '../lib/index/packages';
+import type { Inventory } from '../lib/index/types';
+import { componentsOf } from '../lib/stackrox/components';
 import { DynamoAdvisoryStore } from '../lib/aws/dynamo-advisory-store';
 import { CachedAdvisoryStore } from '../lib/vulndb/cached-store';
 import { startEmbeddedDynamo } from '../lib/aws/embedded-dynamo';
@@ -14,6 +17,7 @@ import { importAdvisories } from '../lib/vulndb/import';
 import { matchInventory } from '../lib/vulndb/matcher';
 import type { Osv } from '../lib/vulndb/osv';
 import { queryFor } from '../lib/vulndb/package-keys';
+import type { AdvisoryReader } from '../lib/vulndb/store';
 
 const ADVISORIES = Number(process.env.BENCH_ADVISORIES ?? 100_000);
 const SOURCES = Number(process.env.BENCH_SOURCES ?? 5_000);
@@ -54,20 +58,20 @@ async function writeExport(path: string): Promise<void> {
 }
 
 function inventory(): Inventory {
-  const components: InventoryComponent[] = [];
+  const records: OsPackage[] = [];
   for (let i = 0; i < INVENTORY; i++) {
     const source = `src${(i * 7) % SOURCES}`;
     const version = `1.0-${(i % 25) + 1}`;
-    components.push({
-      name: `lib${source}`,
-      version,
-      source: 'OS',
-      layerIndex: 0,
-      location: '',
-      osPackage: { manager: 'dpkg', name: `lib${source}`, version, sourceName: source, sourceVersion: version },
-    });
+    records.push({ manager: 'dpkg', name: `lib${source}`, version, sourceName: source, sourceVersion: version });
   }
-  return { os: DEBIAN_12, components, notes: [], warnings: [] };
+  const packages = packagesOf(records.map((pkg) => ({ pkg, path: 'var/lib/dpkg/status', layer: 0, analyzer: 'dpkg' })), DEBIAN_12, [], [0]);
+  return { os: DEBIAN_12, packages, partial: false, warnings: [] };
+}
+
+/** What a scan does after indexing: match, then render the StackRox components. */
+async function matchAndRender(inv: Inventory, store: AdvisoryReader, now: Date) {
+  const match = await matchInventory(inv, store);
+  return { ...match, components: componentsOf(inv, match.findings, { now }) };
 }
 
 async function main(): Promise<void> {
@@ -85,9 +89,9 @@ async function main(): Promise<void> {
     console.log(`import: ${imported.records} OSV records in ${imported.seconds.toFixed(1)} s = ${Math.round(imported.records / imported.seconds)} records/s (embedded DynamoDB)`);
 
     const inv = inventory();
-    const refs = inv.components.map((c) => queryFor(c, inv.os)!).map((q) => ({ ecosystem: q.ecosystem, name: q.name }));
+    const refs = inv.packages.map((p) => queryFor(p, inv)!).map((q) => ({ ecosystem: q.ecosystem, name: q.name }));
     const now = new Date();
-    await matchInventory(inv, store, { now }); // warm-up: connections, JIT
+    await matchAndRender(inv, store, now); // warm-up: connections, JIT
     const lookups: number[] = [];
     const matches: number[] = [];
     let vulns = 0;
@@ -96,17 +100,17 @@ async function main(): Promise<void> {
       await store.findByPackages(refs);
       lookups.push(performance.now() - started);
       started = performance.now();
-      const result = await matchInventory(inv, store, { now });
+      const result = await matchAndRender(inv, store, now);
       matches.push(performance.now() - started);
       vulns = result.components.reduce((sum, c) => sum + c.vulns.length, 0);
     }
     // As the service runs it: lookups cached per data version for the life of the process (a warm Lambda container).
     const cached = new CachedAdvisoryStore(store);
-    await matchInventory(inv, cached, { now });
+    await matchAndRender(inv, cached, now);
     const warm: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const started = performance.now();
-      await matchInventory(inv, cached, { now });
+      await matchAndRender(inv, cached, now);
       warm.push(performance.now() - started);
     }
     const floor = median(lookups);

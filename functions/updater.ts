@@ -1,3 +1,4 @@
+import { DEFAULT_OS_ECOSYSTEMS } from '../lib/distros';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -15,7 +16,8 @@ import { OSV_BASE_URL, updateAdvisories, type UpdateResult } from '../lib/vulndb
  * them locally. Language ecosystems (PyPI, Go, Maven, npm, …) are added through the variable; npm's export is
  * large enough that its first import may not fit one 15-minute run, and the cursor only moves after a whole import.
  */
-export const DEFAULT_OSV_ECOSYSTEMS = ['Debian', 'Ubuntu', 'Alpine', 'Rocky Linux', 'AlmaLinux', 'Wolfi', 'Chainguard'];
+/** Each known distribution's own feed (see lib/distros). */
+export const DEFAULT_OSV_ECOSYSTEMS: string[] = [...DEFAULT_OS_ECOSYSTEMS];
 
 /** Time kept back from Lambda's deadline to record what was done and report it. */
 const DEADLINE_MARGIN_MS = 60_000;

@@ -97,7 +97,7 @@ export function parseApkDatabase(text: string): ApkDatabase {
 /** apk's installed database (Alpine, Wolfi, Chainguard). */
 export const apkAnalyzer: HintedAnalyzer = {
   name: 'apk',
-  version: 1,
+  version: 2,
   maxFileSize: 64 * 1024 * 1024,
   pathHints: { exact: [INSTALLED] },
   wants(path: ImagePath): boolean {
@@ -108,7 +108,7 @@ export const apkAnalyzer: HintedAnalyzer = {
     const prefixed = notes.map((note) => `${file.path}: ${note}`);
     // An unreadable database says nothing; an empty one (everything removed) still replaces older layers'.
     if (packages.length === 0 && notes.length > 0) return { evidence: [], notes: prefixed };
-    const evidence: Evidence[] = [{ kind: 'os-packages', packages }, ...owned];
+    const evidence: Evidence[] = [{ kind: 'packages', packages }, ...owned];
     return prefixed.length > 0 ? { evidence, notes: prefixed } : { evidence };
   },
 };

@@ -131,13 +131,13 @@ function analyzePackages(path: ImagePath, text: string, statusRequired: boolean)
   const { packages, notes } = packagesFromStatus(text, statusRequired);
   // An unreadable database says nothing; an empty one (everything removed) is still evidence that replaces older layers'.
   if (packages.length === 0 && notes.length > 0) return withNotes(path, [], notes);
-  return withNotes(path, [{ kind: 'os-packages', packages }], notes);
+  return withNotes(path, [{ kind: 'packages', packages }], notes);
 }
 
 /** dpkg's database: the status file, distroless `status.d` stanzas and md5sums, and `info/*.list` file lists. */
 export const dpkgAnalyzer: HintedAnalyzer = {
   name: 'dpkg',
-  version: 1,
+  version: 2,
   maxFileSize: 64 * 1024 * 1024,
   pathHints: { exact: [STATUS_FILE], childrenOf: [STATUS_DIR, INFO_DIR] },
   wants(path: ImagePath): boolean {

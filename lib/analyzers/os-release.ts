@@ -1,3 +1,4 @@
+import { distributionOf } from '../distros';
 import type { ImagePath, LayerFile } from '../layers/types';
 import type { HintedAnalyzer } from './path-hints';
 import type { AnalysisResult, OsRelease } from './types';
@@ -32,9 +33,6 @@ const RELEASE_FILE_PRIORITY: Record<string, number> = {
 
 const OS_RELEASE_FILES = ['etc/os-release', 'usr/lib/os-release'];
 const WANTED = new Set<ImagePath>([...OS_RELEASE_FILES, 'etc/lsb-release', 'etc/debian_version', 'etc/alpine-release', ...Object.keys(RELEASE_FILE_PRIORITY)]);
-
-/** Releases named by their major version only, as their os-release VERSION_ID or vulnerability feeds do. */
-const MAJOR_ONLY = new Set(['rhel', 'centos', 'rocky', 'almalinux', 'ol', 'scientific']);
 
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
 
@@ -217,21 +215,15 @@ export const osReleaseAnalyzer: HintedAnalyzer = {
 };
 
 /**
- * StackRox's `scan.operatingSystem`: `<ID>:<VERSION_ID>` (`debian:12`, `ubuntu:22.04`, `amzn:2023`), the major
- * only for RHEL and its rebuilds (`rhel:8`, `centos:7`), `alpine:v<major>.<minor>`, `debian:unstable` for sid,
- * the bare ID when an OS names no version, `unknown` when nothing is known.
+ * StackRox's `scan.operatingSystem`: the distribution descriptor's form (`debian:12`, `alpine:v3.18`, `rhel:8`),
+ * else `<ID>:<VERSION_ID>`, the bare ID when an OS names no version, `unknown` when nothing is known.
  */
 export function formatOperatingSystem(os?: OsRelease): string {
   const id = os?.id.trim().toLowerCase();
   if (!os || !id) return 'unknown';
+  const normalised = { ...os, id };
+  const distribution = distributionOf(normalised);
+  if (distribution) return distribution.operatingSystem(normalised);
   const versionId = os.versionId.trim();
-  if (id === 'alpine') {
-    const release = /^(\d+)\.(\d+)/.exec(versionId);
-    if (release) return `alpine:v${release[1]}.${release[2]}`;
-    return versionId ? `alpine:${versionId}` : 'alpine';
-  }
-  if (id === 'debian') return `debian:${versionId ? versionId.split('.')[0] : 'unstable'}`;
-  if (!versionId) return id;
-  if (MAJOR_ONLY.has(id)) return `${id}:${versionId.split('.')[0]}`;
-  return `${id}:${versionId}`;
+  return versionId ? `${id}:${versionId}` : id;
 }

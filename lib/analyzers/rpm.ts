@@ -121,13 +121,13 @@ function withNotes(path: ImagePath, evidence: Evidence[], notes: string[]): Anal
 /** An unreadable database says nothing; an empty readable one still replaces what older layers had. */
 function packagesEvidence(path: ImagePath, packages: OsPackage[], owned: Evidence[], notes: string[], readable: boolean): AnalysisResult {
   if (!readable) return withNotes(path, [], notes);
-  return withNotes(path, [{ kind: 'os-packages', packages }, ...owned], notes);
+  return withNotes(path, [{ kind: 'packages', packages }, ...owned], notes);
 }
 
 /** rpm's database (Berkeley DB, ndb or SQLite) under /var/lib/rpm or /usr/lib/sysimage/rpm, and the Mariner manifest. */
 export const rpmAnalyzer: HintedAnalyzer = {
   name: 'rpm',
-  version: 1,
+  version: 2,
   maxFileSize: 256 * 1024 * 1024,
   pathHints: { exact: [...WANTED] },
   wants(path: ImagePath): boolean {

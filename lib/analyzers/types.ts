@@ -16,27 +16,42 @@ export interface OsRelease {
 /** Package managers whose databases are evidence of OS packages. */
 export type PackageManager = 'dpkg' | 'apk' | 'rpm';
 
-/** An installed OS package as its package database records it. */
-export interface OsPackage {
-  manager: PackageManager;
-  /** Binary package name (dpkg Package, apk P, rpm NAME). */
+/**
+ * One installed package as its evidence records it, in any ecosystem. OS packages name their `manager` (the
+ * inventory gives them the distribution's ecosystem); language packages name their OSV `ecosystem` and purl type.
+ */
+export interface PackageRecord {
+  manager?: PackageManager;
+  /** Language packages: the OSV ecosystem (`npm`, `PyPI`, `Maven`, `Go`, …). */
+  ecosystem?: string;
+  /** Language packages: the package-url type (`npm`, `pypi`, `maven`, `golang`, …). */
+  purlType?: string;
+  /** The name as the ecosystem spells it (dpkg Package, apk P, rpm NAME, npm name with scope). */
   name: string;
-  /** Installed version as the manager prints it (dpkg Version with epoch, apk V, rpm [EPOCH:]VERSION-RELEASE). */
+  /** Installed version as the ecosystem prints it (dpkg Version with epoch, apk V, rpm [EPOCH:]VERSION-RELEASE). */
   version: string;
   architecture?: string;
-  /** Source package name; equals `name` when the database names none. */
-  sourceName: string;
-  /** Source package version; equals `version` when the database names none. */
-  sourceVersion: string;
+  /** Source package name, where the ecosystem has one. */
+  sourceName?: string;
+  sourceVersion?: string;
   license?: string;
   /** Files the package owns (normalised image paths), filled in when the database lists them. */
   files?: ImagePath[];
 }
 
+/** An installed OS package as its package database records it. */
+export interface OsPackage extends PackageRecord {
+  manager: PackageManager;
+  /** Source package name; equals `name` when the database names none. */
+  sourceName: string;
+  /** Source package version; equals `version` when the database names none. */
+  sourceVersion: string;
+}
+
 /** What one evidence file says. Results are keyed by the file's path so that later layers can replace or delete them. */
 export type Evidence =
   | { kind: 'os'; os: OsRelease; /** higher wins when several files describe the OS */ priority: number }
-  | { kind: 'os-packages'; packages: OsPackage[] }
+  | { kind: 'packages'; packages: PackageRecord[]; /** stamped by the indexer */ analyzer?: string }
   | { kind: 'owned-files'; manager: PackageManager; /** package name (dpkg: without `:arch`) */ owner: string; architecture?: string; files: ImagePath[] };
 
 /**

@@ -32,7 +32,8 @@ function runAnalyzer(analyzer: Analyzer, files: LayerFile[]): AnalyzerLayerResul
     if (!analyzer.wants(file.path)) continue;
     try {
       const { evidence, notes } = analyzer.analyze(file);
-      result.files.push({ path: file.path, evidence });
+      const stamped = evidence.map((item) => (item.kind === 'packages' ? { ...item, analyzer: analyzer.name } : item));
+      result.files.push({ path: file.path, evidence: stamped });
       if (notes) result.notes.push(...notes.map((note) => `${analyzer.name}: ${note}`));
     } catch (err) {
       // Analysers should not throw; one that does loses its file, never the scan.

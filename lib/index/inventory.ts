@@ -1,7 +1,8 @@
 import type { ResolvedImage } from '../image/types';
 import { indexLayer, type LayerIndexPorts, type LayerIndexResult } from './indexer';
 import { mergeLayers } from './merge';
-import type { Inventory, InventoryComponent } from './types';
+import { packagesOf } from './packages';
+import type { Inventory } from './types';
 
 export interface IndexImageOptions {
   /** For each manifest layer, its index into metadata.v1.layers (history entries, empty ones counted). */
@@ -48,26 +49,11 @@ export async function indexImage(resolved: ResolvedImage, ports: LayerIndexPorts
   }
 
   const merged = mergeLayers(layers.map((result) => result.layer));
-  const components: InventoryComponent[] = merged.packages.map(({ pkg, layer }) => {
-    const { files: _files, ...osPackage } = pkg;
-    return {
-      name: pkg.name,
-      version: pkg.version,
-      source: 'OS',
-      layerIndex: options.historyIndex[layer] ?? layer,
-      location: '',
-      license: pkg.license,
-      osPackage,
-    };
-  });
-
   const inventory: Inventory = {
-    os: merged.os,
-    components,
-    notes: [],
+    packages: packagesOf(merged.packages, merged.os, resolved.manifest.layers, options.historyIndex),
+    partial: layers.some((result) => result.partial),
     warnings: layers.flatMap((result) => result.notes),
   };
-  if (!merged.os) inventory.notes.push('OS_UNAVAILABLE');
-  if (layers.some((result) => result.partial)) inventory.notes.push('PARTIAL_SCAN_DATA');
+  if (merged.os) inventory.os = merged.os;
   return { inventory, layersFromCache: layers.filter((result) => result.fromCache).length };
 }

@@ -1,4 +1,4 @@
-import type { Evidence, OsPackage, OsRelease } from '../analyzers/types';
+import type { Evidence, OsRelease, PackageManager, PackageRecord } from '../analyzers/types';
 import type { ImagePath } from '../layers/types';
 import type { LayerChanges } from './layer-cache';
 
@@ -7,10 +7,23 @@ export interface AnalyzedLayer extends LayerChanges {
   files: Array<{ path: ImagePath; evidence: Evidence[] }>;
 }
 
+/** A package that survives to the final image: its record, the evidence file it came from and the layer that introduced it. */
+export interface MergedPackage {
+  pkg: PackageRecord;
+  /** Path of the evidence file. */
+  path: ImagePath;
+  /** Index into the manifest's layers. */
+  layer: number;
+  /** The analyser whose evidence it is. */
+  analyzer: string;
+  /** The OS package owning the evidence file (language packages only). */
+  owner?: { manager: PackageManager; name: string };
+}
+
 /** The merged view of all layers: the surviving OS identity and packages, each package with the layer that introduced it. */
 export interface MergedImage {
   os?: OsRelease;
-  packages: Array<{ pkg: OsPackage; layer: number }>;
+  packages: MergedPackage[];
 }
 
 interface FileState {
@@ -22,23 +35,45 @@ function hide(state: Map<ImagePath, FileState>, hidden: (path: ImagePath) => boo
   for (const path of state.keys()) if (hidden(path)) state.delete(path);
 }
 
-export function packageKey(pkg: OsPackage): string {
-  return `${pkg.manager}|${pkg.name}|${pkg.architecture ?? ''}|${pkg.version}`;
+/**
+ * What makes two records the same installed package: for OS packages the database entry, wherever the database
+ * file is; for language packages also the evidence path, since every installed copy is a package of its own.
+ */
+export function packageKey(pkg: PackageRecord, path: ImagePath): string {
+  const where = pkg.manager ? pkg.manager : `${pkg.ecosystem ?? ''}|${path}`;
+  return `${where}|${pkg.name}|${pkg.architecture ?? ''}|${pkg.version}`;
 }
 
 function ownerKey(manager: string, name: string): string {
   return `${manager}|${name}`;
 }
 
-function currentPackages(state: Map<ImagePath, FileState>): Map<string, OsPackage> {
-  const packages = new Map<string, OsPackage>();
-  for (const { evidence } of state.values()) {
+interface Found {
+  pkg: PackageRecord;
+  path: ImagePath;
+  analyzer: string;
+}
+
+function currentPackages(state: Map<ImagePath, FileState>): Map<string, Found> {
+  const packages = new Map<string, Found>();
+  for (const [path, { evidence }] of state) {
     for (const item of evidence) {
-      if (item.kind !== 'os-packages') continue;
-      for (const pkg of item.packages) packages.set(packageKey(pkg), pkg);
+      if (item.kind !== 'packages') continue;
+      for (const pkg of item.packages) packages.set(packageKey(pkg, path), { pkg, path, analyzer: item.analyzer ?? '' });
     }
   }
   return packages;
+}
+
+/** For each evidence path of a language package, the OS package whose files include it. */
+function ownersOf(paths: Set<ImagePath>, owned: Map<string, ImagePath[]>): Map<ImagePath, { manager: PackageManager; name: string }> {
+  const owners = new Map<ImagePath, { manager: PackageManager; name: string }>();
+  if (paths.size === 0) return owners;
+  for (const [key, files] of owned) {
+    const [manager, name] = key.split('|') as [PackageManager, string];
+    for (const file of files) if (paths.has(file) && !owners.has(file)) owners.set(file, { manager, name });
+  }
+  return owners;
 }
 
 /**
@@ -77,9 +112,14 @@ export function mergeLayers(layers: AnalyzedLayer[]): MergedImage {
     }
   }
 
-  const packages = [...currentPackages(state).entries()].map(([key, pkg]) => {
-    const files = owned.get(ownerKey(pkg.manager, pkg.name));
-    return { pkg: files ? { ...pkg, files } : pkg, layer: introducedIn.get(key) ?? 0 };
+  const current = [...currentPackages(state).entries()];
+  const owners = ownersOf(new Set(current.filter(([, found]) => !found.pkg.manager).map(([, found]) => found.path)), owned);
+  const packages = current.map(([key, { pkg, path, analyzer }]): MergedPackage => {
+    const files = pkg.manager ? owned.get(ownerKey(pkg.manager, pkg.name)) : undefined;
+    const merged: MergedPackage = { pkg: files ? { ...pkg, files } : pkg, path, layer: introducedIn.get(key) ?? 0, analyzer };
+    const owner = pkg.manager ? undefined : owners.get(path);
+    if (owner) merged.owner = owner;
+    return merged;
   });
   packages.sort((a, b) => a.layer - b.layer || a.pkg.name.localeCompare(b.pkg.name) || a.pkg.version.localeCompare(b.pkg.version));
   return { os, packages };

@@ -1,39 +1,55 @@
-import type { OsPackage, OsRelease } from '../analyzers/types';
+import type { OsRelease, PackageManager } from '../analyzers/types';
 import type { ImagePath } from '../layers/types';
 
-/** StackRox StorageSourceType names. */
-export type ComponentSource = 'OS' | 'PYTHON' | 'JAVA' | 'RUBY' | 'NODEJS' | 'GO' | 'DOTNETCORERUNTIME' | 'INFRASTRUCTURE';
+/**
+ * The package-url type of a package (https://github.com/package-url/purl-spec): `deb`, `rpm`, `apk` for OS
+ * packages; `npm`, `pypi`, `maven`, `golang`, `gem`, `nuget`, `cargo`, `composer` for language packages.
+ */
+export type PurlType = string;
 
-/** StackRox StorageImageScanNote names. */
-export type ScanNote =
-  | 'OS_UNAVAILABLE'
-  | 'PARTIAL_SCAN_DATA'
-  | 'OS_CVES_UNAVAILABLE'
-  | 'OS_CVES_STALE'
-  | 'LANGUAGE_CVES_UNAVAILABLE'
-  | 'CERTIFIED_RHEL_SCAN_UNAVAILABLE';
+/** The layer that introduced a package: its blob digest and its index into the image's history entries. */
+export interface PackageLayer {
+  digest: string;
+  /** Index into metadata.v1.layers (history entries, empty ones counted). */
+  index: number;
+}
 
-/** One installed thing found in the image: what the StackRox component is built from. */
-export interface InventoryComponent {
+/** One installed package of any ecosystem, as the inventory reports it. */
+export interface Package {
+  /**
+   * The OSV ecosystem its advisories are filed under (`npm`, `PyPI`, `Debian:12`, `Alpine:v3.18`), or, for an OS
+   * package of a distribution without an advisory source, the distribution it came from (`rhel:9`); the purl
+   * type when even that is unknown.
+   */
+  ecosystem: string;
+  purlType: PurlType;
+  /** The name as its ecosystem spells it (dpkg Package, npm name with scope, Maven `group:artifact`). */
   name: string;
   version: string;
-  source: ComponentSource;
-  /** Index into metadata.v1.layers (history entries, empty ones counted) of the layer that introduced it. */
-  layerIndex: number;
-  /** Path of the evidence for language packages; "" for OS packages. */
-  location: string;
-  license?: string;
-  /** For OS packages: the database record, including source package for matching and owned files. */
-  osPackage?: OsPackage;
+  purl: string;
+  /** The source package and its version, where the ecosystem has them (dpkg Source, rpm SOURCERPM, apk origin). */
+  source?: { name: string; version: string };
+  architecture?: string;
+  /** Licences as the evidence states them (SPDX expressions when the evidence uses them). */
+  licenses: string[];
+  /** Path inside the image of the evidence the package was read from (`var/lib/dpkg/status`, a package.json). */
+  location: ImagePath;
+  layer: PackageLayer;
+  /** Name of the analyser that found it. */
+  analyzer: string;
+  /** OS packages: the package manager whose database lists it. */
+  manager?: PackageManager;
+  /** The OS package owning the evidence file, if any (a language package installed by the distribution). */
+  owner?: { manager: PackageManager; name: string };
 }
 
 /** An image's inventory: the indexer's output and the matcher's input. Stored so it can be re-matched without the image. */
 export interface Inventory {
+  /** The distribution as the image's os-release (or equivalent) states it; absent when none was found. */
   os?: OsRelease;
-  components: InventoryComponent[];
-  notes: ScanNote[];
+  packages: Package[];
+  /** Some layer or package database could not be read whole: the inventory may miss packages. */
+  partial: boolean;
   /** Human-readable problems met while indexing (unparseable files, oversized entries…). */
   warnings: string[];
-  /** Every path some OS package owns; language analysers skip these. */
-  ownedPaths?: ImagePath[];
 }

@@ -5,12 +5,14 @@ import type { Inventory } from '../index/types';
 import { indexResolvedImage, type ScanPorts } from '../scan';
 import { CodedError, GrpcCode, notFound } from '../errors';
 import { buildMetadata } from '../stackrox/metadata';
-import { applySnoozeFilter, assembleStorageImage, componentFromInventory, scanNotesWithPartial, withScanStats } from '../stackrox/storage-image';
+import { scanOf } from '../stackrox/components';
+import { applySnoozeFilter, assembleStorageImage, scanNotesWithPartial, withScanStats } from '../stackrox/storage-image';
 import type { StorageImage, StorageImageName, V1ScanImageRequest } from '../stackrox/types';
 import { matchInventory, type MatchResult } from '../vulndb/matcher';
 import type { AdvisoryStore } from '../vulndb/store';
 import { randomUUID } from 'node:crypto';
 import type { ImageStore, StoredScan } from './image-store';
+import { currentInventory } from './stored-inventory';
 import type { ScanLeases } from './scan-leases';
 import { imageCves, withSnoozes, type SnoozeStore } from './snoozes';
 
@@ -129,8 +131,8 @@ export class ImageService {
     const { inventory } = await indexResolvedImage(resolved, this.deps.scan, signal);
     const names = withName(previous?.image.names ?? [], imageName(reference));
     const scanTime = this.now();
-    const match = await this.match(inventory, scanTime, previous?.image);
-    const image = this.assemble(reference, resolved, inventory, names, match, scanTime);
+    const match = await this.match(inventory);
+    const image = this.assemble(reference, resolved, inventory, names, match, scanTime, previous?.image);
     await this.deps.store.put({ image, inventory, dataVersion: match?.dataVersion });
     return this.present(image, request.includeSnoozed);
   }
@@ -159,16 +161,13 @@ export class ImageService {
     if (!advisories || !stored.image.scan) return stored;
     if (stored.dataVersion !== undefined && stored.dataVersion === (await advisories.getDataVersion())) return stored;
     const now = this.now();
-    const match = await matchInventory(stored.inventory, advisories, { now, previous: stored.image });
+    const inventory = currentInventory(stored.inventory);
+    const match = await matchInventory(inventory, advisories);
+    const rendered = scanOf(inventory, match, { now, previous: stored.image });
     const scanTime = now.toISOString();
-    const scan = {
-      ...stored.image.scan,
-      scanTime,
-      components: match.components,
-      notes: scanNotesWithPartial([...stored.inventory.notes, ...match.notes]),
-    };
+    const scan = { ...stored.image.scan, scanTime, components: rendered.components, notes: scanNotesWithPartial(rendered.notes) };
     const image = withScanStats({ ...stored.image, scan, lastUpdated: scanTime }, now);
-    return { ...stored, image, dataVersion: match.dataVersion };
+    return { ...stored, inventory, image, dataVersion: match.dataVersion };
   }
 
   /** The image as a client sees it: snoozes in force now, snoozed vulnerabilities dropped unless asked for. */
@@ -181,9 +180,9 @@ export class ImageService {
     return applySnoozeFilter(shown, includeSnoozed);
   }
 
-  private async match(inventory: Inventory, now: Date, previous: StorageImage | undefined): Promise<MatchResult | undefined> {
+  private async match(inventory: Inventory): Promise<MatchResult | undefined> {
     if (!this.deps.advisories) return undefined;
-    return matchInventory(inventory, this.deps.advisories, { now, previous });
+    return matchInventory(inventory, this.deps.advisories);
   }
 
   private assemble(
@@ -193,17 +192,18 @@ export class ImageService {
     names: StorageImageName[],
     match: MatchResult | undefined,
     scanTime: Date,
+    previous: StorageImage | undefined,
   ): StorageImage {
+    const scan = scanOf(inventory, match, { now: scanTime, previous });
     return assembleStorageImage({
       reference,
       names,
       resolved,
       inventory,
       metadata: buildMetadata(resolved, scanTime),
-      components: match?.components ?? inventory.components.map(componentFromInventory),
+      components: scan.components,
       operatingSystem: formatOperatingSystem(inventory.os),
-      // Without an advisory store, say so rather than claim a clean image.
-      scanNotes: [...inventory.notes, ...(match ? match.notes : ['OS_CVES_UNAVAILABLE' as const])],
+      scanNotes: scan.notes,
       scanTime,
       scanner: this.deps.scanner,
     });

@@ -1,6 +1,6 @@
 /** Assembling the StorageImage a scan answers with, and the views of it clients ask for. */
 import type { ImageReference, ResolvedImage } from '../image/types';
-import type { Inventory, InventoryComponent, ScanNote } from '../index/types';
+import type { Inventory } from '../index/types';
 import { buildMetadata } from './metadata';
 import { timestampOrNull } from './protojson';
 import { componentRiskScore, imageRiskScore, scanCounts, scanHash, topCvss, uniqueCveCount } from './scores';
@@ -16,6 +16,14 @@ import type {
   StorageImageSignature,
   StorageImageSignatureVerificationData,
 } from './types';
+
+/** The scan notes an inventory calls for: no OS found, or part of the image unread. */
+export function inventoryNotes(inventory: Pick<Inventory, 'os' | 'partial'>): StorageImageScanNote[] {
+  const notes: StorageImageScanNote[] = [];
+  if (!inventory.os) notes.push('OS_UNAVAILABLE');
+  if (inventory.partial) notes.push('PARTIAL_SCAN_DATA');
+  return notes;
+}
 
 /** Notes that each mean part of the scan is missing; any of them adds PARTIAL_SCAN_DATA. */
 const PARTIAL_NOTES: ReadonlySet<StorageImageScanNote> = new Set(['OS_UNAVAILABLE', 'OS_CVES_UNAVAILABLE', 'LANGUAGE_CVES_UNAVAILABLE']);
@@ -35,7 +43,7 @@ export interface StorageImageInput {
   /** Built from `resolved` when absent. */
   metadata?: StorageImageMetadata;
   /** Scan notes; the inventory's notes when absent. PARTIAL_SCAN_DATA is added when called for. */
-  scanNotes?: readonly ScanNote[];
+  scanNotes?: readonly StorageImageScanNote[];
   /** Image notes (MISSING_SIGNATURE…). */
   notes?: readonly StorageImageNote[];
   signature?: StorageImageSignature | null;
@@ -87,7 +95,7 @@ export function assembleStorageImage(input: StorageImageInput): StorageImage {
       components: input.components,
       operatingSystem: input.operatingSystem || 'unknown',
       dataSource: { id: input.scanner.dataSource.id, name: input.scanner.dataSource.name, mirror: input.scanner.dataSource.mirror ?? '' },
-      notes: scanNotesWithPartial(input.scanNotes ?? input.inventory.notes),
+      notes: scanNotesWithPartial(input.scanNotes ?? inventoryNotes(input.inventory)),
     },
     signatureVerificationData: input.signatureVerificationData ?? null,
     signature: input.signature ?? null,
@@ -99,23 +107,6 @@ export function assembleStorageImage(input: StorageImageInput): StorageImage {
     notes: [...new Set(input.notes ?? [])],
   };
   return withScanStats(image, input.scanTime);
-}
-
-/** A component as the inventory found it, before matching: no vulnerabilities yet. */
-export function componentFromInventory(component: InventoryComponent): StorageEmbeddedImageScanComponent {
-  return {
-    name: component.name,
-    version: component.version,
-    license: component.license ? { name: component.license, type: '', url: '' } : null,
-    vulns: [],
-    layerIndex: component.layerIndex,
-    priority: '0',
-    source: component.source,
-    location: component.location,
-    riskScore: 0,
-    fixedBy: '',
-    executables: [],
-  };
 }
 
 /** Snoozed: suppressed, or in any state other than OBSERVED. */

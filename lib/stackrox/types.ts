@@ -5,7 +5,6 @@
  * are decimal strings, bytes are base64 strings, message fields are null when unset and one-of fields are absent
  * (undefined) when unset. `encode.ts` turns these into the exact JSON the StackRox gateway emits.
  */
-import type { ComponentSource, ScanNote } from '../index/types';
 
 /** RFC 3339 date-time, e.g. `2024-01-02T03:04:05.123456789Z`. */
 export type Timestamp = string;
@@ -170,7 +169,8 @@ export interface StorageEmbeddedImageScanComponentExecutable {
   dependencies: string[];
 }
 
-export type StorageSourceType = ComponentSource;
+/** StackRox StorageSourceType names. */
+export type StorageSourceType = 'OS' | 'PYTHON' | 'JAVA' | 'RUBY' | 'NODEJS' | 'GO' | 'DOTNETCORERUNTIME' | 'INFRASTRUCTURE';
 
 export interface StorageEmbeddedImageScanComponent {
   name: string;
@@ -191,7 +191,15 @@ export interface StorageEmbeddedImageScanComponent {
   executables: StorageEmbeddedImageScanComponentExecutable[];
 }
 
-export type StorageImageScanNote = 'UNSET' | ScanNote;
+/** StackRox StorageImageScanNote names. */
+export type StorageImageScanNote =
+  | 'UNSET'
+  | 'OS_UNAVAILABLE'
+  | 'PARTIAL_SCAN_DATA'
+  | 'OS_CVES_UNAVAILABLE'
+  | 'OS_CVES_STALE'
+  | 'LANGUAGE_CVES_UNAVAILABLE'
+  | 'CERTIFIED_RHEL_SCAN_UNAVAILABLE';
 
 export interface StorageImageScan {
   scannerVersion: string;

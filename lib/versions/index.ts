@@ -1,3 +1,4 @@
+import { DISTRIBUTIONS } from '../distros';
 import { apkScheme } from './apk';
 import { dpkgScheme } from './dpkg';
 import { InvalidVersionError } from './errors';
@@ -32,13 +33,9 @@ const SCHEMES: Record<SchemeName, VersionScheme> = {
   generic: genericScheme,
 };
 
-/** OSV ecosystem names (the part before the first `:`) to their version schemes. */
+/** OSV ecosystem names (the part before the first `:`) to their version schemes; distributions' come from their descriptors. */
 const ECOSYSTEM_SCHEMES: Record<string, SchemeName> = {
-  Debian: 'dpkg',
-  Ubuntu: 'dpkg',
   'Red Hat': 'rpm',
-  'Rocky Linux': 'rpm',
-  AlmaLinux: 'rpm',
   openSUSE: 'rpm',
   SUSE: 'rpm',
   Mageia: 'rpm',
@@ -51,9 +48,6 @@ const ECOSYSTEM_SCHEMES: Record<string, SchemeName> = {
   TuxCare: 'rpm',
   CentOS: 'rpm',
   Fedora: 'rpm',
-  Alpine: 'apk',
-  Wolfi: 'apk',
-  Chainguard: 'apk',
   Alpaquita: 'apk',
   'BellSoft Hardened Containers': 'apk',
   MinimOS: 'apk',
@@ -71,6 +65,8 @@ const ECOSYSTEM_SCHEMES: Record<string, SchemeName> = {
   NuGet: 'nuget',
   Packagist: 'packagist',
 };
+
+for (const distribution of DISTRIBUTIONS) for (const name of distribution.osvEcosystems) ECOSYSTEM_SCHEMES[name] = distribution.versionScheme;
 
 /** Scheme for an OSV ecosystem string such as `Debian:12` or `Ubuntu:Pro:18.04:LTS`; unknown ones get the generic order. */
 export function getVersionScheme(ecosystem: string): SchemeName {

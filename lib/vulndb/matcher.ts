@@ -1,24 +1,17 @@
-/** Matching an image's inventory against the advisory store: the vulnerabilities of every component. */
-import type { Inventory, InventoryComponent, ScanNote } from '../index/types';
-import { componentFromInventory } from '../stackrox/storage-image';
-import type { StorageEmbeddedImageScanComponent, StorageImage } from '../stackrox/types';
+/** Matching an image's inventory against the advisory store: the findings of every package, in neutral terms. */
+import { releaseEcosystem } from '../distros';
+import type { Inventory } from '../index/types';
 import { compareVersions, InvalidVersionError } from '../versions';
 import { affectedVerdict } from './affected';
+import { buildFinding, cveIdsOf, hasOwnV3, isCveId, type AdvisoryHit, type Finding } from './findings';
 import { packageKey, type Osv } from './osv';
-import { osEcosystem, queryFor, type PackageQuery } from './package-keys';
-import type { AdvisoryStore, PackageRef } from './store';
-import { buildVulnerability, cveIdsOf, hasOwnV3, isCveId, type AdvisoryHit } from './vulnerability';
-
-export interface MatchOptions {
-  now: Date;
-  /** The image as last stored: CVEs it already had keep their firstImageOccurrence. */
-  previous?: StorageImage;
-}
+import { queryFor, type PackageQuery } from './package-keys';
+import type { AdvisoryReader, PackageRef } from './store';
 
 export interface MatchResult {
-  components: StorageEmbeddedImageScanComponent[];
-  /** OS_CVES_UNAVAILABLE when the image's OS has no advisory source or the store holds no data. */
-  notes: ScanNote[];
+  findings: Finding[];
+  /** The image has OS packages but no advisories cover its release (or the store holds no data at all). */
+  osAdvisoriesUnavailable: boolean;
   /** Advisories that could not be evaluated (a version their ecosystem cannot order), one line each. */
   warnings: string[];
   /** The store's data version the matches were computed from; a stored scan with another one is stale. */
@@ -65,7 +58,7 @@ export function hitsFor(query: PackageQuery, advisories: Osv[], warnings: string
 }
 
 /**
- * Hits grouped by CVE so that one CVE is reported once per component. An advisory naming a single CVE
+ * Hits grouped by CVE so that one CVE is reported once per package. An advisory naming a single CVE
  * (DEBIAN-CVE-…, ALPINE-CVE-…, a GHSA with its CVE alias) speaks for it before a bulletin naming many (DSA, DLA).
  */
 export function groupByCve(hits: AdvisoryHit[]): Map<string, AdvisoryHit[]> {
@@ -91,18 +84,8 @@ export function fixFor(hits: AdvisoryHit[], compare: (a: string, b: string) => n
   return fix;
 }
 
-function firstOccurrences(previous: StorageImage | undefined): Map<string, string> {
-  const seen = new Map<string, string>();
-  for (const component of previous?.scan?.components ?? []) {
-    for (const vuln of component.vulns) {
-      const when = vuln.firstImageOccurrence;
-      if (when && (!seen.has(vuln.cve) || Date.parse(when) < Date.parse(seen.get(vuln.cve)!))) seen.set(vuln.cve, when);
-    }
-  }
-  return seen;
-}
-
-function safeCompare(ecosystem: string): (a: string, b: string) => number {
+/** Orders versions of one ecosystem, falling back to text order for versions its scheme cannot read. */
+export function safeCompare(ecosystem: string): (a: string, b: string) => number {
   return (a, b) => {
     try {
       return compareVersions(ecosystem, a, b);
@@ -112,59 +95,49 @@ function safeCompare(ecosystem: string): (a: string, b: string) => number {
   };
 }
 
-/** Matches every component of the inventory; components without an advisory source keep empty `vulns`. */
-export async function matchInventory(inventory: Inventory, store: AdvisoryStore, options: MatchOptions): Promise<MatchResult> {
+function reasonOf(query: PackageQuery, hits: AdvisoryHit[], fixedVersion: string | undefined): string {
+  const advisories = [...new Set(hits.map((h) => h.advisory.id))].join(', ');
+  const range = fixedVersion ? `before the fix ${fixedVersion}` : 'with no fixed version';
+  return `${query.ecosystem} ${query.name} ${query.version} is in the affected range of ${advisories}, ${range}`;
+}
+
+/** Matches every package of the inventory; packages without an advisory source have no findings. */
+export async function matchInventory(inventory: Inventory, store: AdvisoryReader): Promise<MatchResult> {
   // Read the version first: data imported during the lookup makes the result look stale, never fresh.
   const dataVersion = await store.getDataVersion();
-  const notes: ScanNote[] = [];
   const warnings: string[] = [];
-  const hasOsPackages = inventory.components.some((c) => c.source === 'OS');
-  if (hasOsPackages && (dataVersion === EMPTY_DATA_VERSION || !osEcosystem(inventory.os))) notes.push('OS_CVES_UNAVAILABLE');
+  const hasOsPackages = inventory.packages.some((p) => p.manager !== undefined);
+  const osAdvisoriesUnavailable = hasOsPackages && (dataVersion === EMPTY_DATA_VERSION || !releaseEcosystem(inventory.os));
 
-  const queries = new Map<InventoryComponent, PackageQuery>();
+  const queries = new Map<number, PackageQuery>();
   const refs = new Map<string, PackageRef>();
-  for (const component of inventory.components) {
-    const query = queryFor(component, inventory.os);
-    if (!query) continue;
-    queries.set(component, query);
+  inventory.packages.forEach((pkg, index) => {
+    const query = queryFor(pkg, inventory);
+    if (!query) return;
+    queries.set(index, query);
     refs.set(packageKey(query.ecosystem, query.name), { ecosystem: query.ecosystem, name: query.name });
-  }
+  });
   const advisories = refs.size > 0 ? await store.findByPackages([...refs.values()]) : new Map<string, Osv[]>();
 
-  const grouped = new Map<InventoryComponent, Map<string, AdvisoryHit[]>>();
+  const grouped: Array<{ index: number; query: PackageQuery; byCve: Map<string, AdvisoryHit[]> }> = [];
   // NVD is asked only for CVEs whose advisories carry no v3 vector of their own.
   const needCvss = new Set<string>();
-  for (const [component, query] of queries) {
+  for (const [index, query] of queries) {
     const hits = hitsFor(query, advisories.get(packageKey(query.ecosystem, query.name)) ?? [], warnings);
     if (hits.length === 0) continue;
     const byCve = groupByCve(hits);
-    grouped.set(component, byCve);
+    grouped.push({ index, query, byCve });
     for (const [cve, cveHits] of byCve) if (isCveId(cve) && !hasOwnV3(cveHits)) needCvss.add(cve);
   }
   const nvd = needCvss.size > 0 ? await store.getCvss([...needCvss]) : new Map();
 
-  const firstSeen = firstOccurrences(options.previous);
-  const now = options.now.toISOString();
-  const components = inventory.components.map((component) => {
-    const base = componentFromInventory(component);
-    const byCve = grouped.get(component);
-    if (!byCve) return base;
-    const compare = safeCompare(queries.get(component)!.ecosystem);
-    const vulns = [...byCve.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([cve, hits]) =>
-        buildVulnerability({
-          cve,
-          hits,
-          fixedBy: fixFor(hits, compare),
-          nvd: nvd.get(cve),
-          firstImageOccurrence: firstSeen.get(cve) ?? now,
-          firstSystemOccurrence: null,
-        }),
-      );
-    let fixedBy = '';
-    for (const vuln of vulns) if (vuln.fixedBy && (!fixedBy || compare(vuln.fixedBy, fixedBy) > 0)) fixedBy = vuln.fixedBy;
-    return { ...base, vulns, fixedBy };
-  });
-  return { components, notes, warnings, dataVersion };
+  const findings: Finding[] = [];
+  for (const { index, query, byCve } of grouped) {
+    const compare = safeCompare(query.ecosystem);
+    for (const [id, hits] of [...byCve.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const fixedVersion = fixFor(hits, compare);
+      findings.push(buildFinding({ packageIndex: index, id, hits, fixedVersion, nvd: nvd.get(id), reason: reasonOf(query, hits, fixedVersion) }));
+    }
+  }
+  return { findings, osAdvisoriesUnavailable, warnings, dataVersion };
 }

@@ -1,3 +1,4 @@
+import { distributionOfEcosystem } from '../distros';
 import { z } from 'zod';
 
 /** One OSV range event: exactly one of the four keys is meaningful. */
@@ -154,24 +155,9 @@ const CANONICAL_ECOSYSTEMS = [
 const BY_LOWER = new Map(CANONICAL_ECOSYSTEMS.map((name) => [name.toLowerCase(), name]));
 const LANGUAGE_ECOSYSTEMS = new Set(['npm', 'PyPI', 'Maven', 'Go', 'RubyGems', 'NuGet', 'crates.io', 'Packagist', 'Hex', 'Pub', 'CRAN', 'Hackage', 'SwiftURL', 'GitHub Actions']);
 
-function majorRelease(release: string): string {
-  return /^\d+/.exec(release)?.[0] ?? release;
-}
-
-function ubuntuSuffix(parts: string[]): string[] {
-  const out = parts.map((p) => (/^lts$/i.test(p) ? 'LTS' : /^pro$/i.test(p) ? 'Pro' : /^fips/i.test(p) ? p.toUpperCase() : p));
-  const release = out.find((p) => /^\d{2}\.\d{2}$/.test(p));
-  if (release && !out.includes('LTS')) {
-    const [year, month] = release.split('.').map(Number);
-    // LTS releases are the April releases of even years; OSV always spells them with `:LTS`.
-    if (year % 2 === 0 && month === 4) out.push('LTS');
-  }
-  return out;
-}
-
 /**
- * The lookup form of an OSV ecosystem: canonical spelling of the base name, the release normalised where OSV
- * has one form (`Debian:12`, `Ubuntu:22.04:LTS`, `Alpine:v3.18`, `Rocky Linux:9`, `AlmaLinux:9`), and no
+ * The lookup form of an OSV ecosystem: canonical spelling of the base name, the release normalised the way the
+ * distribution's descriptor says (`Debian:12`, `Ubuntu:22.04:LTS`, `Alpine:v3.18`, `Rocky Linux:9`), and no
  * suffix for language ecosystems (a `Maven:<repository>` suffix still means Maven coordinates).
  */
 export function ecosystemKey(ecosystem: string): string {
@@ -179,20 +165,8 @@ export function ecosystemKey(ecosystem: string): string {
   const base = BY_LOWER.get(rawBase.trim().toLowerCase()) ?? rawBase.trim();
   const suffix = rest.map((p) => p.trim());
   if (LANGUAGE_ECOSYSTEMS.has(base) || suffix.length === 0 || suffix.every((p) => p === '')) return base;
-  switch (base) {
-    case 'Debian':
-    case 'Rocky Linux':
-    case 'AlmaLinux':
-      return `${base}:${majorRelease(suffix[0])}`;
-    case 'Alpine': {
-      const release = /^v?(\d+\.\d+)/.exec(suffix[0])?.[1];
-      return release ? `Alpine:v${release}` : `Alpine:${suffix[0]}`;
-    }
-    case 'Ubuntu':
-      return ['Ubuntu', ...ubuntuSuffix(suffix)].join(':');
-    default:
-      return [base, ...suffix].join(':');
-  }
+  const normalise = distributionOfEcosystem(base)?.normaliseRelease;
+  return [base, ...(normalise ? normalise(suffix) : suffix)].join(':');
 }
 
 const CASE_INSENSITIVE = new Set(['NuGet', 'Packagist', 'crates.io', 'Debian', 'Ubuntu', 'Hex', 'Pub']);

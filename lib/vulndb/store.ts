@@ -20,19 +20,21 @@ export interface CvssRecord {
   lastModified?: string;
 }
 
-/**
- * Where advisories live between imports and scans. Writes are idempotent and ordered by `modified`; lookups are
- * per package and answer with the copy stored for that package (its own `affected` entries, CVSS, aliases,
- * a short text); `getAdvisories` has the full records.
- */
-export interface AdvisoryStore {
-  /** Newer `modified` wins; an equal `modified` with different content replaces; withdrawn records stop matching and stay remembered. */
-  putAdvisories(records: Osv[]): Promise<PutResult>;
+/** What a scan reads: advisories per package, NVD's CVSS, and the data version that makes stored scans stale. */
+export interface AdvisoryReader {
   /** Every requested package appears in the answer, with [] when nothing affects it; withdrawn advisories never do. */
   findByPackages(keys: PackageRef[]): Promise<Map<string, Osv[]>>;
+  /** Changes whenever an import changed something; a stored scan with another version is stale. */
+  getDataVersion(): Promise<string>;
+  getCvss(cveIds: string[]): Promise<Map<string, CvssRecord>>;
+}
+
+/** What an import writes (and reads back to order its writes). */
+export interface AdvisoryWriter {
+  /** Newer `modified` wins; an equal `modified` with different content replaces; withdrawn records stop matching and stay remembered. */
+  putAdvisories(records: Osv[]): Promise<PutResult>;
   /** Full records by id (withdrawn ones included, with `withdrawn` set); unknown ids are absent. */
   getAdvisories(ids: string[]): Promise<Map<string, Osv>>;
-  /** Changes whenever an import changed something; a stored scan with another version is stale. */
   getDataVersion(): Promise<string>;
   getCursor(source: string): Promise<string | undefined>;
   setCursor(source: string, value: string): Promise<void>;
@@ -41,6 +43,13 @@ export interface AdvisoryStore {
   putCvssMany(entries: Array<{ cveId: string; cvss: CvssRecord }>): Promise<PutResult>;
   getCvss(cveIds: string[]): Promise<Map<string, CvssRecord>>;
 }
+
+/**
+ * Where advisories live between imports and scans. Writes are idempotent and ordered by `modified`; lookups are
+ * per package and answer with the copy stored for that package (its own `affected` entries, CVSS, aliases,
+ * a short text); `getAdvisories` has the full records.
+ */
+export interface AdvisoryStore extends AdvisoryReader, AdvisoryWriter {}
 
 /** What the store remembers of every advisory it has seen, to order and deduplicate writes. */
 export interface AdvisoryState {

@@ -16,9 +16,9 @@ function analyzeFixture(fixture: string): AnalysisResult {
 }
 
 function packagesOf(result: AnalysisResult): OsPackage[] {
-  const evidence = result.evidence.find((item) => item.kind === 'os-packages');
+  const evidence = result.evidence.find((item) => item.kind === 'packages');
   expect(evidence).toBeDefined();
-  return evidence?.kind === 'os-packages' ? evidence.packages : [];
+  return evidence?.kind === 'packages' ? (evidence.packages as OsPackage[]) : [];
 }
 
 function ownedBy(result: AnalysisResult, owner: string): string[] | undefined {
@@ -53,7 +53,7 @@ describeWithShared('apk databases from other scanners', () => {
     expect(result.notes).toBeUndefined();
     expect(result.evidence).toEqual([
       {
-        kind: 'os-packages',
+        kind: 'packages',
         packages: [
           apk('bash', '5.2.21-r0', 'GPL-3.0-or-later'),
           apk('busybox-binsh', '1.36.1-r15', 'GPL-2.0-only', 'busybox'),
@@ -134,7 +134,7 @@ describe('apk databases written for the test', () => {
   });
 
   it('an empty database is evidence that no package is installed', () => {
-    expect(analyze('')).toEqual({ evidence: [{ kind: 'os-packages', packages: [] }] });
+    expect(analyze('')).toEqual({ evidence: [{ kind: 'packages', packages: [] }] });
   });
 
   it('random bytes give a note and no evidence, never a throw', () => {

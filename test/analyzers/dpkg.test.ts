@@ -19,8 +19,8 @@ function analyzeFixture(fixture: string, imagePath: string): AnalysisResult {
 
 function packagesOf(result: AnalysisResult): OsPackage[] {
   const [evidence] = result.evidence;
-  expect(evidence?.kind).toBe('os-packages');
-  return evidence?.kind === 'os-packages' ? evidence.packages : [];
+  expect(evidence?.kind).toBe('packages');
+  return evidence?.kind === 'packages' ? (evidence.packages as OsPackage[]) : [];
 }
 
 const deb = (name: string, version: string, architecture: string, sourceName = name, sourceVersion = version): OsPackage => ({
@@ -231,7 +231,7 @@ describe('dpkg status syntax', () => {
   });
 
   it('an empty status file is an empty database, which still hides packages of lower layers', () => {
-    expect(analyzeText('var/lib/dpkg/status', '')).toEqual({ evidence: [{ kind: 'os-packages', packages: [] }] });
+    expect(analyzeText('var/lib/dpkg/status', '')).toEqual({ evidence: [{ kind: 'packages', packages: [] }] });
   });
 
   it('binary garbage yields no packages and a note, never an exception', () => {

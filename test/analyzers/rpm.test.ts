@@ -28,9 +28,9 @@ function analyzeFixture(fixture: readonly [string, string]): AnalysisResult {
 }
 
 function packagesOf(result: AnalysisResult): OsPackage[] {
-  const evidence = result.evidence.find((item) => item.kind === 'os-packages');
+  const evidence = result.evidence.find((item) => item.kind === 'packages');
   expect(evidence).toBeDefined();
-  return evidence?.kind === 'os-packages' ? evidence.packages : [];
+  return evidence?.kind === 'packages' ? (evidence.packages as OsPackage[]) : [];
 }
 
 function ownedOf(result: AnalysisResult): Map<string, string[]> {
@@ -93,7 +93,7 @@ describeWithShared('rpm databases from other scanners', () => {
     expect(result.notes).toBeUndefined();
     expect(result.evidence).toEqual([
       {
-        kind: 'os-packages',
+        kind: 'packages',
         packages: [expected({ name: 'libuuid', versionRelease: '2.32.1-42.el8_8', arch: 'x86_64', sourceRpm: 'util-linux-2.32.1-42.el8_8.src.rpm', license: 'BSD' })],
       },
       {
@@ -127,7 +127,7 @@ describeWithShared('rpm databases from other scanners', () => {
     const result = analyzeFixture(BDB_DIVE);
     expect(result.notes).toBeUndefined();
     expect(result.evidence).toEqual([
-      { kind: 'os-packages', packages: [{ manager: 'rpm', name: 'dive', version: '0.9.2-1', architecture: 'x86_64', sourceName: 'dive', sourceVersion: '0.9.2-1', license: 'MIT' }] },
+      { kind: 'packages', packages: [{ manager: 'rpm', name: 'dive', version: '0.9.2-1', architecture: 'x86_64', sourceName: 'dive', sourceVersion: '0.9.2-1', license: 'MIT' }] },
       { kind: 'owned-files', manager: 'rpm', owner: 'dive', architecture: 'x86_64', files: ['usr/local/bin/dive'] },
     ]);
   });
@@ -238,7 +238,7 @@ describeWithShared('rpm databases from other scanners', () => {
     expect(result.notes).toBeUndefined();
     expect(result.evidence).toEqual([
       {
-        kind: 'os-packages',
+        kind: 'packages',
         packages: [
           expected({ name: 'mariner-release', versionRelease: '2.0-12.cm2', arch: 'noarch', sourceRpm: 'mariner-release-2.0-12.cm2.src.rpm' }),
           expected({ name: 'filesystem', versionRelease: '1.1-9.cm2', arch: 'x86_64', sourceRpm: 'filesystem-1.1-9.cm2.src.rpm' }),
@@ -396,7 +396,7 @@ describeWithShared('damaged rpm databases end in notes, never a throw or a hang'
     db.run("INSERT INTO Packages (blob) VALUES ('text, not a header')");
     const textRow = Buffer.from(db.export());
     db.close();
-    expect(analyze('var/lib/rpm/rpmdb.sqlite', empty)).toEqual({ evidence: [{ kind: 'os-packages', packages: [] }] });
+    expect(analyze('var/lib/rpm/rpmdb.sqlite', empty)).toEqual({ evidence: [{ kind: 'packages', packages: [] }] });
     expect(analyze('var/lib/rpm/rpmdb.sqlite', textRow)).toEqual({ evidence: [], notes: ['var/lib/rpm/rpmdb.sqlite: 1 Packages row(s) without a blob in column 1'] });
   });
 });

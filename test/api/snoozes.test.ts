@@ -10,7 +10,9 @@ import type { StoredScan } from '../../lib/service/image-store';
 import { MemoryImageStore } from '../../lib/service/memory-image-store';
 import { isVulnerabilityId, SnoozeService } from '../../lib/service/snooze-service';
 import { isActive, MemorySnoozeStore, parseDuration } from '../../lib/service/snoozes';
-import { assembleStorageImage, componentFromInventory } from '../../lib/stackrox/storage-image';
+import { componentOf } from '../../lib/stackrox/components';
+import { assembleStorageImage } from '../../lib/stackrox/storage-image';
+import { inventoryOf, osPackage } from '../support/packages';
 import type { StorageEmbeddedVulnerability } from '../../lib/stackrox/types';
 
 const DIGEST = `sha256:${'5e'.repeat(32)}`;
@@ -29,15 +31,11 @@ function vuln(cve: string, cvss: number, fixedBy?: string): StorageEmbeddedVulne
 /** A stored scan of two components: openssl with CVE-2024-0001 (fixable, 9.8) and CVE-2024-0002; zlib with CVE-2024-0002. */
 function storedScan(): StoredScan {
   const reference = { registry: 'registry.example.com', remote: 'team/app', tag: '', digest: DIGEST, fullName: NAME };
-  const inventory: Inventory = {
-    os: { id: 'debian', versionId: '12' },
-    components: [
-      { name: 'openssl', version: '3.0.11-1', source: 'OS', layerIndex: 0, location: '' },
-      { name: 'zlib1g', version: '1:1.2.13', source: 'OS', layerIndex: 0, location: '' },
-    ],
-    notes: [],
-    warnings: [],
-  };
+  const os = { id: 'debian', versionId: '12' };
+  const inventory: Inventory = inventoryOf(os, [
+    osPackage({ manager: 'dpkg', name: 'openssl', version: '3.0.11-1', sourceName: 'openssl', sourceVersion: '3.0.11-1' }, os),
+    osPackage({ manager: 'dpkg', name: 'zlib1g', version: '1:1.2.13', sourceName: 'zlib', sourceVersion: '1:1.2.13' }, os),
+  ]);
   const resolved: ResolvedImage = {
     reference,
     manifestDigest: DIGEST,
@@ -49,7 +47,7 @@ function storedScan(): StoredScan {
     },
     config: { created: '2025-02-01T00:00:00Z', history: [{ created: '2025-02-01T00:00:00Z', created_by: 'ADD rootfs /' }] },
   };
-  const [openssl, zlib] = inventory.components.map(componentFromInventory);
+  const [openssl, zlib] = inventory.packages.map(componentOf);
   const image = assembleStorageImage({
     reference,
     names: [{ registry: reference.registry, remote: reference.remote, tag: '', fullName: NAME }],

@@ -158,7 +158,7 @@ describe('the Lambda composition with the snooze table', () => {
     for (const table of [env.LAMINA_IMAGES_TABLE, env.LAMINA_LAYER_INDEX_TABLE, env.LAMINA_INFLIGHT_TABLE]) await ensureKeyValueTable(dynamo.client, table);
     await new DynamoSnoozeStore(dynamo.client, env.LAMINA_SNOOZES_TABLE).ensureTable();
     const reference = { registry: 'registry.example.com', remote: 'app', tag: '', digest, fullName: `registry.example.com/app@${digest}` };
-    const inventory = { components: [{ name: 'busybox', version: '1.36.1-r0', source: 'OS' as const, layerIndex: 0, location: '' }], notes: [], warnings: [] };
+    const inventory = { packages: [], partial: false, warnings: [] };
     const vuln = {
       cve: 'CVE-2024-5000', cvss: 7.5, summary: '', link: '', scoreVersion: 'V3' as const, cvssV2: null, cvssV3: null, publishedOn: null, lastModified: null,
       vulnerabilityType: 'IMAGE_VULNERABILITY' as const, vulnerabilityTypes: ['IMAGE_VULNERABILITY' as const], suppressed: false, suppressActivation: null,

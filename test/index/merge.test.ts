@@ -5,7 +5,7 @@ function pkg(name: string, version: string): OsPackage {
   return { manager: 'dpkg', name, version, architecture: 'amd64', sourceName: name, sourceVersion: version };
 }
 function status(...packages: OsPackage[]): Evidence[] {
-  return [{ kind: 'os-packages', packages }];
+  return [{ kind: 'packages', packages }];
 }
 function layer(files: Record<string, Evidence[]>, changes: Partial<AnalyzedLayer> = {}): AnalyzedLayer {
   return {

@@ -50,8 +50,8 @@ function dpkgQuery(root: string): string[] {
 
     expect(result.scan?.operatingSystem).toBe('debian:12');
     const stored = await new FileImageStore(dataDir).get(result.id);
-    const scanned = stored!.inventory.components
-      .map((c) => [c.name, c.version, c.osPackage!.sourceName, c.osPackage!.sourceVersion, c.osPackage!.architecture].join('\t'))
+    const scanned = stored!.inventory.packages
+      .map((p) => [p.name, p.version, p.source!.name, p.source!.version, p.architecture].join('\t'))
       .sort();
     const expected = dpkgQuery(root);
     expect(expected.length).toBeGreaterThan(80);

@@ -17,7 +17,9 @@ import { MemoryImageStore } from '../../lib/service/memory-image-store';
 import { SnoozeService } from '../../lib/service/snooze-service';
 import { MemorySnoozeStore } from '../../lib/service/snoozes';
 import { notFound } from '../../lib/stackrox/errors';
-import { assembleStorageImage, componentFromInventory } from '../../lib/stackrox/storage-image';
+import { componentOf } from '../../lib/stackrox/components';
+import { assembleStorageImage } from '../../lib/stackrox/storage-image';
+import { inventoryOf, osPackage } from '../support/packages';
 import type { StorageEmbeddedVulnerability } from '../../lib/stackrox/types';
 
 const DIGEST = `sha256:${'7a'.repeat(32)}`;
@@ -36,7 +38,8 @@ function vuln(cve: string, cvss: number): StorageEmbeddedVulnerability {
 /** What the remote deployment has already scanned: one component with two CVEs. */
 function storedScan(): StoredScan {
   const reference = { registry: 'registry.internal.example', remote: 'team/app', tag: '', digest: DIGEST, fullName: NAME };
-  const inventory: Inventory = { os: { id: 'alpine', versionId: '3.20.1' }, components: [{ name: 'musl', version: '1.2.5-r0', source: 'OS', layerIndex: 0, location: '' }], notes: [], warnings: [] };
+  const os = { id: 'alpine', versionId: '3.20.1' };
+  const inventory: Inventory = inventoryOf(os, [osPackage({ manager: 'apk', name: 'musl', version: '1.2.5-r0', sourceName: 'musl', sourceVersion: '1.2.5-r0' }, os)]);
   const resolved: ResolvedImage = {
     reference,
     manifestDigest: DIGEST,
@@ -53,7 +56,7 @@ function storedScan(): StoredScan {
     names: [{ registry: reference.registry, remote: reference.remote, tag: '', fullName: NAME }],
     resolved,
     inventory,
-    components: [{ ...componentFromInventory(inventory.components[0]), vulns: [vuln('CVE-2025-0100', 6.1), vuln('CVE-2025-0101', 4.2)] }],
+    components: [{ ...componentOf(inventory.packages[0]), vulns: [vuln('CVE-2025-0100', 6.1), vuln('CVE-2025-0101', 4.2)] }],
     scanTime: T0,
     scanner: SCANNER,
     operatingSystem: 'alpine:v3.20',

@@ -2,7 +2,9 @@ import type { ImageReference, ResolvedImage } from '../../lib/image/types';
 import type { Inventory } from '../../lib/index/types';
 import { encodeStorageImage } from '../../lib/stackrox/encode';
 import { buildMetadata } from '../../lib/stackrox/metadata';
-import { applySnoozeFilter, assembleStorageImage, componentFromInventory, scanNotesWithPartial } from '../../lib/stackrox/storage-image';
+import { componentOf } from '../../lib/stackrox/components';
+import { applySnoozeFilter, assembleStorageImage, scanNotesWithPartial } from '../../lib/stackrox/storage-image';
+import { inventoryOf, osPackage, packageOf } from '../support/packages';
 import type { StorageEmbeddedVulnerability } from '../../lib/stackrox/types';
 
 const MANIFEST = `sha256:${'ab'.repeat(32)}`;
@@ -22,15 +24,11 @@ const resolved: ResolvedImage = {
   config: { created: '2024-07-01T00:00:00Z', history: [{ created: '2024-07-01T00:00:00Z', created_by: '/bin/sh -c #(nop) ADD file:1 in / ' }] },
 };
 
-const inventory: Inventory = {
-  os: { id: 'debian', versionId: '12' },
-  components: [
-    { name: 'bash', version: '5.2.15-2+b7', source: 'OS', layerIndex: 0, location: '', license: 'GPL-3' },
-    { name: 'express', version: '4.19.2', source: 'NODEJS', layerIndex: 0, location: 'app/node_modules/express/package.json' },
-  ],
-  notes: [],
-  warnings: [],
-};
+const os = { id: 'debian', versionId: '12' };
+const inventory: Inventory = inventoryOf(os, [
+  osPackage({ manager: 'dpkg', name: 'bash', version: '5.2.15-2+b7', sourceName: 'bash', sourceVersion: '5.2.15-2+b7', license: 'GPL-3' }, os),
+  packageOf({ ecosystem: 'npm', purlType: 'npm', name: 'express', version: '4.19.2' }, os, { location: 'app/node_modules/express/package.json' }),
+]);
 
 function vuln(cve: string, extra: Partial<StorageEmbeddedVulnerability> = {}): StorageEmbeddedVulnerability {
   return {
@@ -49,7 +47,7 @@ function assemble(overrides: Partial<Parameters<typeof assembleStorageImage>[0]>
     names: [reference],
     resolved,
     inventory,
-    components: inventory.components.map(componentFromInventory),
+    components: inventory.packages.map(componentOf),
     scanTime: SCAN_TIME,
     scanner,
     operatingSystem: 'debian:12',
@@ -94,15 +92,15 @@ describe('assembling the StorageImage of a scan', () => {
   });
 
   it('turns inventory components into StackRox components without vulnerabilities', () => {
-    expect(componentFromInventory(inventory.components[0])).toEqual({
+    expect(componentOf(inventory.packages[0])).toEqual({
       name: 'bash', version: '5.2.15-2+b7', license: { name: 'GPL-3', type: '', url: '' }, vulns: [], layerIndex: 0, priority: '0',
       source: 'OS', location: '', riskScore: 0, fixedBy: '', executables: [],
     });
-    expect(componentFromInventory(inventory.components[1])).toMatchObject({ license: null, source: 'NODEJS', location: 'app/node_modules/express/package.json' });
+    expect(componentOf(inventory.packages[1])).toMatchObject({ license: null, source: 'NODEJS', location: 'app/node_modules/express/package.json' });
   });
 
   it('works out counts, component stats and risk from matched vulnerabilities', () => {
-    const [bash, express] = inventory.components.map(componentFromInventory);
+    const [bash, express] = inventory.packages.map(componentOf);
     const image = assemble({
       components: [
         { ...bash, vulns: [vuln('CVE-2022-3715', { cvss: Math.fround(7.8), fixedBy: '5.2.15-2+b8' }), vuln('CVE-2019-18276', { cvss: 7.8, severity: 'LOW_VULNERABILITY_SEVERITY' })] },
@@ -123,7 +121,8 @@ describe('assembling the StorageImage of a scan', () => {
 
   it('adds PARTIAL_SCAN_DATA when part of the scan is missing', () => {
     expect(assemble({ scanNotes: ['OS_CVES_UNAVAILABLE'] }).scan!.notes).toEqual(['OS_CVES_UNAVAILABLE', 'PARTIAL_SCAN_DATA']);
-    expect(assemble({ inventory: { ...inventory, notes: ['OS_UNAVAILABLE', 'LANGUAGE_CVES_UNAVAILABLE'] } }).scan!.notes).toEqual(['OS_UNAVAILABLE', 'LANGUAGE_CVES_UNAVAILABLE', 'PARTIAL_SCAN_DATA']);
+    expect(assemble({ scanNotes: ['OS_UNAVAILABLE', 'LANGUAGE_CVES_UNAVAILABLE'] }).scan!.notes).toEqual(['OS_UNAVAILABLE', 'LANGUAGE_CVES_UNAVAILABLE', 'PARTIAL_SCAN_DATA']);
+    expect(assemble({ inventory: { ...inventory, os: undefined } }).scan!.notes).toEqual(['OS_UNAVAILABLE', 'PARTIAL_SCAN_DATA']);
     expect(scanNotesWithPartial(['OS_CVES_STALE'])).toEqual(['OS_CVES_STALE']);
     expect(scanNotesWithPartial(['PARTIAL_SCAN_DATA', 'OS_UNAVAILABLE', 'OS_UNAVAILABLE'])).toEqual(['PARTIAL_SCAN_DATA', 'OS_UNAVAILABLE']);
   });
@@ -136,7 +135,7 @@ describe('assembling the StorageImage of a scan', () => {
 });
 
 describe('snoozed vulnerabilities', () => {
-  const [bash, express] = inventory.components.map(componentFromInventory);
+  const [bash, express] = inventory.packages.map(componentOf);
   const image = assemble({
     components: [
       { ...bash, vulns: [vuln('CVE-1', { fixedBy: '5.3' }), vuln('CVE-2', { suppressed: true, state: 'DEFERRED', suppressActivation: '2024-07-01T00:00:00Z', cvss: 9.8 })] },

@@ -1,9 +1,8 @@
-import type { InventoryComponent } from '../../lib/index/types';
 import { CachedAdvisoryStore } from '../../lib/vulndb/cached-store';
-import { matchInventory } from '../../lib/vulndb/matcher';
 import { MemoryAdvisoryStore } from '../../lib/vulndb/memory-store';
 import type { Osv } from '../../lib/vulndb/osv';
 import type { PackageRef } from '../../lib/vulndb/store';
+import { inventoryOf, matchAsStackRox, osPackage } from '../support/packages';
 
 /** A real store that counts the lookups reaching it. */
 class CountingStore extends MemoryAdvisoryStore {
@@ -19,15 +18,9 @@ class CountingStore extends MemoryAdvisoryStore {
   }
 }
 
-const zlib: InventoryComponent = {
-  name: 'zlib1g',
-  version: '1:1.2.13.dfsg-1',
-  source: 'OS',
-  layerIndex: 0,
-  location: '',
-  osPackage: { manager: 'dpkg', name: 'zlib1g', version: '1:1.2.13.dfsg-1', sourceName: 'zlib', sourceVersion: '1:1.2.13.dfsg-1' },
-};
-const inventory = { os: { id: 'debian', versionId: '12' }, components: [zlib], notes: [], warnings: [] };
+const os = { id: 'debian', versionId: '12' };
+const zlib = osPackage({ manager: 'dpkg', name: 'zlib1g', version: '1:1.2.13.dfsg-1', sourceName: 'zlib', sourceVersion: '1:1.2.13.dfsg-1' }, os);
+const inventory = inventoryOf(os, [zlib]);
 
 function record(cve: string): Osv {
   return {
@@ -46,15 +39,15 @@ describe('CachedAdvisoryStore', () => {
     const store = new CachedAdvisoryStore(inner);
     const now = new Date('2026-11-25T00:00:00Z');
 
-    const first = await matchInventory(inventory, store, { now });
-    const second = await matchInventory(inventory, store, { now });
+    const first = await matchAsStackRox(inventory, store, { now });
+    const second = await matchAsStackRox(inventory, store, { now });
     expect(second.components).toEqual(first.components);
     expect(second.components[0].vulns[0].cvss).toBe(9.8);
     expect([inner.packageLookups, inner.cvssLookups]).toEqual([1, 1]);
 
     // New data: the next match sees it, fetched again.
     await store.putAdvisories([record('CVE-2026-0001')]);
-    const third = await matchInventory(inventory, store, { now });
+    const third = await matchAsStackRox(inventory, store, { now });
     expect(third.components[0].vulns.map((v) => v.cve)).toEqual(['CVE-2023-45853', 'CVE-2026-0001']);
     expect(third.dataVersion).not.toBe(first.dataVersion);
     expect(inner.packageLookups).toBe(2);

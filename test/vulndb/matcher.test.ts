@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { OsPackage, OsRelease } from '../../lib/analyzers/types';
-import type { Inventory, InventoryComponent } from '../../lib/index/types';
+import type { Inventory, Package } from '../../lib/index/types';
+import { inventoryOf, matchAsStackRox, osPackage } from '../support/packages';
 import { importAdvisories } from '../../lib/vulndb/import';
-import { matchInventory } from '../../lib/vulndb/matcher';
 import { MemoryAdvisoryStore } from '../../lib/vulndb/memory-store';
 import { parseOsv, type Osv } from '../../lib/vulndb/osv';
 
@@ -18,18 +18,20 @@ const DEBIAN_11: OsRelease = { id: 'debian', versionId: '11', codename: 'bullsey
 const DEBIAN_12: OsRelease = { id: 'debian', versionId: '12', codename: 'bookworm' };
 const ALPINE_318: OsRelease = { id: 'alpine', versionId: '3.18.4' };
 
-function dpkg(name: string, version: string, sourceName = name, sourceVersion = version): InventoryComponent {
-  const osPackage: OsPackage = { manager: 'dpkg', name, version, architecture: 'amd64', sourceName, sourceVersion };
-  return { name, version, source: 'OS', layerIndex: 0, location: '', osPackage };
+type Os = OsRelease | undefined;
+
+function dpkg(name: string, version: string, sourceName = name, sourceVersion = version): (os: Os) => Package {
+  const record: OsPackage = { manager: 'dpkg', name, version, architecture: 'amd64', sourceName, sourceVersion };
+  return (os) => osPackage(record, os);
 }
 
-function apk(name: string, version: string, origin = name): InventoryComponent {
-  const osPackage: OsPackage = { manager: 'apk', name, version, architecture: 'x86_64', sourceName: origin, sourceVersion: version };
-  return { name, version, source: 'OS', layerIndex: 0, location: '', osPackage };
+function apk(name: string, version: string, origin = name): (os: Os) => Package {
+  const record: OsPackage = { manager: 'apk', name, version, architecture: 'x86_64', sourceName: origin, sourceVersion: version };
+  return (os) => osPackage(record, os);
 }
 
-function inventory(os: OsRelease | undefined, components: InventoryComponent[]): Inventory {
-  return { os, components, notes: [], warnings: [] };
+function inventory(os: Os, packages: Array<(os: Os) => Package>): Inventory {
+  return inventoryOf(os, packages.map((make) => make(os)));
 }
 
 function fixture(path: string): Osv {
@@ -53,7 +55,7 @@ describe('matchInventory', () => {
   withFixtures('matches a Debian bulletin through the source package and names the fixing source version', async () => {
     const store = new MemoryAdvisoryStore();
     await store.putAdvisories([fixture('osv/Debian/DLA-3008-1.json')]);
-    const result = await matchInventory(
+    const result = await matchAsStackRox(
       inventory(DEBIAN_9, [dpkg('libssl1.1', '1.1.0l-1~deb9u5', 'openssl'), dpkg('openssl', '1.1.0l-1~deb9u6'), dpkg('zlib1g', '1:1.2.8.dfsg-5')]),
       store,
       { now: NOW },
@@ -80,14 +82,14 @@ describe('matchInventory', () => {
   withFixtures('never matches an advisory of another Debian release', async () => {
     const store = new MemoryAdvisoryStore();
     await store.putAdvisories([fixture('osv/Debian/DLA-3008-1.json')]);
-    const result = await matchInventory(inventory(DEBIAN_11, [dpkg('libssl1.1', '1.1.0l-1~deb9u5', 'openssl')]), store, { now: NOW });
+    const result = await matchAsStackRox(inventory(DEBIAN_11, [dpkg('libssl1.1', '1.1.0l-1~deb9u5', 'openssl')]), store, { now: NOW });
     expect(result.components[0].vulns).toEqual([]);
   });
 
   withFixtures('matches Alpine by major.minor release through the origin package, with the record\'s CVSS v3', async () => {
     const store = new MemoryAdvisoryStore();
     await store.putAdvisories([fixture('osv/Alpine/ALPINE-CVE-2025-26519.json')]);
-    const affected = await matchInventory(inventory(ALPINE_318, [apk('musl-utils', '1.2.4-r2', 'musl'), apk('musl', '1.2.4-r3')]), store, { now: NOW });
+    const affected = await matchAsStackRox(inventory(ALPINE_318, [apk('musl-utils', '1.2.4-r2', 'musl'), apk('musl', '1.2.4-r3')]), store, { now: NOW });
     const [utils, musl] = affected.components;
     expect(utils.vulns).toHaveLength(1);
     expect(utils.vulns[0]).toMatchObject({
@@ -103,7 +105,7 @@ describe('matchInventory', () => {
     expect(utils.vulns[0].cvssV2).toBeNull();
     expect(musl.vulns).toEqual([]);
 
-    const older = await matchInventory(inventory({ id: 'alpine', versionId: '3.17.0' }, [apk('musl', '1.2.3-r5')]), store, { now: NOW });
+    const older = await matchAsStackRox(inventory({ id: 'alpine', versionId: '3.17.0' }, [apk('musl', '1.2.3-r5')]), store, { now: NOW });
     expect(older.components[0].vulns[0].fixedBy).toBe('1.2.3-r6');
   });
 
@@ -112,7 +114,7 @@ describe('matchInventory', () => {
     await importAdvisories(join(ADVISORIES, 'nvd/api-2.0/CVE-2022-32746.json'), store);
     await store.putAdvisories([debianCve('CVE-2022-32746', 'Debian:11', 'samba', [{ introduced: '0' }, { fixed: '2:4.13.13+dfsg-1~deb11u5' }])]);
     // Without a distro rating the NVD v3 score decides: 5.4 is MEDIUM → MODERATE.
-    const result = await matchInventory(inventory(DEBIAN_11, [dpkg('samba-libs', '2:4.13.13+dfsg-1~deb11u3', 'samba')]), store, { now: NOW });
+    const result = await matchAsStackRox(inventory(DEBIAN_11, [dpkg('samba-libs', '2:4.13.13+dfsg-1~deb11u3', 'samba')]), store, { now: NOW });
     const vuln = result.components[0].vulns[0];
     expect(vuln).toMatchObject({ cve: 'CVE-2022-32746', cvss: 5.4, scoreVersion: 'V3', severity: 'MODERATE_VULNERABILITY_SEVERITY', fixedBy: '2:4.13.13+dfsg-1~deb11u5' });
     expect(vuln.cvssV3?.vector).toBe('CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:N/I:L/A:L');
@@ -128,7 +130,7 @@ describe('matchInventory', () => {
         affected: [{ package: { ecosystem: 'Debian:12', name: 'zlib' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }], ecosystem_specific: { urgency: 'low' } }],
       }),
     ]);
-    const result = await matchInventory(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
+    const result = await matchAsStackRox(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
     const [zlib] = result.components;
     expect(zlib.vulns).toHaveLength(1);
     expect(zlib.vulns[0]).not.toHaveProperty('fixedBy');
@@ -151,7 +153,7 @@ describe('matchInventory', () => {
       debianCve('CVE-2023-23914', 'Debian:11', 'curl', [{ introduced: '0' }, { fixed: '7.74.0-1.3+deb11u7' }]),
       debianCve('CVE-2023-27533', 'Debian:11', 'curl', [{ introduced: '0' }, { fixed: '7.74.0-1.3+deb11u8' }]),
     ]);
-    const result = await matchInventory(inventory(DEBIAN_11, [dpkg('libcurl4', '7.74.0-1.3+deb11u5', 'curl')]), store, { now: NOW });
+    const result = await matchAsStackRox(inventory(DEBIAN_11, [dpkg('libcurl4', '7.74.0-1.3+deb11u5', 'curl')]), store, { now: NOW });
     const [curl] = result.components;
     expect(curl.vulns.map((v) => v.cve)).toEqual(['CVE-2023-23914', 'CVE-2023-23915', 'CVE-2023-27533']);
     expect(curl.vulns.map((v) => v.fixedBy)).toEqual(['7.74.0-1.3+deb11u7', '7.74.0-1.3+deb11u7', '7.74.0-1.3+deb11u8']);
@@ -166,9 +168,9 @@ describe('matchInventory', () => {
     const store = new MemoryAdvisoryStore();
     await store.putAdvisories([debianCve('CVE-2023-45853', 'Debian:12', 'zlib', [{ introduced: '0' }])]);
     const inv = inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]);
-    const first = await matchInventory(inv, store, { now: new Date('2026-01-01T00:00:00Z') });
+    const first = await matchAsStackRox(inv, store, { now: new Date('2026-01-01T00:00:00Z') });
     const previous = { scan: { components: first.components } } as never;
-    const second = await matchInventory(inv, store, { now: NOW, previous });
+    const second = await matchAsStackRox(inv, store, { now: NOW, previous });
     expect(second.components[0].vulns[0].firstImageOccurrence).toBe('2026-01-01T00:00:00.000Z');
   });
 
@@ -178,7 +180,7 @@ describe('matchInventory', () => {
       debianCve('CVE-2024-0001', 'Debian:12', 'zlib', [{ introduced: '0' }, { fixed: '' + '9'.repeat(600) }]),
       debianCve('CVE-2024-0002', 'Debian:12', 'zlib', [{ introduced: '0' }, { fixed: '1:1.3-1' }]),
     ]);
-    const result = await matchInventory(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
+    const result = await matchAsStackRox(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
     expect(result.components[0].vulns.map((v) => v.cve)).toEqual(['CVE-2024-0002']);
     expect(result.warnings).toHaveLength(1);
     expect(result.warnings[0]).toMatch(/^advisory DEBIAN-CVE-2024-0001 for zlib 1:1\.2\.13\.dfsg-1 skipped: /);
@@ -194,21 +196,21 @@ describe('matchInventory', () => {
         affected: [{ package: { ecosystem: 'Debian:12', name: 'zlib' }, ranges: [{ type: 'GIT', repo: 'https://github.com/madler/zlib', events: [{ introduced: '0' }] }] }],
       },
     ]);
-    const result = await matchInventory(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
+    const result = await matchAsStackRox(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
     expect(result.components[0].vulns).toEqual([]);
   });
 
   it('notes OS_CVES_UNAVAILABLE when the store is empty or the OS has no advisory source', async () => {
-    const empty = await matchInventory(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), new MemoryAdvisoryStore(), { now: NOW });
+    const empty = await matchAsStackRox(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), new MemoryAdvisoryStore(), { now: NOW });
     expect(empty.notes).toEqual(['OS_CVES_UNAVAILABLE']);
 
     const store = new MemoryAdvisoryStore();
     await store.putAdvisories([debianCve('CVE-2023-45853', 'Debian:12', 'zlib', [{ introduced: '0' }])]);
-    const unknownOs = await matchInventory(inventory({ id: 'plan9', versionId: '4' }, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
+    const unknownOs = await matchAsStackRox(inventory({ id: 'plan9', versionId: '4' }, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
     expect(unknownOs.notes).toEqual(['OS_CVES_UNAVAILABLE']);
     expect(unknownOs.components[0].vulns).toEqual([]);
 
-    const noPackages = await matchInventory(inventory(DEBIAN_12, []), store, { now: NOW });
+    const noPackages = await matchAsStackRox(inventory(DEBIAN_12, []), store, { now: NOW });
     expect(noPackages.notes).toEqual([]);
     expect(noPackages.dataVersion).toBe(await store.getDataVersion());
   });

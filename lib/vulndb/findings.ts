@@ -1,0 +1,241 @@
+/** Findings: what the matcher says about one package and one vulnerability, in no output format's terms. */
+import { distributionOfEcosystem, type RatingField } from '../distros';
+import { OSV_RATING_FIELDS } from '../distros/types';
+import { parseCvssV2, parseCvssV3, type CvssV2, type CvssV3 } from './cvss';
+import type { Osv, OsvAffected, OsvSeverity } from './osv';
+import type { CvssRecord } from './store';
+
+const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
+
+export function isCveId(id: string): boolean {
+  return CVE_ID.test(id);
+}
+
+/** The CVE ids an advisory speaks for: its own id when it is one, else the CVEs among its aliases and upstream ids. */
+export function cveIdsOf(osv: Pick<Osv, 'id' | 'aliases' | 'upstream'>): string[] {
+  if (isCveId(osv.id)) return [osv.id];
+  return [...new Set([...(osv.aliases ?? []), ...(osv.upstream ?? [])].filter(isCveId))];
+}
+
+/** One advisory that affects the installed version, with the entry that matched and the fix it names. */
+export interface AdvisoryHit {
+  advisory: Osv;
+  entry: OsvAffected;
+  fixedBy?: string;
+}
+
+/** A rating on the four-step scale distributions and CVSS bands share. */
+export type Rating = 'LOW' | 'MODERATE' | 'IMPORTANT' | 'CRITICAL';
+
+export interface ScoredVector<Parsed> {
+  vector: string;
+  score: number;
+  parsed: Parsed;
+}
+
+/** One vulnerability of one package. */
+export interface Finding {
+  /** Index of the package in the inventory's packages. */
+  packageIndex: number;
+  /** The CVE it is reported under, else the advisory id (a GHSA, a MAL-… record without a CVE). */
+  id: string;
+  /** The advisories that speak for it, per-CVE records first. */
+  advisoryIds: string[];
+  /** Every other id they are known by. */
+  aliases: string[];
+  /** The version that fixes it; absent when any advisory speaking for it names none. */
+  fixedVersion?: string;
+  /** The distribution's own rating, when the advisory comes from it. */
+  vendorRating?: Rating;
+  /** The rating used: the vendor's, else CVSS v3's band, else v2's; absent when nothing rates it. */
+  rating?: Rating;
+  cvssV3?: ScoredVector<CvssV3>;
+  cvssV2?: ScoredVector<CvssV2>;
+  summary: string;
+  /** Where to read about it, best first: the distribution's tracker, the advisory, osv.dev, NVD. */
+  links: string[];
+  published?: string;
+  modified?: string;
+  /** Why it matched: ecosystem, name and version against the advisory's range. */
+  reason: string;
+}
+
+const RATINGS: Record<string, Rating> = {
+  unimportant: 'LOW',
+  negligible: 'LOW',
+  low: 'LOW',
+  medium: 'MODERATE',
+  moderate: 'MODERATE',
+  high: 'IMPORTANT',
+  important: 'IMPORTANT',
+  critical: 'CRITICAL',
+};
+
+function rating(value: unknown): Rating | undefined {
+  if (typeof value !== 'string') return undefined;
+  return RATINGS[value.trim().toLowerCase().replace(/\*+$/, '')];
+}
+
+const ubuntuScore = (list: OsvSeverity[] | undefined) => list?.find((s) => s.type === 'Ubuntu')?.score;
+
+function ratingField(hit: AdvisoryHit, field: RatingField): unknown {
+  switch (field) {
+    case 'affected.ecosystem_specific.urgency':
+      return hit.entry.ecosystem_specific?.urgency;
+    case 'affected.ecosystem_specific.severity':
+      return hit.entry.ecosystem_specific?.severity;
+    case 'affected.database_specific.severity':
+      return hit.entry.database_specific?.severity;
+    case 'affected.severity.Ubuntu':
+      return ubuntuScore(hit.entry.severity);
+    case 'severity.Ubuntu':
+      return ubuntuScore(hit.advisory.severity);
+    case 'database_specific.severity':
+      return hit.advisory.database_specific?.severity;
+  }
+}
+
+/** The distribution's own rating of an advisory, read from the fields its descriptor names. */
+export function distroRating(hit: AdvisoryHit): Rating | undefined {
+  const base = hit.entry.package?.ecosystem.split(':')[0].trim() ?? '';
+  const fields = distributionOfEcosystem(base)?.ratingFields ?? (OTHER_DISTRO_ECOSYSTEMS.has(base) ? OSV_RATING_FIELDS : []);
+  for (const field of fields) {
+    const found = rating(ratingField(hit, field));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** OSV ecosystems of distributions without a descriptor yet, whose records still carry the distribution's rating. */
+const OTHER_DISTRO_ECOSYSTEMS = new Set(['Red Hat', 'SUSE', 'openSUSE', 'Photon OS', 'Mageia', 'openEuler', 'Azure Linux', 'Mariner']);
+
+/** Parsed vectors by text: a scan meets the same few vectors thousands of times. */
+const parsedV3 = new Map<string, CvssV3 | undefined>();
+const parsedV2 = new Map<string, CvssV2 | undefined>();
+const PARSED_LIMIT = 20_000;
+
+function cached<T>(cache: Map<string, T | undefined>, vector: string, parse: (v: string) => T | undefined): T | undefined {
+  if (cache.has(vector)) return cache.get(vector);
+  if (cache.size >= PARSED_LIMIT) cache.clear();
+  const parsed = parse(vector);
+  cache.set(vector, parsed);
+  return parsed;
+}
+
+/** Whether the advisories carry a CVSS v3 vector of their own, so NVD need not be asked. */
+export function hasOwnV3(hits: AdvisoryHit[]): boolean {
+  return hits.some((hit) => [...(hit.advisory.severity ?? []), ...(hit.entry.severity ?? [])].some((s) => s.type === 'CVSS_V3'));
+}
+
+interface Vectors {
+  v3?: CvssV3;
+  v2?: CvssV2;
+}
+
+/** The first parseable vectors of each version, advisory-level before affected-level, then NVD's. */
+export function vectorsFor(hits: AdvisoryHit[], nvd: CvssRecord | undefined): Vectors {
+  const found: Vectors = {};
+  const lists = hits.flatMap((hit) => [hit.advisory.severity ?? [], hit.entry.severity ?? []]);
+  for (const list of lists) {
+    for (const severity of list) {
+      if (!found.v3 && severity.type === 'CVSS_V3') found.v3 = cached(parsedV3, severity.score, parseCvssV3);
+      if (!found.v2 && severity.type === 'CVSS_V2') found.v2 = cached(parsedV2, severity.score, parseCvssV2);
+    }
+  }
+  if (!found.v3 && nvd?.v3Vector) found.v3 = cached(parsedV3, nvd.v3Vector, parseCvssV3);
+  if (!found.v2 && nvd?.v2Vector) found.v2 = cached(parsedV2, nvd.v2Vector, parseCvssV2);
+  return found;
+}
+
+const V3_RATING: Record<CvssV3['severity'], Rating> = { NONE: 'LOW', LOW: 'LOW', MEDIUM: 'MODERATE', HIGH: 'IMPORTANT', CRITICAL: 'CRITICAL' };
+const V2_RATING: Record<CvssV2['severity'], Rating> = { LOW: 'LOW', MEDIUM: 'MODERATE', HIGH: 'IMPORTANT' };
+
+/** Distro rating first, then CVSS v3's band, then v2's. */
+export function ratingOf(vendor: Rating | undefined, vectors: Vectors): Rating | undefined {
+  if (vendor) return vendor;
+  if (vectors.v3) return V3_RATING[vectors.v3.severity];
+  if (vectors.v2) return V2_RATING[vectors.v2.severity];
+  return undefined;
+}
+
+/** Where a reader learns about the vulnerability: the distribution's tracker for OS advisories, else the advisory. */
+export function linksFor(id: string, hits: AdvisoryHit[]): string[] {
+  const links: string[] = [];
+  const base = hits[0]?.entry.package?.ecosystem.split(':')[0].trim() ?? '';
+  const tracker = distributionOfEcosystem(base)?.trackerLink;
+  if (isCveId(id) && tracker) links.push(tracker(id));
+  const reference = hits.flatMap((hit) => hit.advisory.references ?? []).find((r) => r.type === 'ADVISORY' && /^https:\/\//.test(r.url));
+  if (reference) links.push(reference.url);
+  const advisory = hits.find((hit) => !isCveId(hit.advisory.id))?.advisory;
+  if (advisory) links.push(`https://osv.dev/vulnerability/${encodeURIComponent(advisory.id)}`);
+  links.push(`https://nvd.nist.gov/vuln/detail/${encodeURIComponent(id)}`);
+  return [...new Set(links)];
+}
+
+/** The advisory's summary, else the first line of its details. */
+export function summaryOf(hits: AdvisoryHit[]): string {
+  for (const hit of hits) if (hit.advisory.summary?.trim()) return hit.advisory.summary.trim();
+  for (const hit of hits) {
+    const line = hit.advisory.details?.split('\n').find((l) => l.trim() !== '');
+    if (line) return line.trim();
+  }
+  return '';
+}
+
+/** Parseable timestamps in milliseconds; Go's repository records say 0001-01-01, which means "unknown". */
+function knownTimes(values: Array<string | undefined>): number[] {
+  return values.filter((v): v is string => Boolean(v) && !v!.startsWith('0001-')).map((v) => Date.parse(v)).filter((t) => !Number.isNaN(t));
+}
+
+export function earliest(values: Array<string | undefined>): string | undefined {
+  const times = knownTimes(values);
+  return times.length === 0 ? undefined : new Date(Math.min(...times)).toISOString();
+}
+
+export function latest(values: Array<string | undefined>): string | undefined {
+  const times = knownTimes(values);
+  return times.length === 0 ? undefined : new Date(Math.max(...times)).toISOString();
+}
+
+export interface FindingInput {
+  packageIndex: number;
+  id: string;
+  hits: AdvisoryHit[];
+  fixedVersion?: string;
+  nvd?: CvssRecord;
+  reason: string;
+}
+
+/** The finding for one vulnerability id of one package. */
+export function buildFinding(input: FindingInput): Finding {
+  const vectors = vectorsFor(input.hits, input.nvd);
+  let vendorRating: Rating | undefined;
+  for (const hit of input.hits) {
+    vendorRating = distroRating(hit);
+    if (vendorRating) break;
+  }
+  const advisoryIds = [...new Set(input.hits.map((h) => h.advisory.id))];
+  const aliases = [...new Set(input.hits.flatMap((h) => [h.advisory.id, ...(h.advisory.aliases ?? []), ...(h.advisory.upstream ?? [])]))].filter(
+    (alias) => alias !== input.id,
+  );
+  const finding: Finding = {
+    packageIndex: input.packageIndex,
+    id: input.id,
+    advisoryIds,
+    aliases,
+    summary: summaryOf(input.hits),
+    links: linksFor(input.id, input.hits),
+    reason: input.reason,
+  };
+  if (input.fixedVersion) finding.fixedVersion = input.fixedVersion;
+  if (vendorRating) finding.vendorRating = vendorRating;
+  const rated = ratingOf(vendorRating, vectors);
+  if (rated) finding.rating = rated;
+  if (vectors.v3) finding.cvssV3 = { vector: vectors.v3.vector, score: vectors.v3.score, parsed: vectors.v3 };
+  if (vectors.v2) finding.cvssV2 = { vector: vectors.v2.vector, score: vectors.v2.score, parsed: vectors.v2 };
+  const published = earliest([input.nvd?.published, ...input.hits.map((h) => h.advisory.published)]);
+  const modified = latest([input.nvd?.lastModified, ...input.hits.map((h) => h.advisory.modified)]);
+  if (published) finding.published = published;
+  if (modified) finding.modified = modified;
+  return finding;
+}

@@ -5,12 +5,6 @@ import { type LaminaSettings, parseSettings } from './settings';
 import { LaminaStatefulStack } from './stateful-stack';
 import { type LaminaEntries, LaminaStatelessStack } from './stateless-stack';
 
-/** CDK behaviours the stacks rely on, also in cdk.json; set here too so an App made in a test behaves the same. */
-export const FEATURE_FLAGS: Record<string, boolean> = {
-  // Access logs are delivered through a bucket policy, which works with BucketOwnerEnforced (ACLs disabled).
-  '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
-};
-
 export interface LaminaAppOptions {
   readonly app?: App;
   /** Overrides of the CDK context settings (tests use these). */
@@ -29,11 +23,10 @@ export interface LaminaApp {
 /** Both stacks, checked by cdk-nag AwsSolutions; every accepted finding carries its reason. */
 export function createLaminaApp(options: LaminaAppOptions = {}): LaminaApp {
   const app = options.app ?? new App();
-  for (const [flag, value] of Object.entries(FEATURE_FLAGS)) if (app.node.tryGetContext(flag) === undefined) app.node.setContext(flag, value);
   const settings = parseSettings((key) => (options.settings && key in options.settings ? options.settings[key as keyof LaminaSettings] : app.node.tryGetContext(key)));
   const stateful = new LaminaStatefulStack(app, 'LaminaStateful', {
     env: options.env,
-    description: 'lamina: tables and result bucket (retained on delete)',
+    description: 'lamina: DynamoDB tables (retained on delete)',
   });
   const stateless = new LaminaStatelessStack(app, 'LaminaStateless', {
     env: options.env,

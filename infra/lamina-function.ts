@@ -8,8 +8,6 @@ export interface LaminaFunctionProps {
   /** TypeScript file exporting `handler`. */
   readonly entry: string;
   readonly description: string;
-  /** POWERTOOLS_SERVICE_NAME, also the metrics dimension. */
-  readonly serviceName: string;
   readonly environment?: Record<string, string>;
   readonly memorySize?: number;
   readonly ephemeralStorageSize?: Size;
@@ -41,10 +39,11 @@ export class LaminaFunction extends Construct {
       ephemeralStorageSize: props.ephemeralStorageSize ?? Size.mebibytes(512),
       timeout: props.timeout ?? Duration.seconds(30),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      // Only variables the code reads (test/infra/function-environment.test.ts); the handlers name their Powertools
+      // service and metrics namespace in code, so no POWERTOOLS_* variable is set.
       environment: {
         ...props.environment,
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: 'Lamina',
+        // Read by Node itself: stack traces point into the TypeScript sources through the bundled source maps.
         NODE_OPTIONS: '--enable-source-maps',
         // /tmp is the only writable path in Lambda.
         LAMINA_DATA_DIR: '/tmp/lamina',

@@ -34,11 +34,6 @@ export function suppressAcceptedFindings(stack: LaminaStatelessStack, settings: 
             (logsInToEcr ? ', and ecr:GetAuthorizationToken, the registry login before pulling the configured repositories.' : '.'),
           appliesTo: ['Resource::*'],
         },
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'Spilled scan results are objects keyed by image digest inside the ResultSpill bucket; only s3:GetObject and s3:PutObject are granted on its objects.',
-          appliesTo: [{ regex: '/^Resource::.*ResultSpill.*\\/\\*$/g' }],
-        },
       ],
       true,
     );
@@ -50,7 +45,9 @@ export function suppressAcceptedFindings(stack: LaminaStatelessStack, settings: 
         [
           {
             id: 'AwsSolutions-IAM5',
-            reason: 'The operator set ecrRepositories to ["*"]: every repository of this account and region is watched and may be pulled.',
+            reason:
+              'Push scans cover every ECR repository of this account and region by default (ecrRepositories unset or ["*"]), including repositories created after the deploy, ' +
+              'so the pull grant names repository/* of this account and region; the actions only read images (no push or delete). Set ecrRepositories to narrow it.',
             appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:ecr:.*:repository\\/\\*$/g' }],
           },
         ],

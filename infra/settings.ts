@@ -2,8 +2,8 @@
  * Deployment settings, read from CDK context (`cdk.json` "context", or `-c key=value` on the command line).
  *
  *   allowedRegistries     string[]   registry hosts the API may scan; empty = any public host
- *   ecrRepositories       string[]   ECR repository names or ARNs to watch for pushes and to pull from;
- *                                    ["*"] = every repository of the deploying account; empty = none
+ *   ecrRepositories       string[]   ECR repository names or ARNs to watch for pushes and to pull from
+ *                                    (["*"], the default: every repository of the deploying account; [] = none)
  *   platform              string     os/arch[/variant] picked from multi-platform images (linux/amd64)
  *   scanMemoryMb          number     memory of the API and worker functions (3008)
  *   scanEphemeralStorageMb number    /tmp of the API and worker functions (4096)
@@ -12,7 +12,6 @@
  *   workerBatchSize       number     queue messages per worker invocation, 1-5 (1)
  *   reservedConcurrency   number     reserved concurrency of the API function (unset = unreserved)
  *   clusters              {id, name, endpoint}[]  delegated scanners requests may be forwarded to
- *   signaturePublicKeys   {id, name, pem}[]       cosign public keys, one signature integration each
  *   apiAuthorization      "IAM" | "NONE"          API method authorization (IAM)
  *   apiThrottleRateLimit  number     stage steady-state requests per second (50)
  *   apiThrottleBurstLimit number     stage burst (100)
@@ -31,12 +30,6 @@ export interface ClusterSetting {
   endpoint: string;
 }
 
-export interface SignaturePublicKeySetting {
-  id: string;
-  name: string;
-  pem: string;
-}
-
 export type ApiAuthorizationSetting = 'IAM' | 'NONE';
 
 export interface LaminaSettings {
@@ -50,7 +43,6 @@ export interface LaminaSettings {
   workerBatchSize: number;
   reservedConcurrency?: number;
   clusters: ClusterSetting[];
-  signaturePublicKeys: SignaturePublicKeySetting[];
   apiAuthorization: ApiAuthorizationSetting;
   apiThrottleRateLimit: number;
   apiThrottleBurstLimit: number;
@@ -63,8 +55,13 @@ export interface LaminaSettings {
 /** Retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-/** Clusters and keys travel in the functions' environment, which Lambda caps at 4 KB in total. */
+/** Clusters travel in the functions' environment (LAMINA_CLUSTERS), which Lambda caps at 4 KB in total. */
 export const MAX_FORWARDED_CONFIG_BYTES = 2500;
+
+/** Context keys that used to exist: a leftover value is refused rather than silently ignored. */
+const REMOVED_KEYS: Record<string, string> = {
+  signaturePublicKeys: 'is no longer a setting: lamina does not verify image signatures yet; remove the key',
+};
 
 const HOST = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/;
 const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -97,9 +94,10 @@ const repository = z.string().refine((value) => value === '*' || REPOSITORY_NAME
 
 const schema = z.object({
   allowedRegistries: z.array(z.string().toLowerCase().regex(HOST, 'must be a registry host such as ghcr.io or registry:5000')).default([]),
+  // Push scans cover the whole account unless the operator narrows them.
   ecrRepositories: z
     .array(repository)
-    .default([])
+    .default(['*'])
     .refine((list) => !list.includes('*') || list.length === 1, { message: '"*" stands alone: it already means every repository of the account' }),
   platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must be os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8').default('linux/amd64'),
   scanMemoryMb: integer(128, 10240).default(3008),
@@ -118,16 +116,6 @@ const schema = z.object({
     )
     .default([])
     .refine((list) => new Set(list.map((c) => c.id)).size === list.length, { message: 'cluster ids must be unique' }),
-  signaturePublicKeys: z
-    .array(
-      z.strictObject({
-        id: z.string().regex(IDENTIFIER, 'must be 1-64 letters, digits, ".", "_" or "-"'),
-        name: z.string().min(1, 'must not be empty'),
-        pem: z.string().regex(/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/, 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)'),
-      }),
-    )
-    .default([])
-    .refine((list) => new Set(list.map((k) => k.id)).size === list.length, { message: 'signature key ids must be unique' }),
   apiAuthorization: z.enum(['IAM', 'NONE'], { error: 'must be "IAM" or "NONE"' }).default('IAM'),
   apiThrottleRateLimit: integer(1, 10000).default(50),
   apiThrottleBurstLimit: integer(1, 5000).default(100),
@@ -173,6 +161,8 @@ function fromCommandLine(key: string, value: unknown): unknown {
 
 /** Validates the context values and fills in defaults; every problem is reported at once, by key. */
 export function parseSettings(read: (key: string) => unknown): LaminaSettings {
+  const removed = Object.keys(REMOVED_KEYS).filter((key) => read(key) !== undefined && read(key) !== null);
+  if (removed.length > 0) throw new Error(`Invalid lamina CDK context:\n${removed.map((key) => `  ${key}: ${REMOVED_KEYS[key]}`).join('\n')}`);
   const raw: Record<string, unknown> = {};
   for (const key of SETTING_KEYS) {
     const value = read(key);
@@ -187,11 +177,11 @@ export function parseSettings(read: (key: string) => unknown): LaminaSettings {
   if (settings.apiThrottleBurstLimit < settings.apiThrottleRateLimit) {
     throw new Error(`Invalid lamina CDK context:\n  apiThrottleBurstLimit: must be at least apiThrottleRateLimit (${settings.apiThrottleRateLimit})`);
   }
-  const forwarded = JSON.stringify(settings.clusters).length + JSON.stringify(settings.signaturePublicKeys).length;
+  const forwarded = JSON.stringify(settings.clusters).length;
   if (forwarded > MAX_FORWARDED_CONFIG_BYTES) {
     throw new Error(
-      `Invalid lamina CDK context:\n  clusters and signaturePublicKeys take ${forwarded} bytes, more than the ${MAX_FORWARDED_CONFIG_BYTES} that fit in the functions' 4 KB environment; ` +
-        'keep fewer keys here and store the rest in the Config table',
+      `Invalid lamina CDK context:\n  clusters: the list takes ${forwarded} bytes as JSON, more than the ${MAX_FORWARDED_CONFIG_BYTES} that fit in the functions' 4 KB environment; ` +
+        'configure fewer clusters or shorter names',
     );
   }
   return settings;

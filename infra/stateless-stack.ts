@@ -92,15 +92,12 @@ export class LaminaStatelessStack extends Stack {
       LAMINA_INFLIGHT_TABLE: resources.inFlight.tableName,
       LAMINA_ADVISORIES_TABLE: resources.advisories.tableName,
       LAMINA_SNOOZES_TABLE: resources.snoozes.tableName,
-      LAMINA_CONFIG_TABLE: resources.config.tableName,
-      LAMINA_RESULT_BUCKET: resources.resultSpill.bucketName,
       LAMINA_SCAN_QUEUE_URL: this.scanQueue.queueUrl,
       LAMINA_PLATFORM: settings.platform,
       // The account's own ECR registry stays scannable (push scans) when the list narrows what the API may pull.
       LAMINA_ALLOWED_REGISTRIES:
         settings.allowedRegistries.length > 0 ? [...settings.allowedRegistries, `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}`].join(',') : '',
       LAMINA_CLUSTERS: JSON.stringify(settings.clusters),
-      LAMINA_SIGNATURE_KEYS: JSON.stringify(settings.signaturePublicKeys),
     };
     const scanResources = {
       memorySize: settings.scanMemoryMb,
@@ -113,7 +110,6 @@ export class LaminaStatelessStack extends Stack {
       ...scanResources,
       entry: entries.api,
       description: 'lamina ScanImage API (API Gateway proxy)',
-      serviceName: 'lamina-api',
       timeout: Duration.seconds(settings.scanTimeoutSeconds),
       reservedConcurrentExecutions: settings.reservedConcurrency,
     });
@@ -121,13 +117,11 @@ export class LaminaStatelessStack extends Stack {
       ...scanResources,
       entry: entries.worker,
       description: 'lamina scan worker: ECR pushes and scans deferred by the API',
-      serviceName: 'lamina-worker',
       timeout: workerTimeout,
     });
     this.updaterFunction = new LaminaFunction(this, 'AdvisoryUpdater', {
       entry: entries.updater,
       description: 'lamina advisory updater',
-      serviceName: 'lamina-updater',
       memorySize: 1024,
       ephemeralStorageSize: Size.mebibytes(2048),
       timeout: Duration.minutes(15),
@@ -145,16 +139,18 @@ export class LaminaStatelessStack extends Stack {
     this.workerFunction.function.addEventSource(
       new SqsEventSource(this.scanQueue, { batchSize: settings.workerBatchSize, reportBatchItemFailures: true }),
     );
+    // By default (ecrRepositories ["*"]) every push to the account's registry in this region is scanned.
     if (settings.ecrRepositories.length > 0) {
+      const everyRepository = settings.ecrRepositories.includes('*');
       this.ecrPushRule = new Rule(this, 'EcrPushRule', {
-        description: 'Successful ECR pushes to the watched repositories, to be scanned',
+        description: everyRepository ? 'Successful ECR pushes to any repository of the account, to be scanned' : 'Successful ECR pushes to the watched repositories, to be scanned',
         eventPattern: {
           source: ['aws.ecr'],
           detailType: ['ECR Image Action'],
           detail: {
             'action-type': ['PUSH'],
             result: ['SUCCESS'],
-            ...(settings.ecrRepositories.includes('*') ? {} : { 'repository-name': settings.ecrRepositories.map(repositoryName) }),
+            ...(everyRepository ? {} : { 'repository-name': settings.ecrRepositories.map(repositoryName) }),
           },
         },
         // A push EventBridge cannot deliver lands with the scans that failed, under the same alarm.
@@ -172,14 +168,13 @@ export class LaminaStatelessStack extends Stack {
     this.addAlarms();
   }
 
-  /** API and worker scan: they read and write results, layer cache, leases and snoozes, and read advisories and config. */
+  /** API and worker scan: they read and write results, layer cache, leases and snoozes, and read advisories. */
   private grantScanning(fn: IFunction, resources: LaminaStatefulResources): void {
     for (const table of [resources.images, resources.layerIndex, resources.inFlight, resources.snoozes]) table.grantReadWriteData(fn);
-    for (const table of [resources.advisories, resources.config]) table.grantReadData(fn);
-    // Objects only: the functions never list or delete spilled results (versions expire by lifecycle).
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [resources.resultSpill.arnForObjects('*')] }));
+    resources.advisories.grantReadData(fn);
   }
 
+  /** Pull rights on the watched repositories: `repository/*` of this account and region by default, else the listed ones. */
   private grantEcrPull(repositories: string[], functions: IFunction[]): void {
     if (repositories.length === 0) return;
     const arns = repositories.map((repository) =>

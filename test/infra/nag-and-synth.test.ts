@@ -18,8 +18,8 @@ function nagFindings(stack: Stack, level: 'findError' | 'findWarning'): string[]
 
 describe('cdk-nag AwsSolutions', () => {
   it.each([
-    ['the defaults', {}],
-    ['watched repositories, keys and clusters', {
+    ['the defaults (every repository of the account watched)', {}],
+    ['watched repositories and clusters', {
       ecrRepositories: ['team/app', 'arn:aws:ecr:us-east-1:210987654321:repository/shared/base'],
       clusters: [{ id: 'vpc', name: 'private', endpoint: 'https://scanner.example.com' }],
       reservedConcurrency: 4,
@@ -31,7 +31,8 @@ describe('cdk-nag AwsSolutions', () => {
         { id: 'plain', name: 'plain', endpoint: 'https://scanner.example.com' },
       ],
     }],
-    ['every repository of the account', { ecrRepositories: ['*'] }],
+    ['every repository of the account, explicitly', { ecrRepositories: ['*'] }],
+    ['no watched repository', { ecrRepositories: [] }],
     ['an API without IAM authorization', { apiAuthorization: 'NONE' as const }],
   ])('reports no unsuppressed error or warning with %s', (_name, settings) => {
     const { stateful, stateless } = laminaTestApp(settings);

@@ -6,7 +6,8 @@ describe('deployment settings from CDK context', () => {
   it('fills in the documented defaults when nothing is set', () => {
     expect(parseSettings(fromContext({}))).toEqual({
       allowedRegistries: [],
-      ecrRepositories: [],
+      // Push scans cover the whole account unless narrowed.
+      ecrRepositories: ['*'],
       platform: 'linux/amd64',
       scanMemoryMb: 3008,
       scanEphemeralStorageMb: 4096,
@@ -14,7 +15,6 @@ describe('deployment settings from CDK context', () => {
       workerTimeoutSeconds: 300,
       workerBatchSize: 1,
       clusters: [],
-      signaturePublicKeys: [],
       apiAuthorization: 'IAM',
       apiThrottleRateLimit: 50,
       apiThrottleBurstLimit: 100,
@@ -76,10 +76,23 @@ describe('deployment settings from CDK context', () => {
     expect(() => parseSettings(fromContext({ clusters: '[{"id": "a",' }))).toThrow(/context "clusters" is not valid JSON/);
   });
 
-  it('refuses duplicate cluster ids, keys that are not PEM public keys, and a burst below the rate', () => {
+  it('narrows the watched repositories to the listed ones, or to none with an empty list', () => {
+    expect(parseSettings(fromContext({ ecrRepositories: 'team/app,tools/base' })).ecrRepositories).toEqual(['team/app', 'tools/base']);
+    expect(parseSettings(fromContext({ ecrRepositories: ['*'] })).ecrRepositories).toEqual(['*']);
+    expect(parseSettings(fromContext({ ecrRepositories: [] })).ecrRepositories).toEqual([]);
+    // `-c ecrRepositories=` on the command line
+    expect(parseSettings(fromContext({ ecrRepositories: '' })).ecrRepositories).toEqual([]);
+  });
+
+  it('refuses the removed signaturePublicKeys setting instead of ignoring it', () => {
+    expect(() => parseSettings(fromContext({ signaturePublicKeys: [] }))).toThrow(/signaturePublicKeys: is no longer a setting/);
+    expect(() => parseSettings(fromContext({ signaturePublicKeys: '[{"id":"k","name":"k","pem":"x"}]' }))).toThrow(/signaturePublicKeys: is no longer a setting/);
+    expect(Object.keys(parseSettings(fromContext({})))).not.toContain('signaturePublicKeys');
+  });
+
+  it('refuses duplicate cluster ids and a burst below the rate', () => {
     const cluster = { id: 'a', name: 'one', endpoint: 'https://a.example.com' };
     expect(() => parseSettings(fromContext({ clusters: [cluster, { ...cluster, name: 'two' }] }))).toThrow(/cluster ids must be unique/);
-    expect(() => parseSettings(fromContext({ signaturePublicKeys: [{ id: 'k', name: 'k', pem: 'not a key' }] }))).toThrow(/signaturePublicKeys\.0\.pem: must be a PEM public key/);
     expect(() => parseSettings(fromContext({ apiThrottleRateLimit: 100, apiThrottleBurstLimit: 10 }))).toThrow(/apiThrottleBurstLimit: must be at least apiThrottleRateLimit/);
   });
 
@@ -87,10 +100,10 @@ describe('deployment settings from CDK context', () => {
     expect(() => parseSettings(fromContext({ ecrRepositories: ['*', 'team/app'] }))).toThrow(/"\*" stands alone/);
   });
 
-  it('refuses clusters and keys too large for the functions environment', () => {
-    const pem = `-----BEGIN PUBLIC KEY-----\n${'A'.repeat(600)}\n-----END PUBLIC KEY-----`;
-    const keys = Array.from({ length: 5 }, (_, i) => ({ id: `k${i}`, name: `key ${i}`, pem }));
-    expect(() => parseSettings(fromContext({ signaturePublicKeys: keys }))).toThrow(/4 KB environment/);
+  it('refuses clusters too large for the functions environment', () => {
+    const clusters = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}`, name: `cluster ${i} ${'x'.repeat(200)}`, endpoint: `https://scanner-${i}.example.com/prod` }));
+    expect(() => parseSettings(fromContext({ clusters }))).toThrow(/clusters: the list takes \d+ bytes as JSON, .*4 KB environment/);
+    expect(() => parseSettings(fromContext({ clusters: clusters.slice(0, 2) }))).not.toThrow();
   });
 
   it('reads the OSV ecosystems as a list (JSON or comma-separated) and the OSV base URL', () => {

@@ -1,11 +1,11 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { laminaTestApp } from './test-app';
 
 describe('stateful stack', () => {
   const template = Template.fromStack(laminaTestApp().stateful);
 
-  it('keeps six on-demand, point-in-time-recoverable, encrypted tables keyed on string pk/sk, retained on delete', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 6);
+  it('keeps five on-demand, point-in-time-recoverable, encrypted tables keyed on string pk/sk, retained on delete', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 5);
     const tables = template.findResources('AWS::DynamoDB::Table');
     for (const table of Object.values(tables)) {
       expect(table.DeletionPolicy).toBe('Retain');
@@ -25,7 +25,7 @@ describe('stateful stack', () => {
       });
     }
     expect(Object.keys(tables).map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(
-      ['Advisories', 'Config', 'Images', 'InFlight', 'LayerIndex', 'Snoozes'],
+      ['Advisories', 'Images', 'InFlight', 'LayerIndex', 'Snoozes'],
     );
   });
 
@@ -39,35 +39,20 @@ describe('stateful stack', () => {
       LayerIndex: { AttributeName: 'expiresAt', Enabled: true },
       Advisories: null,
       Snoozes: { AttributeName: 'expiresAt', Enabled: true },
-      Config: null,
       InFlight: { AttributeName: 'expiresAt', Enabled: true },
     });
   });
 
-  it('spills large results to a private, encrypted, versioned, retained bucket that logs access', () => {
-    template.hasResource('AWS::S3::Bucket', {
-      DeletionPolicy: 'Retain',
-      Properties: Match.objectLike({
-        VersioningConfiguration: { Status: 'Enabled' },
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-        LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^AccessLogs') }, LogFilePrefix: 'result-spill/' },
-        LifecycleConfiguration: {
-          Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' })]),
-        },
-      }),
-    });
+  it('holds no bucket: nothing in lib/ or functions/ reads or writes S3', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    template.resourceCountIs('AWS::S3::BucketPolicy', 0);
   });
 
-  it('refuses plain-HTTP access to both buckets', () => {
-    const policies = template.findResources('AWS::S3::BucketPolicy');
-    expect(Object.keys(policies)).toHaveLength(2);
-    for (const policy of Object.values(policies)) {
-      expect(policy.Properties.PolicyDocument.Statement).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
-      );
-    }
+  it('exports only the names and ARNs of the five tables to the stateless stack', () => {
+    const outputs = Object.values(template.toJSON().Outputs ?? {}) as { Value: Record<string, unknown>; Export?: unknown }[];
+    const referenced = outputs.map((output) => JSON.stringify(output.Value));
+    expect(referenced.length).toBeGreaterThan(0);
+    for (const value of referenced) expect(value).toMatch(/"(Images|LayerIndex|Advisories|Snoozes|InFlight)[0-9A-F]{8}"/);
+    expect(referenced.join()).not.toMatch(/Config|ResultSpill|AccessLogs/);
   });
 });

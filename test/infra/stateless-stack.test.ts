@@ -19,6 +19,21 @@ function statementsOf(template: Template, roleLogicalIdPrefix: string): Record<s
     .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
 }
 
+/** EventBridge rules with an event pattern (the ECR push rule), as opposed to the updater's schedule. */
+function pushRules(template: Template): Resource[] {
+  return (Object.values(template.findResources('AWS::Events::Rule')) as Resource[]).filter((rule) => rule.Properties.EventPattern);
+}
+
+type Suppression = { id: string; reason: string; applies_to?: unknown[] };
+
+/** cdk-nag suppressions recorded on a function's role (logical id prefix). */
+function suppressionsOf(template: Template, roleLogicalIdPrefix: string): Suppression[] {
+  const roles = template.findResources('AWS::IAM::Role');
+  return Object.entries(roles)
+    .filter(([id]) => id.startsWith(roleLogicalIdPrefix))
+    .flatMap(([, role]) => (role.Metadata?.cdk_nag?.rules_to_suppress ?? []) as Suppression[]);
+}
+
 const importOf = (table: string) => ({ 'Fn::ImportValue': expect.stringMatching(new RegExp(`ExportsOutputFnGetAtt${table}[0-9A-F]{8}Arn`)) });
 
 describe('stateless stack with two watched repositories', () => {
@@ -74,9 +89,10 @@ describe('stateless stack with two watched repositories', () => {
         expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
         expect(fn.Properties.Environment.Variables).toMatchObject({
           NODE_OPTIONS: '--enable-source-maps',
-          POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^lamina-/),
           LAMINA_DATA_DIR: '/tmp/lamina',
         });
+        // The handlers name their Powertools service and namespace in code.
+        expect(Object.keys(fn.Properties.Environment.Variables).filter((name) => name.startsWith('POWERTOOLS_'))).toEqual([]);
       }
       template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     });
@@ -90,15 +106,15 @@ describe('stateless stack with two watched repositories', () => {
         LAMINA_INFLIGHT_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefInFlight/) },
         LAMINA_ADVISORIES_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefAdvisories/) },
         LAMINA_SNOOZES_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefSnoozes/) },
-        LAMINA_CONFIG_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefConfig/) },
-        LAMINA_RESULT_BUCKET: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefResultSpill/) },
         LAMINA_SCAN_QUEUE_URL: { Ref: expect.stringMatching(/^ScanQueue/) },
         LAMINA_PLATFORM: 'linux/amd64',
         // The configured registries, plus the account's own ECR registry for push scans.
         LAMINA_ALLOWED_REGISTRIES: { 'Fn::Join': ['', ['ghcr.io,123456789012.dkr.ecr.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] },
         LAMINA_CLUSTERS: '[]',
-        LAMINA_SIGNATURE_KEYS: '[]',
       });
+      for (const removed of ['LAMINA_CONFIG_TABLE', 'LAMINA_RESULT_BUCKET', 'LAMINA_SIGNATURE_KEYS']) {
+        expect(api.Properties.Environment.Variables).not.toHaveProperty(removed);
+      }
     });
 
     it('lets the worker run longer than the API and leaves the updater a quarter hour', () => {
@@ -110,6 +126,7 @@ describe('stateless stack with two watched repositories', () => {
 
   describe('ECR push pipeline', () => {
     it('matches successful pushes to the watched repositories only', () => {
+      expect(pushRules(template)).toHaveLength(1);
       template.hasResourceProperties('AWS::Events::Rule', {
         EventPattern: {
           source: ['aws.ecr'],
@@ -190,10 +207,13 @@ describe('stateless stack with two watched repositories', () => {
           },
         ]);
         expect(statements).toContainEqual({ Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' });
+        expect(JSON.stringify(statements)).not.toContain('repository/*');
+        // No wildcard is granted, so none is suppressed either.
+        expect(JSON.stringify(suppressionsOf(template, role))).not.toContain('repository');
       }
     });
 
-    it('lets the API and the worker write results, cache, leases and snoozes but only read advisories and config', () => {
+    it('lets the API and the worker write results, cache, leases and snoozes but only read advisories, and touch no bucket', () => {
       for (const role of scanningRoles) {
         const statements = statementsOf(template, role);
         const writable = (table: string) =>
@@ -201,8 +221,8 @@ describe('stateless stack with two watched repositories', () => {
         const readable = (table: string) =>
           statements.some((s) => [s.Action].flat().includes('dynamodb:GetItem') && JSON.stringify(s.Resource).includes(`ExportsOutputFnGetAtt${table}`));
         for (const table of ['Images', 'LayerIndex', 'InFlight', 'Snoozes']) expect([table, writable(table)]).toEqual([table, true]);
-        for (const table of ['Advisories', 'Config']) expect([table, readable(table), writable(table)]).toEqual([table, true, false]);
-        expect(statements).toContainEqual({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: expect.anything() });
+        expect(['Advisories', readable('Advisories'), writable('Advisories')]).toEqual(['Advisories', true, false]);
+        expect(JSON.stringify(statements)).not.toMatch(/s3:|Config|ResultSpill/);
       }
       expect(statementsOf(template, 'ApiHandlerFunctionServiceRole')).toContainEqual(
         expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']), Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ScanQueue/), 'Arn'] } }),
@@ -213,28 +233,73 @@ describe('stateless stack with two watched repositories', () => {
       const statements = statementsOf(template, 'AdvisoryUpdaterFunctionServiceRole');
       const resources = JSON.stringify(statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:'))).map((s) => s.Resource));
       expect(resources).toContain('Advisories');
-      expect(resources).not.toMatch(/Images|LayerIndex|InFlight|Snoozes|Config/);
+      expect(resources).not.toMatch(/Images|LayerIndex|InFlight|Snoozes/);
       expect(statements).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['dynamodb:PutItem']), Resource: [importOf('Advisories')] }));
       expect(JSON.stringify(statements)).not.toMatch(/ecr:|s3:/);
     });
   });
 });
 
+describe('ECR push scans without any context', () => {
+  // What `npx cdk deploy` with no context deploys.
+  const template = Template.fromStack(laminaTestApp().stateless);
+  const everyRepository = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:123456789012:repository/*']] };
+
+  it('watches successful pushes to every repository of the account: one rule, no repository filter', () => {
+    const rules = pushRules(template);
+    expect(rules).toHaveLength(1);
+    expect(rules[0].Properties.EventPattern).toEqual({
+      source: ['aws.ecr'],
+      'detail-type': ['ECR Image Action'],
+      detail: { 'action-type': ['PUSH'], result: ['SUCCESS'] },
+    });
+    expect(rules[0].Properties.Targets).toEqual([
+      expect.objectContaining({ Arn: { 'Fn::GetAtt': [expect.stringMatching(/^ScanQueue/), 'Arn'] } }),
+    ]);
+  });
+
+  it('lets the API and the worker pull from every repository of this account and region, and log in to ECR', () => {
+    for (const role of ['ApiHandlerFunctionServiceRole', 'ScanWorkerFunctionServiceRole']) {
+      const statements = statementsOf(template, role);
+      const pull = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('ecr:') && a !== 'ecr:GetAuthorizationToken'));
+      expect(pull).toEqual([{ Effect: 'Allow', Action: ECR_PULL_ACTIONS, Resource: everyRepository }]);
+      expect(statements).toContainEqual({ Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' });
+    }
+    expect(JSON.stringify(statementsOf(template, 'AdvisoryUpdaterFunctionServiceRole'))).not.toContain('ecr:');
+  });
+
+  it('suppresses the repository wildcard for cdk-nag with a written reason', () => {
+    for (const role of ['ApiHandlerFunctionServiceRole', 'ScanWorkerFunctionServiceRole']) {
+      const wildcard = suppressionsOf(template, role).filter((s) => JSON.stringify(s.applies_to ?? []).includes('repository'));
+      expect(wildcard).toEqual([expect.objectContaining({ id: 'AwsSolutions-IAM5', reason: expect.stringMatching(/every ECR repository of this account/) })]);
+      expect(wildcard[0].reason.length).toBeGreaterThan(80);
+    }
+  });
+
+  it('is the same as ecrRepositories ["*"]', () => {
+    const explicit = Template.fromStack(laminaTestApp({ ecrRepositories: ['*'] }).stateless);
+    expect(pushRules(explicit).map((r) => r.Properties.EventPattern)).toEqual(pushRules(template).map((r) => r.Properties.EventPattern));
+    expect(statementsOf(explicit, 'ScanWorkerFunctionServiceRole')).toContainEqual({ Effect: 'Allow', Action: ECR_PULL_ACTIONS, Resource: everyRepository });
+  });
+});
+
 describe('stateless stack configured otherwise', () => {
-  it('watches no pushes and grants no ECR access when no repository is configured', () => {
-    const template = Template.fromStack(laminaTestApp().stateless);
-    expect(Object.values(template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.EventPattern)).toHaveLength(0);
+  it('watches no pushes and grants no ECR access when ecrRepositories is an empty list', () => {
+    const template = Template.fromStack(laminaTestApp({ ecrRepositories: [] }).stateless);
+    expect(pushRules(template)).toHaveLength(0);
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
     expect(JSON.stringify(statements)).not.toContain('ecr:');
   });
 
-  it('watches every repository of the account when told "*"', () => {
-    const template = Template.fromStack(laminaTestApp({ ecrRepositories: ['*'] }).stateless);
-    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['aws.ecr'], 'detail-type': ['ECR Image Action'], detail: { 'action-type': ['PUSH'], result: ['SUCCESS'] } } });
+  it('narrows the push rule and the pull grant to a single listed repository', () => {
+    const template = Template.fromStack(laminaTestApp({ ecrRepositories: ['team/app'] }).stateless);
+    expect(pushRules(template).map((r) => r.Properties.EventPattern.detail)).toEqual([
+      { 'action-type': ['PUSH'], result: ['SUCCESS'], 'repository-name': ['team/app'] },
+    ]);
     expect(statementsOf(template, 'ScanWorkerFunctionServiceRole')).toContainEqual({
       Effect: 'Allow',
       Action: ECR_PULL_ACTIONS,
-      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:123456789012:repository/*']] },
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:123456789012:repository/team/app']] },
     });
   });
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+// First: keeps the AWS SDK's Node version warning off stderr (see the module).
+import '../lib/cli/quiet-sdk';
 import { parseArgs } from 'node:util';
-import { localDynamoPath, startLocalMode } from '../lib/aws/local-mode';
+import { DataDirectoryInUseError, localDynamoPath, startLocalMode } from '../lib/aws/local-mode';
 import { existsSync } from 'node:fs';
 import { DB_USAGE, dbCommand, openLocalAdvisories } from '../lib/cli/db';
 import { createImageService } from '../lib/compose';
@@ -18,7 +20,11 @@ ${DB_USAGE}
 
 Environment: LAMINA_DATA_DIR (default .lamina), PORT (default 8080), LAMINA_INSECURE_REGISTRIES, LAMINA_PLATFORM,
 LAMINA_ALLOWED_REGISTRIES, LAMINA_REGISTRY_CREDENTIALS (JSON {"host": {"username", "password"}}), DOCKER_CONFIG,
-LAMINA_REGISTRY_MIRRORS (JSON {"host": "mirror host[:port]"}), LAMINA_API_BUDGET_MS (serve: hand longer scans to the background).`;
+LAMINA_REGISTRY_MIRRORS (JSON {"host": "mirror host[:port]"}), LAMINA_API_BUDGET_MS (serve: hand longer scans to the background).
+
+Exit status: 0 done; 1 the scan or an update failed (scan prints the StackRox RuntimeError JSON on stderr);
+2 usage error, or lamina could not start, e.g. the data directory is in use by another lamina process
+(one process at a time may open LAMINA_DATA_DIR: stop \`lamina serve\` or use another directory).`;
 
 async function scan(args: string[], config: LaminaConfig): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -44,6 +50,8 @@ async function scan(args: string[], config: LaminaConfig): Promise<number> {
   // Advisories come from the data directory (`lamina db import|update`); without them the scan says OS_CVES_UNAVAILABLE.
   const local = existsSync(localDynamoPath(config.dataDir))
     ? await openLocalAdvisories(config).catch((err: unknown) => {
+        // A `lamina serve` on the same directory: say so and stop (exit 2) rather than scan without its advisories.
+        if (err instanceof DataDirectoryInUseError) throw err;
         process.stderr.write(`lamina: scanning without advisories: ${(err as Error).message}\n`);
         return undefined;
       })

@@ -1,7 +1,8 @@
 import type { AppLogger } from '../logging';
 import type { ImageService } from '../service/image-service';
 import type { SnoozeService } from '../service/snooze-service';
-import { CodedError, GrpcCode, notFound } from '../errors';
+import { CodedError, GrpcCode, invalidArgument, notFound } from '../errors';
+import { parseImageId } from '../image/reference';
 import { encodeStorageImage } from '../stackrox/encode';
 import { parseJsonBody, parseScanImageRequest, parseSuppressCvesRequest, parseUnsuppressCvesRequest } from '../stackrox/request';
 import type { ApiRequest, ApiResponse } from './http-types';
@@ -60,7 +61,7 @@ export async function handleApiRequest(
     const byId = IMAGE_BY_ID.exec(request.path);
     if (byId) {
       if (request.method !== 'GET') throw methodNotAllowed(request);
-      const image = await service.getImage(decodeURIComponent(byId[1]), flag(request.query.includeSnoozed ?? request.query.include_snoozed));
+      const image = await service.getImage(imageIdOf(byId[1]), flag(request.query.includeSnoozed ?? request.query.include_snoozed));
       return jsonResponse(request, 200, encodeStorageImage(image));
     }
     throw notFound(`no route for ${request.method} ${request.path}`);
@@ -68,6 +69,18 @@ export async function handleApiRequest(
     if (!(err instanceof CodedError)) logger?.error('unexpected failure handling request', { err });
     return errorResponse(request, err);
   }
+}
+
+/** The `{id}` path segment, percent-decoded and checked to be a digest before any store is asked for it. */
+function imageIdOf(segment: string): string {
+  let id: string;
+  try {
+    id = decodeURIComponent(segment);
+  } catch {
+    const shown = segment.length > 80 ? `${segment.slice(0, 80)}…` : segment;
+    throw invalidArgument(`invalid image id ${JSON.stringify(shown)}: malformed percent-encoding`);
+  }
+  return parseImageId(id);
 }
 
 function methodNotAllowed(request: ApiRequest): CodedError {

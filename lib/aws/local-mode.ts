@@ -17,7 +17,7 @@ import { DynamoSnoozeStore } from './dynamo-snooze-store';
 import { awsClusterDelegation } from './execute-api-signer';
 import { ensureKeyValueTable } from './dynamo-image-store';
 import { EcrCredentialSource } from './ecr-credentials';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
+import { DatabaseInUseError, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 
 /** Table names in the embedded DynamoDB; the same variables as in Lambda override them. */
 export interface LocalTables extends ScanTables {
@@ -38,6 +38,34 @@ export function localTablesFromEnv(env: NodeJS.ProcessEnv = process.env): LocalT
 /** Where local mode keeps its DynamoDB (LevelDB files) under the data directory. */
 export function localDynamoPath(dataDir: string): string {
   return join(dataDir, 'dynamodb');
+}
+
+/** Another lamina process (a `lamina serve`, an import) has the data directory's database open; one at a time can. */
+export class DataDirectoryInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `the data directory ${dataDir} is in use by another lamina process${pid === undefined ? '' : ` (pid ${pid})`}; ` +
+        'stop it or use another LAMINA_DATA_DIR',
+      options,
+    );
+    this.name = 'DataDirectoryInUseError';
+  }
+}
+
+/** The embedded DynamoDB persisted under the data directory; DataDirectoryInUseError when another process has it. */
+export async function openDataDirectoryDynamo(dataDir: string): Promise<EmbeddedDynamo> {
+  const path = localDynamoPath(dataDir);
+  await mkdir(path, { recursive: true });
+  try {
+    return await startEmbeddedDynamo({ path });
+  } catch (err) {
+    if (err instanceof DatabaseInUseError) throw new DataDirectoryInUseError(dataDir, err.pid, { cause: err });
+    throw err;
+  }
 }
 
 /**
@@ -100,9 +128,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   if (options.inMemory) {
     dynamo = await startEmbeddedDynamo();
   } else {
-    const path = localDynamoPath(config.dataDir);
-    await mkdir(path, { recursive: true });
-    dynamo = await startEmbeddedDynamo({ path });
+    dynamo = await openDataDirectoryDynamo(config.dataDir);
   }
   const background = new Set<Promise<unknown>>();
   try {

@@ -1,16 +1,18 @@
 /** `lamina db import|status`: the local advisory store under the data directory, for offline and air-gapped use. */
-import { mkdir, stat } from 'node:fs/promises';
+import { DEFAULT_OS_ECOSYSTEMS } from '../distros';
+import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DynamoAdvisoryStore } from '../aws/dynamo-advisory-store';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../aws/embedded-dynamo';
-import { localDynamoPath, localTablesFromEnv } from '../aws/local-mode';
+import type { EmbeddedDynamo } from '../aws/embedded-dynamo';
+import { localDynamoPath, localTablesFromEnv, openDataDirectoryDynamo } from '../aws/local-mode';
 import type { LaminaConfig } from '../config';
 import { join } from 'node:path';
 import { importAdvisories, type ImportCounts } from '../vulndb/import';
 import { OSV_BASE_URL, updateAdvisories } from '../vulndb/updater';
 
 /** OSV ecosystems of the distributions lamina reads packages of. */
-export const DEFAULT_OSV_ECOSYSTEMS = ['Debian', 'Ubuntu', 'Alpine', 'Rocky Linux', 'AlmaLinux', 'Wolfi', 'Chainguard'];
+/** Each known distribution's own feed (see lib/distros). */
+export const DEFAULT_OSV_ECOSYSTEMS: string[] = [...DEFAULT_OS_ECOSYSTEMS];
 
 export const DB_USAGE = `  lamina db import <path>...   load OSV JSON records, NVD API 2.0 responses or Alpine secdb files (a directory, a .zip or a file)
   lamina db update [--ecosystem E]... [--base-url URL]
@@ -25,21 +27,18 @@ export interface CliIo {
   interactive: boolean;
 }
 
-/** Opens the data directory's embedded DynamoDB; LevelDB allows one process, so a running `lamina serve` blocks it. */
+/**
+ * Opens the data directory's embedded DynamoDB. LevelDB allows one process, so a running `lamina serve` on the same
+ * directory makes this throw DataDirectoryInUseError (the CLI prints its one line and exits 2).
+ */
 export async function openLocalAdvisories(config: LaminaConfig, env: NodeJS.ProcessEnv = process.env): Promise<{ dynamo: EmbeddedDynamo; store: DynamoAdvisoryStore }> {
-  const path = localDynamoPath(config.dataDir);
-  await mkdir(path, { recursive: true });
-  let dynamo: EmbeddedDynamo;
+  const dynamo = await openDataDirectoryDynamo(config.dataDir);
   try {
-    dynamo = await startEmbeddedDynamo({ path });
     const store = new DynamoAdvisoryStore(dynamo.client, localTablesFromEnv(env).advisories);
     await store.ensureTables();
     return { dynamo, store };
   } catch (err) {
-    const message = (err as Error).message;
-    if (/lock/i.test(message)) {
-      throw new Error(`the data directory ${config.dataDir} is in use (is \`lamina serve\` running on it?): stop it first, or set LAMINA_DATA_DIR`);
-    }
+    await dynamo.stop();
     throw err;
   }
 }

@@ -42,6 +42,29 @@ export function digestProblem(digest: string): string | undefined {
   return /^[a-f0-9]+$/.test(encoded) ? undefined : 'invalid checksum digest format';
 }
 
+/** Longest part of a refused id quoted back in an error message. */
+const MAX_QUOTED_ID = 80;
+
+function quoted(text: string): string {
+  return JSON.stringify(text.length > MAX_QUOTED_ID ? `${text.slice(0, MAX_QUOTED_ID)}…` : text);
+}
+
+/**
+ * Checks a StackRox image id, the image's manifest digest: `sha256:` and 64 lower-case hex digits, or the 64 digits
+ * alone (`sha384:`/`sha512:` ids with their own lengths too). Returns the id as given; throws InvalidArgument for
+ * anything else, so it never reaches a store (a 5,000-character id is not a key to look up). The message quotes a
+ * long id shortened, with its length.
+ */
+export function parseImageId(id: string): string {
+  if (typeof id !== 'string' || id === '') throw invalidArgument('image id must be specified');
+  if (IDENTIFIER.test(id)) return id;
+  const problem = id.includes(':') ? digestProblem(id) : 'want sha256:<64 hex digits> or the 64 hex digits alone';
+  if (problem !== undefined) {
+    throw invalidArgument(`invalid image id ${quoted(id)}${id.length > MAX_QUOTED_ID ? ` (${id.length} characters)` : ''}: ${problem}`);
+  }
+  return id;
+}
+
 /** Splits a familiar name into registry and remainder the way docker does (splitDockerDomain). */
 function splitRegistry(name: string): { registry: string; remainder: string } {
   const slash = name.indexOf('/');

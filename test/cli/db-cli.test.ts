@@ -1,17 +1,17 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { buildImage, pushImage } from '../support/image-builder';
 import { registryAvailable, startRegistry, type TestRegistry } from '../support/registry';
+import { ADVISORIES_DIR, advisoriesAvailable, warnSkipped } from '../support/shared-fixtures';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
-const ADVISORIES = resolve(ROOT, '../shared/fixtures/advisories');
-const haveFixtures = existsSync(ADVISORIES);
-if (!haveFixtures) console.warn(`SKIPPED lamina db CLI tests on real advisories: ${ADVISORIES} is absent`);
+const ADVISORIES = ADVISORIES_DIR;
+const haveFixtures = advisoriesAvailable;
+if (!haveFixtures) warnSkipped('lamina db CLI tests on real advisories', ADVISORIES);
 
 const APK_INSTALLED = ['P:musl', 'V:1.2.4-r2', 'A:x86_64', 'o:musl', '', 'P:busybox', 'V:1.36.1-r5', 'A:x86_64', 'o:busybox', ''].join('\n');
 

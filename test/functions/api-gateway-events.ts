@@ -8,6 +8,15 @@ import type { APIGatewayProxyEvent, Context, SQSEvent } from 'aws-lambda';
 
 const ACCOUNT = '123456789012';
 
+/** API Gateway decodes path parameters but keeps `path` percent-encoded; a malformed encoding is passed on as it came. */
+function decodedOrRaw(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** A REST API (v1) proxy event for `method path` on stage `prod`, with IAM caller identity as the stack configures. */
 export function restApiEvent(
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
@@ -38,7 +47,7 @@ export function restApiEvent(
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
     queryStringParameters: query && Object.keys(query).length > 0 ? query : null,
     multiValueQueryStringParameters: query && Object.keys(query).length > 0 ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])) : null,
-    pathParameters: byId && path !== '/v1/images/scan' ? { id: decodeURIComponent(byId[1]) } : null,
+    pathParameters: byId && path !== '/v1/images/scan' ? { id: decodedOrRaw(byId[1]) } : null,
     stageVariables: null,
     requestContext: {
       resourceId: 'a1b2c3',

@@ -1,4 +1,4 @@
-import { parseImageName } from '../../lib/image/reference';
+import { parseImageId, parseImageName } from '../../lib/image/reference';
 import { RuntimeError, httpStatusOf } from '../../lib/stackrox/errors';
 
 // Cases transcribed from docker/distribution's reference package tests (reference_test.go, normalize_test.go),
@@ -174,5 +174,36 @@ describe('parseImageName refuses what docker refuses, as InvalidArgument', () =>
     const err = thrown(() => parseImageName(input));
     expect(err.code).toBe(3);
     expect(err.message).toBe('image name must be specified: invalid arguments');
+  });
+});
+
+describe('parseImageId: an image id is a manifest digest', () => {
+  test.each([`sha256:${F64}`, F64, `sha512:${F128}`])('%s is accepted as given', (id) => {
+    expect(parseImageId(id)).toBe(id);
+  });
+
+  test.each([
+    ['', /image id must be specified/],
+    ['nginx', /want sha256:<64 hex digits> or the 64 hex digits alone/],
+    [F64.slice(1), /want sha256:<64 hex digits>/],
+    [`sha256:${F64.slice(1)}`, /invalid checksum digest length/],
+    [`sha256:${'F'.repeat(64)}`, /invalid checksum digest format/],
+    [`sha1:${'f'.repeat(40)}`, /unsupported digest algorithm/],
+    [`sha256:${F64}/x`, /invalid checksum digest/],
+  ])('%j is InvalidArgument', (id, reason) => {
+    let err: unknown;
+    try {
+      parseImageId(id);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect((err as RuntimeError).code).toBe(3);
+    expect(httpStatusOf(err as RuntimeError)).toBe(400);
+    expect((err as RuntimeError).message).toMatch(reason);
+  });
+
+  test('a very long id is quoted shortened, with its length', () => {
+    expect(() => parseImageId('a'.repeat(5000))).toThrow(/^invalid image id "a{80}…" \(5000 characters\): want sha256:/);
   });
 });

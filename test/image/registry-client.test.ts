@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { parseImageName } from '../../lib/image/reference';
 import { RegistryClient, type RegistryClientOptions } from '../../lib/image/registry';
 import { insecureRegistriesFromEnv } from '../../lib/image/registry/endpoint';
+import { MAX_INDEX_MANIFESTS, MAX_MANIFEST_LAYERS } from '../../lib/image/registry/manifest';
 import type { HostPolicy } from '../../lib/image/registry/host-policy';
 import { RuntimeError, httpStatusOf } from '../../lib/stackrox/errors';
 import { drain, failure } from '../support/outcomes';
@@ -104,6 +105,50 @@ describe('RegistryClient against a loopback registry', () => {
     expect(err.code).toBe(5);
     expect(httpStatusOf(err)).toBe(404);
     expect(err.message).toBe(`image enrichment error: failed to fetch manifest for ${registry.host}/team/app:missing: manifest unknown (HTTP 404 Not Found): not found`);
+  });
+
+  describe('bounds on what a manifest may list', () => {
+    /** An OCI manifest over a real config blob with `count` distinct (unfetched) tiny layers. */
+    function manyLayers(repo: string, count: number) {
+      const image = registry.putImage(repo, []);
+      const layers = Array.from({ length: count }, (_, i) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(`layer ${i}`), size: 10 }));
+      return registry.putManifest(repo, ['v1'], { ...image.manifest, layers }, image.mediaType);
+    }
+
+    test('the bounds are 1,000 layers and 1,000 index entries', () => {
+      expect(MAX_MANIFEST_LAYERS).toBe(1000);
+      expect(MAX_INDEX_MANIFESTS).toBe(1000);
+    });
+
+    test('a manifest of 15,000 tiny layers is refused at once (FailedPrecondition naming the count and the bound), no blob fetched', async () => {
+      manyLayers('huge/app', 15_000);
+      const started = Date.now();
+      const err = await failure(client().resolve(ref('huge/app:v1')));
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(err.code).toBe(9);
+      expect(httpStatusOf(err)).toBe(400);
+      expect(err.message).toBe(
+        `image enrichment error: failed to fetch manifest for ${registry.host}/huge/app:v1: the image has 15000 layers, more than the 1000 lamina scans`,
+      );
+      expect(registry.requests.filter((r) => r.path.includes('/blobs/'))).toEqual([]);
+    });
+
+    test('1,001 layers is refused and 1,000 layers is not', async () => {
+      manyLayers('edge/over', MAX_MANIFEST_LAYERS + 1);
+      expect((await failure(client().resolve(ref('edge/over:v1')))).message).toContain('the image has 1001 layers, more than the 1000 lamina scans');
+      manyLayers('edge/at', MAX_MANIFEST_LAYERS);
+      expect((await client().resolve(ref('edge/at:v1'))).manifest.layers).toHaveLength(MAX_MANIFEST_LAYERS);
+    });
+
+    test('an index of more than 1,000 entries is refused before any entry is read', async () => {
+      const image = registry.putImage('wide/app', []);
+      const entry = { mediaType: image.mediaType, digest: image.digest, size: image.body.length, platform: { os: 'linux', architecture: 'amd64' } };
+      registry.putManifest('wide/app', ['v1'], { schemaVersion: 2, mediaType: OCI_INDEX, manifests: Array(5000).fill(entry) }, OCI_INDEX);
+      const err = await failure(client().resolve(ref('wide/app:v1')));
+      expect(err.code).toBe(9);
+      expect(err.message).toContain('the image index lists 5000 manifests, more than the 1000 lamina accepts');
+      expect(registry.requests).toHaveLength(1);
+    });
   });
 
   test('a manifest whose bytes do not match Docker-Content-Digest is a digest mismatch (DataLoss) naming image and digest', async () => {

@@ -13,10 +13,26 @@ export interface HostPolicy {
 export interface HostPolicyOptions {
   /** When non-empty, only these registries (host[:port], `docker.io` for Docker Hub) may be used. */
   allowedRegistries?: string[];
-  /** Hosts (names or addresses) allowed even though they are link-local or metadata addresses. */
+  /**
+   * Hosts (names or addresses) allowed even though they are link-local or metadata addresses, or, where
+   * `refusePrivateNetworks` holds, loopback or private ones (LAMINA_ALLOWED_PRIVATE_HOSTS).
+   */
   allowedPrivateHosts?: string[];
+  /**
+   * Also refuse loopback, private (RFC 1918, unique-local, shared CGNAT) and unspecified addresses. Default: only
+   * inside AWS Lambda (see `runningInLambda`), where loopback is the Lambda Runtime API and private ranges are the
+   * VPC; the CLI and local mode keep scanning registries on loopback and the LAN.
+   */
+  refusePrivateNetworks?: boolean;
+  /** Where `refusePrivateNetworks` is decided from when not given; process.env by default. */
+  env?: NodeJS.ProcessEnv;
   /** Resolves a name to its addresses; dns.lookup by default. */
   resolve?: (hostname: string) => Promise<string[]>;
+}
+
+/** True inside an AWS Lambda execution environment, which sets these for every runtime. */
+export function runningInLambda(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.AWS_LAMBDA_RUNTIME_API || env.AWS_LAMBDA_FUNCTION_NAME);
 }
 
 /** Link-local ranges and cloud metadata endpoints: a scan must never be steered at them. */
@@ -27,6 +43,26 @@ function blockedAddresses(): BlockList {
   list.addAddress('fd00:ec2::254', 'ipv6');
   // Alibaba Cloud's metadata service.
   list.addAddress('100.100.100.200', 'ipv4');
+  return list;
+}
+
+/**
+ * Loopback, private and unspecified ranges: refused where the scanner's own network is not the user's (Lambda).
+ * `::/96` covers the unspecified and loopback IPv6 addresses and the deprecated IPv4-compatible ones (`::127.0.0.1`);
+ * IPv4-mapped addresses are checked against the IPv4 ranges.
+ */
+function privateAddresses(): BlockList {
+  const list = new BlockList();
+  list.addSubnet('0.0.0.0', 8, 'ipv4');
+  list.addSubnet('10.0.0.0', 8, 'ipv4');
+  list.addSubnet('100.64.0.0', 10, 'ipv4');
+  list.addSubnet('127.0.0.0', 8, 'ipv4');
+  list.addSubnet('172.16.0.0', 12, 'ipv4');
+  list.addSubnet('192.168.0.0', 16, 'ipv4');
+  list.addSubnet('198.18.0.0', 15, 'ipv4');
+  list.addSubnet('::', 96, 'ipv6');
+  list.addSubnet('fc00::', 7, 'ipv6');
+  list.addSubnet('fec0::', 10, 'ipv6');
   return list;
 }
 
@@ -47,6 +83,12 @@ export function isBlockedAddress(address: string, list: BlockList = BLOCKED): bo
 }
 
 const BLOCKED = blockedAddresses();
+const PRIVATE = privateAddresses();
+
+/** Loopback, private (RFC 1918, unique-local, CGNAT) or unspecified; not the link-local ones `isBlockedAddress` knows. */
+export function isPrivateAddress(address: string): boolean {
+  return isBlockedAddress(address, PRIVATE);
+}
 
 /** Lower-cases a registry name and maps Docker Hub's aliases to `docker.io`. */
 export function normaliseRegistryHost(registry: string): string {
@@ -71,16 +113,29 @@ async function lookupAll(hostname: string): Promise<string[]> {
   }
 }
 
-/** The default policy: refuse link-local and metadata addresses (also behind names) and honour an allow-list. */
+/**
+ * The default policy: refuse link-local and metadata addresses (also behind names) and honour an allow-list; inside
+ * Lambda also refuse loopback and private addresses, unless LAMINA_ALLOWED_PRIVATE_HOSTS names them.
+ */
 export class DefaultHostPolicy implements HostPolicy {
   private readonly allowedRegistries: Set<string>;
   private readonly allowedPrivate: Set<string>;
+  private readonly refusePrivate: boolean;
   private readonly resolve: (hostname: string) => Promise<string[]>;
 
   constructor(options: HostPolicyOptions = {}) {
     this.allowedRegistries = new Set((options.allowedRegistries ?? []).map(normaliseRegistryHost));
     this.allowedPrivate = new Set((options.allowedPrivateHosts ?? []).map((host) => plainAddress(host.trim().toLowerCase())));
+    this.refusePrivate = options.refusePrivateNetworks ?? runningInLambda(options.env ?? process.env);
     this.resolve = options.resolve ?? lookupAll;
+  }
+
+  /** Why connecting to this address is refused, or undefined when it may be. */
+  private refusal(address: string): string | undefined {
+    if (this.allowedPrivate.has(plainAddress(address.toLowerCase()))) return undefined;
+    if (isBlockedAddress(address)) return 'link-local or cloud metadata address';
+    if (this.refusePrivate && isPrivateAddress(address)) return 'loopback or private address';
+    return undefined;
   }
 
   checkRegistry(registry: string): void {
@@ -95,7 +150,8 @@ export class DefaultHostPolicy implements HostPolicy {
     if (this.allowedPrivate.has(host)) return;
     if (METADATA_NAMES.has(host.replace(/\.$/, ''))) throw refused(hostname, 'it is a cloud metadata service');
     if (isIP(host) !== 0) {
-      if (isBlockedAddress(host)) throw refused(hostname, 'it is a link-local or cloud metadata address');
+      const why = this.refusal(host);
+      if (why) throw refused(hostname, `it is a ${why}`, this.hint(why));
       return;
     }
     let addresses: string[];
@@ -104,11 +160,17 @@ export class DefaultHostPolicy implements HostPolicy {
     } catch {
       return; // Name resolution failures surface as the connection error they cause, typed Unavailable.
     }
-    const blocked = addresses.find((address) => isBlockedAddress(address) && !this.allowedPrivate.has(plainAddress(address)));
-    if (blocked) throw refused(hostname, `it resolves to the link-local or cloud metadata address ${blocked}`);
+    for (const address of addresses) {
+      const why = this.refusal(address);
+      if (why) throw refused(hostname, `it resolves to the ${why} ${address}`, this.hint(why));
+    }
+  }
+
+  private hint(why: string): string {
+    return why.startsWith('loopback') ? ' (inside AWS Lambda; name the host in LAMINA_ALLOWED_PRIVATE_HOSTS to allow it)' : '';
   }
 }
 
-function refused(hostname: string, why: string) {
-  return permissionDenied(`connecting to registry host ${hostname} is refused: ${why}`);
+function refused(hostname: string, why: string, hint = '') {
+  return permissionDenied(`connecting to registry host ${hostname} is refused: ${why}${hint}`);
 }

@@ -16,6 +16,19 @@ export const MEDIA_TYPES = {
 /** The Accept header for manifests: every format the client understands, single-platform first. */
 export const MANIFEST_ACCEPT = [MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest, MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerManifestList].join(', ');
 
+/**
+ * Most layers an image manifest may list. Docker refuses to build past 125 or so (overlayfs' lower-directory limit)
+ * and real images stay well below 200; a manifest of thousands of tiny layers exists only to make a scan take
+ * minutes, so one beyond this bound is refused before any layer is fetched.
+ */
+export const MAX_MANIFEST_LAYERS = 1000;
+
+/**
+ * Most entries an image index (manifest list) may list. Real indexes name a platform or two dozen, each with an
+ * attestation; thousands of entries are refused before any is read.
+ */
+export const MAX_INDEX_MANIFESTS = 1000;
+
 const INDEX_TYPES = new Set<string>([MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerManifestList]);
 const IMAGE_TYPES = new Set<string>([MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest]);
 
@@ -91,6 +104,13 @@ export function parseManifest(body: Buffer, contentType: string | null, what: st
   }
   const isIndex = INDEX_TYPES.has(declared) || (!IMAGE_TYPES.has(declared) && Array.isArray(record.manifests));
   if (isIndex) {
+    if (Array.isArray(record.manifests) && record.manifests.length > MAX_INDEX_MANIFESTS) {
+      throw registryFailure(
+        GrpcCode.FailedPrecondition,
+        what,
+        `the image index lists ${record.manifests.length} manifests, more than the ${MAX_INDEX_MANIFESTS} lamina accepts`,
+      );
+    }
     const parsed = indexSchema.safeParse(json);
     if (!parsed.success) throw invalid(what, 'index', parsed.error);
     const mediaType = INDEX_TYPES.has(declared) ? declared : MEDIA_TYPES.ociIndex;
@@ -98,6 +118,13 @@ export function parseManifest(body: Buffer, contentType: string | null, what: st
   }
   if (!IMAGE_TYPES.has(declared) && !(record.config && Array.isArray(record.layers))) {
     throw registryFailure(GrpcCode.FailedPrecondition, what, `unsupported manifest media type "${declared || 'none'}"`);
+  }
+  if (Array.isArray(record.layers) && record.layers.length > MAX_MANIFEST_LAYERS) {
+    throw registryFailure(
+      GrpcCode.FailedPrecondition,
+      what,
+      `the image has ${record.layers.length} layers, more than the ${MAX_MANIFEST_LAYERS} lamina scans`,
+    );
   }
   const parsed = imageManifestSchema.safeParse(json);
   if (!parsed.success) throw invalid(what, 'manifest', parsed.error);

@@ -9,15 +9,16 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 
+import { backoffDelay, sleep } from '../backoff';
+import { mapLimited } from '../concurrency';
+
 export type Item = Record<string, AttributeValue>;
 
 const GET_BATCH = 100;
 const WRITE_BATCH = 25;
 const MAX_ROUNDS = 10;
 
-function pause(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-}
+const pause = (round: number) => sleep(backoffDelay(round, 50, 1000));
 
 /** BatchGetItem calls in flight at once: a scan's lookups are latency-bound, not throughput-bound. */
 const GET_CONCURRENCY = 8;
@@ -54,22 +55,16 @@ export async function batchGetAll(
   };
   const batches: Item[][] = [];
   for (let start = 0; start < keys.length; start += GET_BATCH) batches.push(keys.slice(start, start + GET_BATCH));
-  const results: Item[][] = new Array(batches.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < batches.length) {
-      const index = next++;
-      results[index] = await getBatch(batches[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(GET_CONCURRENCY, batches.length) }, worker));
-  return results.flat();
+  return (await mapLimited(batches, GET_CONCURRENCY, getBatch)).flat();
 }
 
-/** BatchWriteItem over any number of puts and deletes, 25 at a time, retrying unprocessed items with backoff. */
-export async function batchWriteAll(client: DynamoDBClient, tableName: string, requests: WriteRequest[]): Promise<void> {
-  for (let start = 0; start < requests.length; start += WRITE_BATCH) {
-    let pending = requests.slice(start, start + WRITE_BATCH);
+/**
+ * BatchWriteItem over any number of puts and deletes, 25 at a time (or `batchSize`, for large items that must keep
+ * a call under 16 MB), retrying unprocessed items with backoff.
+ */
+export async function batchWriteAll(client: DynamoDBClient, tableName: string, requests: WriteRequest[], batchSize = WRITE_BATCH): Promise<void> {
+  for (let start = 0; start < requests.length; start += batchSize) {
+    let pending = requests.slice(start, start + batchSize);
     for (let round = 0; pending.length > 0; round++) {
       if (round >= MAX_ROUNDS) throw new Error(`BatchWriteItem on ${tableName}: ${pending.length} items still unprocessed after ${MAX_ROUNDS} rounds`);
       if (round > 0) await pause(round);

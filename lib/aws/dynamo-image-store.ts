@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import {
-  BatchGetItemCommand,
-  BatchWriteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { ImageStore, StoredScan } from '../service/image-store';
-import { ensurePkSkTable } from './dynamo-batch';
+import { batchGetAll, batchWriteAll, ensurePkSkTable } from './dynamo-batch';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -75,16 +68,8 @@ export class DynamoImageStore implements ImageStore {
   private async readChunks(digest: string, generation: string, count: number): Promise<Buffer> {
     const parts = new Map<string, Buffer>();
     const keys = Array.from({ length: count }, (_, i) => chunkKey(generation, i));
-    for (let start = 0; start < keys.length; start += 100) {
-      let pending: Record<string, AttributeValue>[] | undefined = keys.slice(start, start + 100).map((sk) => ({ pk: { S: digest }, sk: { S: sk } }));
-      for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        if (attempt > 8) throw new Error(`could not read stored result of ${digest}: chunks kept coming back unprocessed`);
-        const out = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-        for (const item of out.Responses?.[this.tableName] ?? []) parts.set(item.sk.S!, Buffer.from(item.data.B!));
-        pending = out.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, AttributeValue>[] | undefined;
-        if (pending?.length) await backoff(attempt);
-      }
-    }
+    const items = await batchGetAll(this.client, this.tableName, keys.map((sk) => ({ pk: { S: digest }, sk: { S: sk } })), { consistent: true });
+    for (const item of items) parts.set(item.sk.S!, Buffer.from(item.data.B!));
     return Buffer.concat(keys.map((sk) => {
       const part = parts.get(sk);
       if (!part) throw new Error(`stored result of ${digest} is missing chunk ${sk}`);
@@ -102,22 +87,10 @@ export class DynamoImageStore implements ImageStore {
     await this.batchWrite(requests);
   }
 
-  private async batchWrite(requests: NonNullable<ConstructorParameters<typeof BatchWriteItemCommand>[0]['RequestItems']>[string]): Promise<void> {
-    // 25 requests per call is DynamoDB's limit; 10 keeps each call under its 16 MB request size with 350 KB chunks.
-    for (let start = 0; start < requests.length; start += 10) {
-      let pending = requests.slice(start, start + 10);
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 8) throw new Error('DynamoDB kept returning unprocessed writes');
-        const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
-        pending = out.UnprocessedItems?.[this.tableName] ?? [];
-        if (pending.length) await backoff(attempt);
-      }
-    }
+  private async batchWrite(requests: WriteRequest[]): Promise<void> {
+    // 10 per call, not DynamoDB's 25: keeps each call under its 16 MB request size with 350 KB chunks.
+    await batchWriteAll(this.client, this.tableName, requests, 10);
   }
-}
-
-function backoff(attempt: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2)));
 }
 
 /** Creates a pk/sk string-keyed, on-demand table when it does not exist (local mode and tests; CDK owns it in AWS). */

@@ -1,3 +1,4 @@
+import { mapLimited } from '../concurrency';
 import type { ResolvedImage } from '../image/types';
 import { indexLayer, type LayerIndexPorts, type LayerIndexResult } from './indexer';
 import { mergeLayers } from './merge';
@@ -15,19 +16,6 @@ export interface IndexImageOptions {
 export interface IndexedImage {
   inventory: Inventory;
   layersFromCache: number;
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index], index);
-    }
-  });
-  await Promise.all(workers);
-  return results;
 }
 
 /** The indexer half of a scan: every layer indexed (or taken from the cache), then replayed into one inventory. */

@@ -1,4 +1,5 @@
 import { CodedError, GrpcCode } from '../errors';
+import { isCveId } from '../vulndb/cve-id';
 import type { Snooze, SnoozeStore } from './snoozes';
 
 /** The latest instant a google.protobuf.Timestamp can hold: an expiry past it could not be answered. */
@@ -13,12 +14,11 @@ export const MAX_CVES_PER_REQUEST = 1000;
  * `GHSA-xxxx-xxxx-xxxx`, `PYSEC-2021-1`, `GO-2022-0001`, `RUSTSEC-2021-0001` (letters first, then `-`-separated
  * parts). A lower-case or padded CVE id would never match a reported vulnerability, so it is refused, not stored.
  */
-const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
 const ADVISORY_ID = /^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9._:]+)+$/;
 
 export function isVulnerabilityId(id: string): boolean {
   if (id.length === 0 || id.length > MAX_ID_LENGTH) return false;
-  if (/^cve-/i.test(id)) return CVE_ID.test(id);
+  if (/^cve-/i.test(id)) return isCveId(id);
   return ADVISORY_ID.test(id);
 }
 

@@ -1,15 +1,12 @@
 /** Findings: what the matcher says about one package and one vulnerability, in no output format's terms. */
 import { distributionOfEcosystem, type RatingField } from '../distros';
 import { OSV_RATING_FIELDS } from '../distros/types';
+import { isCveId } from './cve-id';
 import { parseCvssV2, parseCvssV3, type CvssV2, type CvssV3 } from './cvss';
 import type { Osv, OsvAffected, OsvSeverity } from './osv';
 import type { CvssRecord } from './store';
 
-const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
-
-export function isCveId(id: string): boolean {
-  return CVE_ID.test(id);
-}
+export { isCveId };
 
 /** The CVE ids an advisory speaks for: its own id when it is one, else the CVEs among its aliases and upstream ids. */
 export function cveIdsOf(osv: Pick<Osv, 'id' | 'aliases' | 'upstream'>): string[] {

@@ -1,3 +1,4 @@
+import { isCveId } from './cve-id';
 import type { CvssRecord } from './store';
 
 interface NvdMetric {
@@ -42,7 +43,7 @@ function preferredVector(metrics: NvdMetric[] | undefined): string | undefined {
 export function cvssFromNvdResponse(response: NvdResponse): CvssEntry[] {
   const entries: CvssEntry[] = [];
   for (const { cve } of response.vulnerabilities) {
-    if (!cve || typeof cve.id !== 'string' || !/^CVE-\d{4}-\d+$/.test(cve.id)) continue;
+    if (!cve || typeof cve.id !== 'string' || !isCveId(cve.id)) continue;
     const metrics = cve.metrics ?? {};
     const v31 = preferredVector(metrics.cvssMetricV31);
     const v3 = v31 ?? preferredVector(metrics.cvssMetricV30);

@@ -1,4 +1,5 @@
 import { unavailable } from '../errors';
+import { isCveId } from './cve-id';
 import { cvssFromNvdResponse, isNvdResponse, type CvssEntry, type NvdResponse } from './nvd-records';
 import type { Osv } from './osv';
 import type { AdvisoryStore } from './store';
@@ -136,7 +137,6 @@ export class NvdClient {
   }
 }
 
-const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
 
 function hasCvss(osv: Osv): boolean {
   const vectors = [...(osv.severity ?? []), ...(osv.affected ?? []).flatMap((a) => a.severity ?? [])];
@@ -148,7 +148,7 @@ export function cvesWithoutCvss(records: Osv[]): string[] {
   const ids = new Set<string>();
   for (const osv of records) {
     if (osv.withdrawn || hasCvss(osv)) continue;
-    for (const id of [osv.id, ...(osv.aliases ?? []), ...(osv.upstream ?? [])]) if (CVE_ID.test(id)) ids.add(id);
+    for (const id of [osv.id, ...(osv.aliases ?? []), ...(osv.upstream ?? [])]) if (isCveId(id)) ids.add(id);
   }
   return [...ids].sort();
 }

@@ -12,9 +12,18 @@ import { MemoryImageStore } from '../lib/service/memory-image-store';
 import { asCodedError } from '../lib/errors';
 import { runtimeErrorBody } from '../lib/stackrox/errors';
 import { encodeStorageImage } from '../lib/stackrox/encode';
+import { parseImageName } from '../lib/image/reference';
+import { renderCycloneDx, renderSpdx } from '../lib/sbom';
+import { TOOL } from '../lib/scanner';
+import { imageName } from '../lib/service/image-service';
+import { sbomInputOf } from '../lib/service/sbom-service';
+
+const FORMATS = ['json', 'cyclonedx', 'spdx'];
 
 const USAGE = `usage:
-  lamina scan <image> [--platform os/arch[/variant]] [--username U --password P] [--insecure-registry HOST]... [--force] [--pretty]
+  lamina scan <image> [--format json|cyclonedx|spdx] [--platform os/arch[/variant]] [--username U --password P]
+              [--insecure-registry HOST]... [--force] [--pretty]
+      --format (-f): json, the StackRox StorageImage (default); cyclonedx, a CycloneDX 1.6 SBOM; spdx, an SPDX 2.3 SBOM
   lamina serve [--port N]
 ${DB_USAGE}
 
@@ -37,8 +46,11 @@ async function scan(args: string[], config: LaminaConfig): Promise<number> {
       'insecure-registry': { type: 'string', multiple: true },
       force: { type: 'boolean', default: false },
       pretty: { type: 'boolean', default: false },
+      format: { type: 'string', short: 'f', default: 'json' },
     },
   });
+  const format = values.format ?? 'json';
+  if (!FORMATS.includes(format)) throw new Error(`--format must be one of ${FORMATS.join(', ')}, got "${format}"`);
   if (positionals.length !== 1) throw new Error(`scan takes one image name\n${USAGE}`);
   const image = positionals[0];
   const settings: LaminaConfig = {
@@ -62,8 +74,16 @@ async function scan(args: string[], config: LaminaConfig): Promise<number> {
     advisories: local?.store,
   });
   try {
-    const result = await service.scanImage({ imageName: image, force: true, includeSnoozed: true, cluster: '' });
-    process.stdout.write(JSON.stringify(encodeStorageImage(result), null, values.pretty ? 2 : undefined) + '\n');
+    const request = { imageName: image, force: true, includeSnoozed: true, cluster: '' };
+    let output: unknown;
+    if (format === 'json') {
+      output = encodeStorageImage(await service.scanImage(request));
+    } else {
+      const stored = await service.inventoryOf(request);
+      const input = sbomInputOf(stored, TOOL, new Date(), imageName(parseImageName(image)));
+      output = format === 'spdx' ? renderSpdx(input) : renderCycloneDx(input);
+    }
+    process.stdout.write(JSON.stringify(output, null, values.pretty ? 2 : undefined) + '\n');
     return 0;
   } catch (err) {
     const error = asCodedError(err);
@@ -80,7 +100,7 @@ async function serve(args: string[], config: LaminaConfig): Promise<number> {
   const port = values.port !== undefined ? Number(values.port) : config.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got "${values.port}"`);
   const local = await startLocalMode({ config, logger, port });
-  logger.info('lamina listening: POST /v1/images/scan, GET /v1/images/{id}', {
+  logger.info('lamina listening: POST /v1/images/scan, GET /v1/images/{id}, POST /api/v1/images/sbom', {
     url: local.url,
     dataDir: config.dataDir,
     dynamodb: localDynamoPath(config.dataDir),

@@ -235,6 +235,8 @@ export class LaminaStatelessStack extends Stack {
       integration,
       method({ requestParameters: { 'method.request.path.id': true, 'method.request.querystring.includeSnoozed': false } }),
     );
+    // roxctl image sbom asks StackRox's /api/v1/images/sbom.
+    api.root.addResource('api').addResource('v1').addResource('images').addResource('sbom').addMethod('POST', integration, method());
     const imageCves = v1.addResource('imagecves');
     imageCves.addResource('suppress').addMethod('PATCH', integration, method());
     imageCves.addResource('unsuppress').addMethod('PATCH', integration, method());

@@ -1,4 +1,4 @@
-import packageJson from '../package.json';
+import { SCANNER as SCANNER_IDENTITY } from './scanner';
 import { defaultAnalyzers } from './analyzers';
 import type { LaminaConfig } from './config';
 import { RegistryClient, type CredentialProvider } from './image/registry';
@@ -12,10 +12,7 @@ import type { ClusterDelegation } from './service/clusters';
 import type { SnoozeStore } from './service/snoozes';
 import type { AdvisoryStore } from './vulndb/store';
 
-export const SCANNER: ScannerIdentity = {
-  version: packageJson.version,
-  dataSource: { id: 'lamina', name: 'lamina' },
-};
+export const SCANNER: ScannerIdentity = SCANNER_IDENTITY;
 
 export interface ComposeOptions {
   credentials?: CredentialProvider;

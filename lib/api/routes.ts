@@ -1,6 +1,8 @@
 import type { AppLogger } from '../logging';
 import type { ImageService } from '../service/image-service';
+import { SbomService } from '../service/sbom-service';
 import type { SnoozeService } from '../service/snooze-service';
+import { TOOL } from '../scanner';
 import { CodedError, GrpcCode, invalidArgument, notFound } from '../errors';
 import { parseImageId } from '../image/reference';
 import { encodeStorageImage } from '../stackrox/encode';
@@ -15,6 +17,8 @@ const IMAGE_BY_ID = /^\/v1\/images\/([^/]+)$/;
 export interface ApiServices {
   images: ImageService;
   snoozes?: SnoozeService;
+  /** `POST /api/v1/images/sbom`; built over `images` when absent. */
+  sbom?: SbomService;
 }
 
 function servicesOf(services: ImageService | ApiServices): ApiServices {
@@ -51,6 +55,13 @@ export async function handleApiRequest(
       const snoozes = snoozeService(api);
       await snoozes.unsuppress(parseUnsuppressCvesRequest(parseJsonBody(request.body ?? '')).cves);
       return jsonResponse(request, 200, {});
+    }
+    if (request.path === '/api/v1/images/sbom') {
+      if (request.method !== 'POST') throw methodNotAllowed(request);
+      // StackRox's body is {imageName, force, cluster}: the ScanImage request's fields, read the same way.
+      const sbomRequest = parseScanImageRequest(parseJsonBody(request.body ?? ''));
+      const sbom = api.sbom ?? new SbomService(service, TOOL);
+      return jsonResponse(request, 200, await sbom.sbom(sbomRequest, 'spdx', signal));
     }
     if (request.path === '/v1/images/scan') {
       if (request.method !== 'POST') throw methodNotAllowed(request);

@@ -2,7 +2,7 @@ import type { OsRelease } from '../analyzers/types';
 import { alpine } from './alpine';
 import { debian } from './debian';
 import { almalinux, centos, oracle, rhel, rocky, scientific } from './enterprise-linux';
-import { amazonLinux, azureLinux, fedora, opensuse, photon, suse } from './other-rpm';
+import { amazonLinux, azureLinux, fedora, mariner, opensuse, photon, suse } from './other-rpm';
 import type { Distribution } from './types';
 import { ubuntu } from './ubuntu';
 import { chainguard, wolfi } from './wolfi';
@@ -27,6 +27,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
   suse,
   opensuse,
   azureLinux,
+  mariner,
   photon,
 ];
 

@@ -68,10 +68,12 @@ export interface ResolvedImage {
 
 /** Source of image bytes. The registry client implements it; tests and other sources may too. */
 export interface ImageSource {
+  /** Throws (PermissionDenied) when the reference's registry may not be scanned; called before anything is read. */
+  checkReference?(reference: ImageReference): void;
   resolve(reference: ImageReference, options?: { platform?: Platform; signal?: AbortSignal }): Promise<ResolvedImage>;
   /**
    * Streams a blob. The stream verifies the bytes against the descriptor's digest and size and errors at the end
-   * (RuntimeError, digest mismatch) when they differ.
+   * (CodedError, digest mismatch) when they differ.
    */
   openBlob(reference: ImageReference, descriptor: Descriptor, options?: { signal?: AbortSignal }): Promise<NodeJS.ReadableStream>;
 }

@@ -1,4 +1,5 @@
 import { formatOperatingSystem } from '../analyzers/os-release';
+import { sleep } from '../backoff';
 import { parseImageName } from '../image/reference';
 import type { ImageReference, Platform, ResolvedImage } from '../image/types';
 import type { Inventory } from '../index/types';
@@ -50,15 +51,6 @@ function inProgress(reference: ImageReference): CodedError {
   return new CodedError(GrpcCode.Unavailable, `scan of ${reference.fullName} is in progress, retry`, { retryAfterSeconds: RETRY_AFTER_SECONDS });
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      done();
-    }, { once: true });
-  });
-}
 
 export function imageName(reference: ImageReference): StorageImageName {
   return { registry: reference.registry, remote: reference.remote, tag: reference.tag, fullName: reference.fullName };
@@ -77,40 +69,63 @@ export class ImageService {
   }
 
   async scanImage(request: V1ScanImageRequest, signal?: AbortSignal): Promise<StorageImage> {
-    const reference = parseImageName(request.imageName);
     if (request.cluster) {
       // Matched by id, then name; the other deployment scans with the cluster cleared, and this one's snoozes
       // (the ones its clients set through this API) decide what is snoozed in the answer.
-      const cluster = await this.deps.clusters?.directory.find(request.cluster);
-      if (!cluster) throw notFound(`cluster "${request.cluster}" not found, ensure cluster exists and have access`);
+      parseImageName(request.imageName);
+      const cluster = await this.cluster(request.cluster);
       const forwarded = { ...request, cluster: '', includeSnoozed: true };
       return this.present(await this.deps.clusters!.forwarder.forward(cluster, forwarded, signal), request.includeSnoozed);
     }
+    const stored = await this.scanStored(request, signal);
+    return this.present(stored.image, request.includeSnoozed);
+  }
+
+  /**
+   * The stored scan of an image with its inventory, scanning it when the store has none (or with `force`): what
+   * SBOMs are rendered from. A delegated cluster keeps its inventories, so it is not asked here.
+   */
+  async inventoryOf(request: V1ScanImageRequest, signal?: AbortSignal): Promise<StoredScan> {
+    if (request.cluster) {
+      await this.cluster(request.cluster);
+      throw new CodedError(GrpcCode.Unimplemented, `SBOMs of images scanned through cluster "${request.cluster}" are served by that deployment`);
+    }
+    return this.scanStored(request, signal);
+  }
+
+  private async cluster(name: string) {
+    const cluster = await this.deps.clusters?.directory.find(name);
+    if (!cluster) throw notFound(`cluster "${name}" not found, ensure cluster exists and have access`);
+    return cluster;
+  }
+
+  private async scanStored(request: V1ScanImageRequest, signal?: AbortSignal): Promise<StoredScan> {
+    const reference = parseImageName(request.imageName);
+    // A refused registry is refused before the store is read: a stored digest must not answer under its name.
+    this.deps.scan.source.checkReference?.(reference);
     // A digest already scanned is answered from the store without touching the registry.
     if (!request.force && reference.digest) {
       const stored = await this.deps.store.get(reference.digest);
-      if (stored) return this.answerFromStore(stored, reference, request.includeSnoozed);
+      if (stored) return this.answerFromStore(stored, reference);
     }
 
     const resolved = await this.deps.scan.source.resolve(reference, { platform: this.deps.platform, signal });
     const digest = reference.digest ?? resolved.manifestDigest;
     const previous = await this.deps.store.get(digest);
-    if (previous && !request.force) return this.answerFromStore(previous, reference, request.includeSnoozed);
+    if (previous && !request.force) return this.answerFromStore(previous, reference);
 
     const leases = this.deps.leases;
-    if (!leases) return this.indexAndStore(request, reference, resolved, previous, signal);
+    if (!leases) return this.indexAndStore(reference, resolved, previous, signal);
     const holder = randomUUID();
     while (!(await leases.acquire(digest, holder, this.deps.leaseTtlMs ?? 15 * 60_000))) {
       // Someone else is scanning this digest: wait for their result rather than scanning it twice.
       await sleep(this.deps.pollIntervalMs ?? 1000, signal);
       const stored = await this.deps.store.get(digest);
-      if (stored && stored.image.lastUpdated !== previous?.image.lastUpdated) {
-        return this.answerFromStore(stored, reference, request.includeSnoozed);
-      }
+      if (stored && stored.image.lastUpdated !== previous?.image.lastUpdated) return this.answerFromStore(stored, reference);
       if (signal?.aborted) throw inProgress(reference);
     }
     try {
-      return await this.indexAndStore(request, reference, resolved, previous, signal);
+      return await this.indexAndStore(reference, resolved, previous, signal);
     } catch (err) {
       if (!signal?.aborted || !this.deps.defer) throw err;
       await leases.release(digest, holder);
@@ -121,20 +136,15 @@ export class ImageService {
     }
   }
 
-  private async indexAndStore(
-    request: V1ScanImageRequest,
-    reference: ImageReference,
-    resolved: ResolvedImage,
-    previous: StoredScan | undefined,
-    signal?: AbortSignal,
-  ): Promise<StorageImage> {
+  private async indexAndStore(reference: ImageReference, resolved: ResolvedImage, previous: StoredScan | undefined, signal?: AbortSignal): Promise<StoredScan> {
     const { inventory } = await indexResolvedImage(resolved, this.deps.scan, signal);
     const names = withName(previous?.image.names ?? [], imageName(reference));
     const scanTime = this.now();
     const match = await this.match(inventory);
     const image = this.assemble(reference, resolved, inventory, names, match, scanTime, previous?.image);
-    await this.deps.store.put({ image, inventory, dataVersion: match?.dataVersion });
-    return this.present(image, request.includeSnoozed);
+    const stored: StoredScan = { image, inventory, dataVersion: match?.dataVersion };
+    await this.deps.store.put(stored);
+    return stored;
   }
 
   async getImage(id: string, includeSnoozed: boolean): Promise<StorageImage> {
@@ -145,14 +155,14 @@ export class ImageService {
     return this.present(fresh.image, includeSnoozed);
   }
 
-  private async answerFromStore(stored: StoredScan, reference: ImageReference, includeSnoozed: boolean): Promise<StorageImage> {
+  private async answerFromStore(stored: StoredScan, reference: ImageReference): Promise<StoredScan> {
     const names = withName(stored.image.names, imageName(reference));
     let changed = names.length !== stored.image.names.length;
     if (changed) stored = { ...stored, image: { ...stored.image, names } };
     const fresh = await this.freshen(stored);
     changed ||= fresh !== stored;
     if (changed) await this.deps.store.put(fresh);
-    return this.present(fresh.image, includeSnoozed);
+    return fresh;
   }
 
   /** Re-matches a stored inventory whose matches predate the current advisory data: no registry traffic. */

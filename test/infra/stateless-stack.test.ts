@@ -41,17 +41,17 @@ describe('stateless stack with two watched repositories', () => {
   const template = Template.fromStack(stateless);
 
   describe('ScanImage API', () => {
-    it('routes the four StackRox endpoints to the API function with IAM authorization', () => {
+    it('routes the five StackRox endpoints (SBOM included) to the API function with IAM authorization', () => {
       const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as Resource[];
-      expect(methods).toHaveLength(4);
-      expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'PATCH', 'PATCH', 'POST']);
+      expect(methods).toHaveLength(5);
+      expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'PATCH', 'PATCH', 'POST', 'POST']);
       for (const method of methods) {
         expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
         expect(method.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
         expect(method.Properties.RequestValidatorId).toEqual({ Ref: expect.stringMatching(/^ApiValidator/) });
       }
       const paths = Object.values(template.findResources('AWS::ApiGateway::Resource')).map((r) => r.Properties.PathPart);
-      expect(paths.sort()).toEqual(['imagecves', 'images', 'scan', 'suppress', 'unsuppress', 'v1', '{id}'].sort());
+      expect(paths.sort()).toEqual(['api', 'imagecves', 'images', 'images', 'sbom', 'scan', 'suppress', 'unsuppress', 'v1', 'v1', '{id}'].sort());
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: 'GET',
         RequestParameters: { 'method.request.path.id': true, 'method.request.querystring.includeSnoozed': false },

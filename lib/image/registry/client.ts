@@ -93,6 +93,14 @@ export class RegistryClient implements ImageSource {
     this.auth = new Authenticator(this.transport, credentials, (registry) => this.insecure.has(registry));
   }
 
+  checkReference(reference: ImageReference): void {
+    try {
+      this.hostPolicy.checkRegistry(reference.registry);
+    } catch (err) {
+      throw withContext(err, `failed to fetch manifest for ${reference.fullName}`);
+    }
+  }
+
   async resolve(reference: ImageReference, options: { platform?: Platform; signal?: AbortSignal } = {}): Promise<ResolvedImage> {
     const what = `failed to fetch manifest for ${reference.fullName}`;
     const first = await this.fetchManifest(reference, reference.digest ?? reference.tag, reference.digest, what, options.signal);

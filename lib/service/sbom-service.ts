@@ -1,0 +1,44 @@
+/** The SBOM use case: the stored (or freshly scanned) inventory of an image, rendered as SPDX or CycloneDX. */
+import { formatOperatingSystem } from '../analyzers';
+import { renderCycloneDx, renderSpdx, type SbomInput } from '../sbom';
+import { parseImageName } from '../image/reference';
+import type { StorageImageName, V1ScanImageRequest } from '../stackrox/types';
+import type { StoredScan } from './image-store';
+import { imageName, type ImageService } from './image-service';
+
+export type SbomFormat = 'spdx' | 'cyclonedx';
+
+/** What an SBOM is made of, from a stored scan, naming the image as it was asked for (else as first stored). */
+export function sbomInputOf(stored: StoredScan, tool: { name: string; version: string }, created: Date, requested?: StorageImageName): SbomInput {
+  const { image, inventory } = stored;
+  const name = requested ?? image.name ?? image.names[0];
+  const os = inventory.os;
+  return {
+    image: {
+      fullName: name?.fullName ?? image.id,
+      registry: name?.registry ?? '',
+      remote: name?.remote ?? '',
+      ...(name?.tag ? { tag: name.tag } : {}),
+      digest: image.id,
+      ...(os ? { os: 'linux', distribution: os.prettyName ?? formatOperatingSystem(os) } : {}),
+    },
+    inventory,
+    tool,
+    created,
+  };
+}
+
+export class SbomService {
+  constructor(
+    private readonly images: ImageService,
+    private readonly tool: { name: string; version: string },
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The SBOM document of the image the request names (`imageName`, `force`, `cluster` as ScanImage takes them). */
+  async sbom(request: V1ScanImageRequest, format: SbomFormat, signal?: AbortSignal): Promise<object> {
+    const stored = await this.images.inventoryOf(request, signal);
+    const input = sbomInputOf(stored, this.tool, this.now(), imageName(parseImageName(request.imageName)));
+    return format === 'spdx' ? renderSpdx(input) : renderCycloneDx(input);
+  }
+}

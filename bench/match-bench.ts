@@ -12,7 +12,7 @@ import type { Inventory } from '../lib/index/types';
 import { componentsOf } from '../lib/stackrox/components';
 import { DynamoAdvisoryStore } from '../lib/aws/dynamo-advisory-store';
 import { CachedAdvisoryStore } from '../lib/vulndb/cached-store';
-import { startEmbeddedDynamo } from '../lib/aws/embedded-dynamo';
+import { startEmbeddedDynamo } from '../lib/local/embedded-dynamo';
 import { importAdvisories } from '../lib/vulndb/import';
 import { matchInventory } from '../lib/vulndb/matcher';
 import type { Osv } from '../lib/vulndb/osv';

@@ -2,7 +2,7 @@
 // First: keeps the AWS SDK's Node version warning off stderr (see the module).
 import '../lib/cli/quiet-sdk';
 import { parseArgs } from 'node:util';
-import { DataDirectoryInUseError, localDynamoPath, startLocalMode } from '../lib/aws/local-mode';
+import { DataDirectoryInUseError, localDynamoPath, startLocalMode } from '../lib/local/local-mode';
 import { existsSync } from 'node:fs';
 import { DB_USAGE, dbCommand, openLocalAdvisories } from '../lib/cli/db';
 import { createImageService } from '../lib/compose';

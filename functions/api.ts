@@ -4,7 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { createScanApi, type ScanApi } from '../lib/aws/api-handler';
+import { createScanApi, type ScanApi } from '../lib/api/scan-api';
 import { fromApiGatewayEvent, toApiGatewayResult } from '../lib/aws/apigateway';
 import { createAwsApiServices } from '../lib/aws/compose-aws';
 import { configFromEnv } from '../lib/config';

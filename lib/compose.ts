@@ -5,7 +5,10 @@ import { RegistryClient, type CredentialProvider } from './image/registry';
 import { MemoryLayerCache, type LayerCache } from './index/layer-cache';
 import { isLayerContentError, readLayer } from './layers';
 import type { ReadLayerOptions } from './layers/types';
+import { MirroredImageSource } from './image/mirrored-source';
 import type { ScanPorts } from './scan';
+import type { ScanLeases } from './service/scan-leases';
+import type { V1ScanImageRequest } from './stackrox/types';
 import { ImageService, type ScannerIdentity } from './service/image-service';
 import type { ImageStore } from './service/image-store';
 import type { ClusterDelegation } from './service/clusters';
@@ -23,18 +26,26 @@ export interface ComposeOptions {
   snoozes?: SnoozeStore;
   /** Delegated scanners a request's `cluster` may name. */
   clusters?: ClusterDelegation;
+  /** One scan per digest across processes (DynamoDB leases in AWS and local mode). */
+  leases?: ScanLeases;
+  /** Where a scan that ran out of request time goes on (the SQS worker in AWS, the background in local mode). */
+  defer?: (request: V1ScanImageRequest) => Promise<void>;
+  leaseTtlMs?: number;
+  pollIntervalMs?: number;
 }
 
 /** Wires the scan core's ports from configuration: the one place that picks concrete adapters. */
 export function createScanPorts(config: LaminaConfig, options: ComposeOptions = {}): ScanPorts {
-  return {
-    source: new RegistryClient({
+  const registry = new RegistryClient({
       credentials: options.credentials,
       insecureRegistries: config.insecureRegistries,
       platform: config.platform,
       allowedRegistries: config.allowedRegistries,
       allowedPrivateHosts: config.allowedPrivateHosts,
-    }),
+  });
+  const mirrors = config.registryMirrors ?? {};
+  return {
+    source: Object.keys(mirrors).length > 0 ? new MirroredImageSource(registry, mirrors) : registry,
     readLayer,
     isContentError: isLayerContentError,
     readOptions: options.readOptions,
@@ -52,5 +63,9 @@ export function createImageService(config: LaminaConfig, store: ImageStore, opti
     advisories: options.advisories,
     snoozes: options.snoozes,
     clusters: options.clusters,
+    leases: options.leases,
+    defer: options.defer,
+    leaseTtlMs: options.leaseTtlMs,
+    pollIntervalMs: options.pollIntervalMs,
   });
 }

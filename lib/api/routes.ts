@@ -61,7 +61,7 @@ export async function handleApiRequest(
       // StackRox's body is {imageName, force, cluster}: the ScanImage request's fields, read the same way.
       const sbomRequest = parseScanImageRequest(parseJsonBody(request.body ?? ''));
       const sbom = api.sbom ?? new SbomService(service, TOOL);
-      return jsonResponse(request, 200, await sbom.sbom(sbomRequest, 'spdx', signal));
+      return jsonResponse(request, 200, await sbom.spdx(sbomRequest, signal));
     }
     if (request.path === '/v1/images/scan') {
       if (request.method !== 'POST') throw methodNotAllowed(request);

@@ -1,12 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createScanPorts, SCANNER } from '../compose';
+import { createImageService } from '../compose';
 import { configFromEnv, type LaminaConfig } from '../config';
 import type { CredentialProvider } from '../image/registry';
-import type { Descriptor, ImageReference, ImageSource, Platform, ResolvedImage } from '../image/types';
 import type { ApiServices } from '../api/routes';
 import type { ClusterDelegation } from '../service/clusters';
-import { ImageService } from '../service/image-service';
+import type { ImageService } from '../service/image-service';
 import { SnoozeService } from '../service/snooze-service';
 import type { SnoozeStore } from '../service/snoozes';
 import type { V1ScanImageRequest } from '../stackrox/types';
@@ -47,35 +46,6 @@ export function resourceNamesFromEnv(env: NodeJS.ProcessEnv = process.env): AwsR
 export interface DeferredScanMessage {
   kind: 'lamina.deferred-scan';
   request: V1ScanImageRequest;
-}
-
-/**
- * An ImageSource that pulls some registries from another endpoint. The rest of the service only ever sees the
- * requested host: names, ids and stored results are those of the request, and the mirror is an address.
- */
-export class MirroredImageSource implements ImageSource {
-  private readonly mirrors: Map<string, string>;
-
-  constructor(
-    private readonly inner: ImageSource,
-    mirrors: Record<string, string>,
-  ) {
-    this.mirrors = new Map(Object.entries(mirrors).map(([host, mirror]) => [host.toLowerCase(), mirror]));
-  }
-
-  private route(reference: ImageReference): ImageReference {
-    const mirror = this.mirrors.get(reference.registry.toLowerCase());
-    return mirror ? { ...reference, registry: mirror } : reference;
-  }
-
-  async resolve(reference: ImageReference, options?: { platform?: Platform; signal?: AbortSignal }): Promise<ResolvedImage> {
-    const resolved = await this.inner.resolve(this.route(reference), options);
-    return { ...resolved, reference };
-  }
-
-  openBlob(reference: ImageReference, descriptor: Descriptor, options?: { signal?: AbortSignal }): Promise<NodeJS.ReadableStream> {
-    return this.inner.openBlob(this.route(reference), descriptor, options);
-  }
 }
 
 /** Mirrors of private ECR hosts get that registry's GetAuthorizationToken credentials, and no other host does. */
@@ -119,19 +89,10 @@ export interface DynamoImageServiceOptions {
  */
 export function createDynamoImageService(options: DynamoImageServiceOptions): ImageService {
   const { dynamo, tables, config } = options;
-  const scan = createScanPorts(config, {
+  return createImageService(config, new DynamoImageStore(dynamo, tables.images), {
     credentials: options.credentials,
     layerCache: new DynamoLayerCache(dynamo, tables.layerIndex),
-  });
-  if (config.registryMirrors && Object.keys(config.registryMirrors).length > 0) {
-    scan.source = new MirroredImageSource(scan.source, config.registryMirrors);
-  }
-  return new ImageService({
-    scan,
-    store: new DynamoImageStore(dynamo, tables.images),
     leases: new DynamoScanLeases(dynamo, tables.inFlight),
-    scanner: SCANNER,
-    platform: config.platform,
     defer: options.defer,
     leaseTtlMs: options.leaseTtlMs,
     pollIntervalMs: options.pollIntervalMs,

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Contrib, Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
+import * as Contrib from '@cyclonedx/cyclonedx-library/Contrib';
+import * as Enums from '@cyclonedx/cyclonedx-library/Enums';
+import * as Models from '@cyclonedx/cyclonedx-library/Models';
+import * as Serialize from '@cyclonedx/cyclonedx-library/Serialize';
+import * as Spec from '@cyclonedx/cyclonedx-library/Spec';
 import type { OsRelease } from '../analyzers/types';
 import type { Package } from '../index/types';
 import { uniqueIds } from './ids';

@@ -1,4 +1,4 @@
-import { SPDX } from '@cyclonedx/cyclonedx-library';
+import * as SPDX from '@cyclonedx/cyclonedx-library/SPDX';
 
 export interface ExpressionOptions {
   /** Accept `LicenseRef-…` and `DocumentRef-…:LicenseRef-…` (an SPDX document would have to define them). */

@@ -1,12 +1,11 @@
 /** The SBOM use case: the stored (or freshly scanned) inventory of an image, rendered as SPDX or CycloneDX. */
 import { formatOperatingSystem } from '../analyzers';
-import { renderCycloneDx, renderSpdx, type SbomInput } from '../sbom';
+import { renderSpdx } from '../sbom/spdx';
+import type { SbomInput } from '../sbom/types';
 import { parseImageName } from '../image/reference';
 import type { StorageImageName, V1ScanImageRequest } from '../stackrox/types';
 import type { StoredScan } from './image-store';
 import { imageName, type ImageService } from './image-service';
-
-export type SbomFormat = 'spdx' | 'cyclonedx';
 
 /** What an SBOM is made of, from a stored scan, naming the image as it was asked for (else as first stored). */
 export function sbomInputOf(stored: StoredScan, tool: { name: string; version: string }, created: Date, requested?: StorageImageName): SbomInput {
@@ -35,10 +34,14 @@ export class SbomService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** The SBOM document of the image the request names (`imageName`, `force`, `cluster` as ScanImage takes them). */
-  async sbom(request: V1ScanImageRequest, format: SbomFormat, signal?: AbortSignal): Promise<object> {
+  /** What an SBOM of the image the request names is made of (`imageName`, `force`, `cluster` as ScanImage takes them). */
+  async input(request: V1ScanImageRequest, signal?: AbortSignal): Promise<SbomInput> {
     const stored = await this.images.inventoryOf(request, signal);
-    const input = sbomInputOf(stored, this.tool, this.now(), imageName(parseImageName(request.imageName)));
-    return format === 'spdx' ? renderSpdx(input) : renderCycloneDx(input);
+    return sbomInputOf(stored, this.tool, this.now(), imageName(parseImageName(request.imageName)));
+  }
+
+  /** The SPDX 2.3 document StackRox answers `roxctl image sbom` with. CycloneDX is rendered by callers that ask for it, keeping its library out of the API bundle. */
+  async spdx(request: V1ScanImageRequest, signal?: AbortSignal): Promise<object> {
+    return renderSpdx(await this.input(request, signal));
   }
 }

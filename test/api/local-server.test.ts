@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { startLocalMode, type LocalMode } from '../../lib/aws/local-mode';
+import { startLocalMode, type LocalMode } from '../../lib/local/local-mode';
 import { configFromEnv } from '../../lib/config';
 import { buildImage, pushImage } from '../support/image-builder';
 import { registryAvailable, startRegistry, type TestRegistry } from '../support/registry';

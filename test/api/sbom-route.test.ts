@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { startLocalMode, type LocalMode } from '../../lib/aws/local-mode';
+import { startLocalMode, type LocalMode } from '../../lib/local/local-mode';
 import { configFromEnv } from '../../lib/config';
 import { buildImage, pushImage, type BuiltImage } from '../support/image-builder';
 import { registryAvailable, startRegistry, type TestRegistry } from '../support/registry';
@@ -76,24 +76,24 @@ const STATUS = [
     // Snake case, as older clients send it; by digest: answered from the store.
     const byDigest = await sbom({ image_name: `${registry.host}/team/sbom@${image.manifestDigest}` });
     expect(byDigest.status).toBe(200);
-    expect((await byDigest.json()).packages).toHaveLength(4);
+    expect(((await byDigest.json()) as Json).packages).toHaveLength(4);
   });
 
   it('answers errors as ScanImage does: 400 / code 3, 404 / code 5, unknown cluster, other methods', async () => {
     const empty = await sbom({});
     expect(empty.status).toBe(400);
-    expect(await empty.json()).toMatchObject({ code: 3, message: 'image name must be specified: invalid arguments', details: [] });
+    expect((await empty.json()) as Json).toMatchObject({ code: 3, message: 'image name must be specified: invalid arguments', details: [] });
 
     const malformed = await sbom('{"imageName": ');
     expect(malformed.status).toBe(400);
 
     const missing = await sbom({ imageName: `${registry.host}/team/sbom:nope` });
     expect(missing.status).toBe(404);
-    expect((await missing.json()).code).toBe(5);
+    expect(((await missing.json()) as Json).code).toBe(5);
 
     const cluster = await sbom({ imageName: `${registry.host}/team/sbom:1`, cluster: 'remote' });
     expect(cluster.status).toBe(404);
-    expect((await cluster.json()).message).toBe('cluster "remote" not found, ensure cluster exists and have access: not found');
+    expect(((await cluster.json()) as Json).message).toBe('cluster "remote" not found, ensure cluster exists and have access: not found');
 
     const get = await fetch(`${local.url}/api/v1/images/sbom`);
     expect(get.status).toBe(501);

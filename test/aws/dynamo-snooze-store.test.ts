@@ -16,7 +16,7 @@ import type { Item } from '../../lib/aws/dynamo-batch';
 import { SnoozeService } from '../../lib/service/snooze-service';
 import { isActive } from '../../lib/service/snoozes';
 import { startDynalite } from '../support/dynalite';
-import type { EmbeddedDynamo } from '../../lib/aws/embedded-dynamo';
+import type { EmbeddedDynamo } from '../../lib/local/embedded-dynamo';
 
 const TABLE = 'lamina-snoozes-test';
 

@@ -6,7 +6,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ensureKeyValueTable } from '../../lib/aws/dynamo-image-store';
-import type { EmbeddedDynamo } from '../../lib/aws/embedded-dynamo';
+import type { EmbeddedDynamo } from '../../lib/local/embedded-dynamo';
 import { startDynalite } from '../support/dynalite';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { buildImage, pushImage, type BuiltImage, type TarEntrySpec } from '../support/image-builder';

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ensureKeyValueTable } from '../../lib/aws/dynamo-image-store';
-import type { EmbeddedDynamo } from '../../lib/aws/embedded-dynamo';
+import type { EmbeddedDynamo } from '../../lib/local/embedded-dynamo';
 import { startDynalite } from '../support/dynalite';
 import { lambdaContext, restApiEvent } from './api-gateway-events';
 import { loadBundledHandler } from './bundled-handler';

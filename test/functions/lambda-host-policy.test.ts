@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ensureKeyValueTable } from '../../lib/aws/dynamo-image-store';
-import type { EmbeddedDynamo } from '../../lib/aws/embedded-dynamo';
+import type { EmbeddedDynamo } from '../../lib/local/embedded-dynamo';
 import { FakeRegistry } from '../image/fake-registry';
 import { startDynalite } from '../support/dynalite';
 import { buildImage, type BuiltImage } from '../support/image-builder';

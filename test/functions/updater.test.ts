@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { ZipFile } from 'yazl';
 import { DynamoAdvisoryStore } from '../../lib/aws/dynamo-advisory-store';
-import type { EmbeddedDynamo } from '../../lib/aws/embedded-dynamo';
+import type { EmbeddedDynamo } from '../../lib/local/embedded-dynamo';
 import { packageKey } from '../../lib/vulndb/osv';
 import { etagCursor, modifiedCursor, type UpdateResult } from '../../lib/vulndb/updater';
 import { startDynalite } from '../support/dynalite';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoAdvisoryStore } from '../../lib/aws/dynamo-advisory-store';
-import type { EmbeddedDynamo } from '../../lib/aws/embedded-dynamo';
+import type { EmbeddedDynamo } from '../../lib/local/embedded-dynamo';
 import { createImageService } from '../../lib/compose';
 import { configFromEnv } from '../../lib/config';
 import { MemoryImageStore } from '../../lib/service/memory-image-store';

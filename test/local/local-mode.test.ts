@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { localDynamoPath, startLocalMode, type LocalMode } from '../../lib/aws/local-mode';
+import { localDynamoPath, startLocalMode, type LocalMode } from '../../lib/local/local-mode';
 import { configFromEnv, type LaminaConfig } from '../../lib/config';
 import { startFaultProxy } from '../support/fault-proxy';
 import { buildImage, pushImage, type BuiltImage } from '../support/image-builder';

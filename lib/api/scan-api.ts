@@ -1,5 +1,5 @@
-import type { ApiRequest, ApiResponse } from '../api/http-types';
-import { handleApiRequest, type ApiServices } from '../api/routes';
+import type { ApiRequest, ApiResponse } from './http-types';
+import { handleApiRequest, type ApiServices } from './routes';
 import type { AppLogger } from '../logging';
 import type { ImageService } from '../service/image-service';
 

@@ -8,15 +8,15 @@ import type { AppLogger } from '../logging';
 import { createApiServer } from '../server/http-server';
 import type { ImageService } from '../service/image-service';
 import { asCodedError } from '../errors';
-import { createScanApi } from './api-handler';
-import { createDynamoImageService, ecrAliasesForMirrors, type ScanTables } from './compose-aws';
+import { createScanApi } from '../api/scan-api';
+import { createDynamoImageService, ecrAliasesForMirrors, type ScanTables } from '../aws/compose-aws';
 import { SnoozeService } from '../service/snooze-service';
 import { CachedAdvisoryStore } from '../vulndb/cached-store';
-import { DynamoAdvisoryStore } from './dynamo-advisory-store';
-import { DynamoSnoozeStore } from './dynamo-snooze-store';
-import { awsClusterDelegation } from './execute-api-signer';
-import { ensureKeyValueTable } from './dynamo-image-store';
-import { EcrCredentialSource } from './ecr-credentials';
+import { DynamoAdvisoryStore } from '../aws/dynamo-advisory-store';
+import { DynamoSnoozeStore } from '../aws/dynamo-snooze-store';
+import { awsClusterDelegation } from '../aws/execute-api-signer';
+import { ensureKeyValueTable } from '../aws/dynamo-image-store';
+import { EcrCredentialSource } from '../aws/ecr-credentials';
 import { DatabaseInUseError, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
 
 /** Table names in the embedded DynamoDB; the same variables as in Lambda override them. */

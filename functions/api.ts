@@ -15,24 +15,17 @@ const DEFAULT_API_BUDGET_MS = 25_000;
 const logger = new Logger({ serviceName: 'lamina-api' });
 const metrics = new Metrics({ namespace: 'Lamina', serviceName: 'lamina-api' });
 
-let api: ScanApi | undefined;
-
-/** Built on the first request and kept for the container's life: clients, caches and ECR tokens live across invocations. */
-function scanApi(): ScanApi {
-  if (!api) {
-    api = createScanApi(createAwsApiServices(), {
-      logger,
-      budgetMs: configFromEnv().apiBudgetMs ?? DEFAULT_API_BUDGET_MS,
-      onResponse: (response) =>
-        metrics.addMetric(response.statusCode < 400 ? 'RequestSucceeded' : response.statusCode < 500 ? 'RequestRejected' : 'RequestFailed', MetricUnit.Count, 1),
-    });
-  }
-  return api;
-}
+/** Built once per container, at init: clients, caches and ECR tokens live across invocations. */
+const api: ScanApi = createScanApi(createAwsApiServices(), {
+  logger,
+  budgetMs: configFromEnv().apiBudgetMs ?? DEFAULT_API_BUDGET_MS,
+  onResponse: (response) =>
+    metrics.addMetric(response.statusCode < 400 ? 'RequestSucceeded' : response.statusCode < 500 ? 'RequestRejected' : 'RequestFailed', MetricUnit.Count, 1),
+});
 
 async function apiHandler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
   const request = fromApiGatewayEvent(event);
-  const response = await scanApi()(request, { remainingMs: context.getRemainingTimeInMillis() });
+  const response = await api(request, { remainingMs: context.getRemainingTimeInMillis() });
   return toApiGatewayResult(response, request);
 }
 

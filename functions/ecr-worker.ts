@@ -11,9 +11,10 @@ import type { ImageService } from '../lib/service/image-service';
 const logger = new Logger({ serviceName: 'lamina-worker' });
 const metrics = new Metrics({ namespace: 'Lamina', serviceName: 'lamina-worker' });
 
-let service: ImageService | undefined;
+/** Built once per container, at init. */
+const service: ImageService = createAwsImageService();
 
 /** Drains the scan queue: ECR push events and scans handed off by the API; failed records are retried by SQS. */
-export const handler = middy((event: SQSEvent): Promise<SQSBatchResponse> => processScanQueue(event, (service ??= createAwsImageService()), logger))
+export const handler = middy((event: SQSEvent): Promise<SQSBatchResponse> => processScanQueue(event, service, logger))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -65,12 +65,12 @@ export function updaterSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Up
 const logger = new Logger({ serviceName: 'lamina-updater' });
 const metrics = new Metrics({ namespace: 'Lamina', serviceName: 'lamina-updater' });
 
-let dynamo: DynamoDBClient | undefined;
+/** One client per container, at init; the settings are read per run. */
+const dynamo = new DynamoDBClient({});
 
 /** Runs OSV ingestion (and NVD enrichment) into the advisory table; throws when an ecosystem failed, so the run counts as an error. */
 async function updaterHandler(_event: ScheduledEvent, context: Context): Promise<UpdateResult> {
   const settings = updaterSettingsFromEnv();
-  dynamo ??= new DynamoDBClient({});
   const store = new DynamoAdvisoryStore(dynamo, settings.table);
   const budget = Math.max(10_000, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS);
   logger.info('updating advisories', { ecosystems: settings.ecosystems, osv: settings.osvBaseUrl, nvd: settings.nvd ? settings.nvd.baseUrl : 'off' });

@@ -32,6 +32,8 @@ export interface ComposeOptions {
   defer?: (request: V1ScanImageRequest) => Promise<void>;
   leaseTtlMs?: number;
   pollIntervalMs?: number;
+  /** Aborted when the process shuts down: scans stop and release their leases. */
+  shutdown?: AbortSignal;
 }
 
 /** Wires the scan core's ports from configuration: the one place that picks concrete adapters. */
@@ -67,5 +69,7 @@ export function createImageService(config: LaminaConfig, store: ImageStore, opti
     defer: options.defer,
     leaseTtlMs: options.leaseTtlMs,
     pollIntervalMs: options.pollIntervalMs,
+    scanTimeoutMs: config.scanTimeoutMs,
+    shutdown: options.shutdown,
   });
 }

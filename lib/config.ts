@@ -18,6 +18,8 @@ export interface LaminaConfig {
    */
   registryMirrors?: Record<string, string>;
   /** How long an API request may scan before the scan is handed to the background and answered 503 / retry. */
+  /** Longest one scan may take, registry waits included (LAMINA_SCAN_TIMEOUT_MS; default 10 minutes). */
+  scanTimeoutMs?: number;
   apiBudgetMs?: number;
 }
 
@@ -74,5 +76,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LaminaConfi
     logLevel: env.LAMINA_LOG_LEVEL ?? 'info',
     registryMirrors: parseRegistryMirrors(env.LAMINA_REGISTRY_MIRRORS),
     apiBudgetMs: optionalPositive('LAMINA_API_BUDGET_MS', env.LAMINA_API_BUDGET_MS),
+    scanTimeoutMs: optionalPositive('LAMINA_SCAN_TIMEOUT_MS', env.LAMINA_SCAN_TIMEOUT_MS),
   };
 }

@@ -75,6 +75,9 @@ export interface DynamoImageServiceOptions {
   defer?: (request: V1ScanImageRequest) => Promise<void>;
   leaseTtlMs?: number;
   pollIntervalMs?: number;
+  /** Judges a lease holder dead for good (local mode: a process of this host that is gone). */
+  isDeadHolder?: (holder: string) => boolean;
+  shutdown?: AbortSignal;
   /** Advisories to match against (the advisory table); without them scans carry OS_CVES_UNAVAILABLE. */
   advisories?: AdvisoryStore;
   /** Global CVE snoozes applied to every answer (the snooze table). */
@@ -92,10 +95,11 @@ export function createDynamoImageService(options: DynamoImageServiceOptions): Im
   return createImageService(config, new DynamoImageStore(dynamo, tables.images), {
     credentials: options.credentials,
     layerCache: new DynamoLayerCache(dynamo, tables.layerIndex),
-    leases: new DynamoScanLeases(dynamo, tables.inFlight),
+    leases: new DynamoScanLeases(dynamo, tables.inFlight, { isDeadHolder: options.isDeadHolder }),
     defer: options.defer,
     leaseTtlMs: options.leaseTtlMs,
     pollIntervalMs: options.pollIntervalMs,
+    shutdown: options.shutdown,
     advisories: options.advisories,
     snoozes: options.snoozes,
     clusters: options.clusters,

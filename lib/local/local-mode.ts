@@ -7,7 +7,8 @@ import { CredentialChain, defaultCredentials, type CredentialProvider, type Regi
 import type { AppLogger } from '../logging';
 import { createApiServer } from '../server/http-server';
 import type { ImageService } from '../service/image-service';
-import { asCodedError } from '../errors';
+import { asCodedError, CodedError, GrpcCode } from '../errors';
+import { isDeadLocalHolder } from '../service/scan-leases';
 import { createScanApi } from '../api/scan-api';
 import { createDynamoImageService, ecrAliasesForMirrors, type ScanTables } from '../aws/compose-aws';
 import { SnoozeService } from '../service/snooze-service';
@@ -131,6 +132,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     dynamo = await openDataDirectoryDynamo(config.dataDir);
   }
   const background = new Set<Promise<unknown>>();
+  // Stopping aborts every scan in progress: they release their leases and the process exits within seconds.
+  const shutdown = new AbortController();
   try {
     for (const table of [tables.images, tables.layerIndex, tables.inFlight]) await ensureKeyValueTable(dynamo.client, table);
     const advisories = new DynamoAdvisoryStore(dynamo.client, tables.advisories);
@@ -148,6 +151,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       tables,
       config,
       credentials,
+      isDeadHolder: isDeadLocalHolder,
+      shutdown: shutdown.signal,
       advisories: new CachedAdvisoryStore(advisories),
       snoozes,
       clusters: awsClusterDelegation(env),
@@ -186,6 +191,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       async stop() {
         if (stopped) return;
         stopped = true;
+        shutdown.abort(new CodedError(GrpcCode.Unavailable, 'lamina is shutting down'));
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await Promise.allSettled([...background]);

@@ -14,7 +14,7 @@ import type { AdvisoryStore } from '../vulndb/store';
 import { randomUUID } from 'node:crypto';
 import type { ImageStore, StoredScan } from './image-store';
 import { currentInventory } from './stored-inventory';
-import type { ScanLeases } from './scan-leases';
+import { holderId, type ScanLeases } from './scan-leases';
 import { imageCves, withSnoozes, type SnoozeStore } from './snoozes';
 
 export interface ScannerIdentity {
@@ -32,8 +32,12 @@ export interface ImageServiceDeps {
   leases?: ScanLeases;
   /** Hands a scan that ran out of request time to a background worker (Lambda behind API Gateway's 29 s). */
   defer?: (request: V1ScanImageRequest) => Promise<void>;
-  /** How long a scan may hold its digest's lease before others may take over. */
+  /** How long a digest's lease lasts unless renewed; it is renewed while the scan runs (default 30 s). */
   leaseTtlMs?: number;
+  /** Longest one scan may take, registry waits included (default 10 minutes). */
+  scanTimeoutMs?: number;
+  /** Aborted when the process shuts down: scans in progress stop and release their leases. */
+  shutdown?: AbortSignal;
   /** How often a request waiting for another's scan of the same digest looks for the result. */
   pollIntervalMs?: number;
   /** Advisories to match inventories against; without them scans carry OS_CVES_UNAVAILABLE. */
@@ -46,6 +50,15 @@ export interface ImageServiceDeps {
 
 /** Seconds a client is told to wait before retrying a scan still in progress. */
 const RETRY_AFTER_SECONDS = 10;
+const DEFAULT_LEASE_TTL_MS = 30_000;
+const DEFAULT_SCAN_TIMEOUT_MS = 10 * 60_000;
+/** How long a failed scan's error answers the requests for the same digest instead of another pull. */
+const FAILURE_SHARE_MS = 15_000;
+
+function shareable(err: unknown): err is CodedError {
+  // A scan stopped by its caller's going away says nothing about the image.
+  return err instanceof CodedError && err.code !== GrpcCode.Cancelled;
+}
 
 function inProgress(reference: ImageReference): CodedError {
   return new CodedError(GrpcCode.Unavailable, `scan of ${reference.fullName} is in progress, retry`, { retryAfterSeconds: RETRY_AFTER_SECONDS });
@@ -115,24 +128,56 @@ export class ImageService {
     if (previous && !request.force) return this.answerFromStore(previous, reference);
 
     const leases = this.deps.leases;
-    if (!leases) return this.indexAndStore(reference, resolved, previous, signal);
-    const holder = randomUUID();
-    while (!(await leases.acquire(digest, holder, this.deps.leaseTtlMs ?? 15 * 60_000))) {
-      // Someone else is scanning this digest: wait for their result rather than scanning it twice.
+    if (!leases) return this.withDeadline(signal, (bounded) => this.indexAndStore(reference, resolved, previous, bounded));
+    const shared = async () => {
+      const failure = request.force ? undefined : await leases.recentFailure(digest);
+      if (failure) throw new CodedError(failure.code, failure.message);
+    };
+    await shared();
+    const holder = holderId(randomUUID());
+    const ttlMs = this.deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    while (!(await leases.acquire(digest, holder, ttlMs))) {
+      // Someone else is scanning this digest: wait for their result, or their failure, rather than scanning it twice.
       await sleep(this.deps.pollIntervalMs ?? 1000, signal);
       const stored = await this.deps.store.get(digest);
       if (stored && stored.image.lastUpdated !== previous?.image.lastUpdated) return this.answerFromStore(stored, reference);
+      await shared();
       if (signal?.aborted) throw inProgress(reference);
     }
+    // Renewed while the scan runs, so that a crashed scanner's lease expires within one TTL.
+    const renewal = setInterval(() => void leases.acquire(digest, holder, ttlMs).catch(() => undefined), Math.max(1000, ttlMs / 3));
+    renewal.unref();
     try {
-      return await this.indexAndStore(reference, resolved, previous, signal);
+      return await this.withDeadline(signal, (bounded) => this.indexAndStore(reference, resolved, previous, bounded));
     } catch (err) {
-      if (!signal?.aborted || !this.deps.defer) throw err;
-      await leases.release(digest, holder);
-      await this.deps.defer(request);
-      throw inProgress(reference);
+      if (signal?.aborted && this.deps.defer && !this.deps.shutdown?.aborted) {
+        clearInterval(renewal);
+        await leases.release(digest, holder);
+        await this.deps.defer(request);
+        throw inProgress(reference);
+      }
+      if (shareable(err) && !signal?.aborted) await leases.recordFailure(digest, { code: err.code, message: err.message }, FAILURE_SHARE_MS).catch(() => undefined);
+      throw err;
     } finally {
+      clearInterval(renewal);
       await leases.release(digest, holder);
+    }
+  }
+
+  /** Runs a scan under the caller's signal, the scan deadline and the process's shutdown. */
+  private async withDeadline<T>(signal: AbortSignal | undefined, scan: (bounded: AbortSignal) => Promise<T>): Promise<T> {
+    const timeoutMs = this.deps.scanTimeoutMs ?? DEFAULT_SCAN_TIMEOUT_MS;
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new CodedError(GrpcCode.DeadlineExceeded, `the scan took longer than ${timeoutMs} ms (LAMINA_SCAN_TIMEOUT_MS)`)),
+      timeoutMs,
+    );
+    timer.unref();
+    const signals = [deadline.signal, ...(signal ? [signal] : []), ...(this.deps.shutdown ? [this.deps.shutdown] : [])];
+    try {
+      return await scan(AbortSignal.any(signals));
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -8,6 +8,7 @@ import type { ReadLayerOptions } from './layers/types';
 import { MirroredImageSource } from './image/mirrored-source';
 import type { ScanPorts } from './scan';
 import type { ScanLeases } from './service/scan-leases';
+import type { ScanObserver } from './service/scan-observer';
 import type { V1ScanImageRequest } from './stackrox/types';
 import { ImageService, type ScannerIdentity } from './service/image-service';
 import type { ImageStore } from './service/image-store';
@@ -34,6 +35,8 @@ export interface ComposeOptions {
   pollIntervalMs?: number;
   /** Aborted when the process shuts down: scans stop and release their leases. */
   shutdown?: AbortSignal;
+  /** Told about every scan (logs, metrics). */
+  observer?: ScanObserver;
 }
 
 /** Wires the scan core's ports from configuration: the one place that picks concrete adapters. */
@@ -71,5 +74,6 @@ export function createImageService(config: LaminaConfig, store: ImageStore, opti
     pollIntervalMs: options.pollIntervalMs,
     scanTimeoutMs: config.scanTimeoutMs,
     shutdown: options.shutdown,
+    observer: options.observer,
   });
 }

@@ -2,6 +2,7 @@ import type { ApiRequest, ApiResponse } from './http-types';
 import { handleApiRequest, type ApiServices } from './routes';
 import type { AppLogger } from '../logging';
 import type { ImageService } from '../service/image-service';
+import { withRequestFacts, type RequestFacts } from '../service/scan-observer';
 
 /** Left for answering and for the adapter once the scan budget is spent. */
 const ANSWER_MARGIN_MS = 2000;
@@ -13,7 +14,7 @@ export interface ScanApiOptions {
   /** How long a request may scan before it is handed off (answered 503 / retry); unset = as long as the caller waits. */
   budgetMs?: number;
   /** Called with every response, e.g. to count it. */
-  onResponse?: (response: ApiResponse, request: ApiRequest) => void;
+  onResponse?: (response: ApiResponse, request: ApiRequest, facts: RequestFacts) => void;
 }
 
 export interface ScanApiCall {
@@ -24,6 +25,23 @@ export interface ScanApiCall {
 }
 
 export type ScanApi = (request: ApiRequest, call?: ScanApiCall) => Promise<ApiResponse>;
+
+/** The route a path took, with ids left out so that log lines group by route. */
+function routeOf(path: string): string {
+  return /^\/v1\/images\/[^/]+$/.test(path) && path !== '/v1/images/scan' ? '/v1/images/{id}' : path;
+}
+
+/** The image a scan or SBOM request names, read from its body for the log line only. */
+function imageOf(request: ApiRequest): { image?: string } {
+  if (request.method !== 'POST' || !request.body || request.body.length > 64 * 1024) return {};
+  try {
+    const body = JSON.parse(request.body) as { imageName?: unknown; image_name?: unknown };
+    const image = body.imageName ?? body.image_name;
+    return typeof image === 'string' ? { image: image.slice(0, 512) } : {};
+  } catch {
+    return {};
+  }
+}
 
 /**
  * The API as every host runs it: the StackRox routes over the use cases, with the scan budget that sends a
@@ -37,8 +55,17 @@ export function createScanApi(services: ImageService | ApiServices, options: Sca
     const signals = [call.signal].filter((s): s is AbortSignal => s !== undefined);
     if (limits.length > 0) signals.push(AbortSignal.timeout(Math.max(MIN_BUDGET_MS, Math.min(...limits))));
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    const response = await handleApiRequest(request, services, options.logger, signal);
-    options.onResponse?.(response, request);
+    const started = Date.now();
+    const { response, facts } = await withRequestFacts(async (facts) => ({ response: await handleApiRequest(request, services, options.logger, signal), facts }));
+    options.logger?.info('request', {
+      method: request.method,
+      route: routeOf(request.path),
+      status: response.statusCode,
+      durationMs: Date.now() - started,
+      ...imageOf(request),
+      ...facts,
+    });
+    options.onResponse?.(response, request, facts);
     return response;
   };
 }

@@ -7,6 +7,7 @@ import type { ApiServices } from '../api/routes';
 import type { ClusterDelegation } from '../service/clusters';
 import type { ImageService } from '../service/image-service';
 import { SnoozeService } from '../service/snooze-service';
+import type { ScanObserver } from '../service/scan-observer';
 import type { SnoozeStore } from '../service/snoozes';
 import type { V1ScanImageRequest } from '../stackrox/types';
 import { CachedAdvisoryStore } from '../vulndb/cached-store';
@@ -78,6 +79,7 @@ export interface DynamoImageServiceOptions {
   /** Judges a lease holder dead for good (local mode: a process of this host that is gone). */
   isDeadHolder?: (holder: string) => boolean;
   shutdown?: AbortSignal;
+  observer?: ScanObserver;
   /** Advisories to match against (the advisory table); without them scans carry OS_CVES_UNAVAILABLE. */
   advisories?: AdvisoryStore;
   /** Global CVE snoozes applied to every answer (the snooze table). */
@@ -100,6 +102,7 @@ export function createDynamoImageService(options: DynamoImageServiceOptions): Im
     leaseTtlMs: options.leaseTtlMs,
     pollIntervalMs: options.pollIntervalMs,
     shutdown: options.shutdown,
+    observer: options.observer,
     advisories: options.advisories,
     snoozes: options.snoozes,
     clusters: options.clusters,
@@ -120,6 +123,8 @@ export interface AwsServiceOptions {
   sqs?: SQSClient;
   credentials?: CredentialProvider;
   env?: NodeJS.ProcessEnv;
+  /** Told about every scan (the handler's logger and metrics). */
+  observer?: ScanObserver;
 }
 
 /** The ImageService as it runs in Lambda: tables and queue from the stack's environment, ECR credentials, SQS hand-off. */
@@ -139,6 +144,7 @@ export function createAwsImageService(options: AwsServiceOptions = {}): ImageSer
     config,
     credentials: options.credentials ?? new EcrCredentialSource({ aliases: ecrAliasesForMirrors(config.registryMirrors) }),
     defer: sqs && names.scanQueueUrl ? sqsDefer(sqs, names.scanQueueUrl) : undefined,
+    observer: options.observer,
   });
 }
 

@@ -9,6 +9,7 @@ import { createApiServer } from '../server/http-server';
 import type { ImageService } from '../service/image-service';
 import { asCodedError, CodedError, GrpcCode } from '../errors';
 import { isDeadLocalHolder } from '../service/scan-leases';
+import { loggingObserver } from '../service/scan-observer';
 import { createScanApi } from '../api/scan-api';
 import { createDynamoImageService, ecrAliasesForMirrors, type ScanTables } from '../aws/compose-aws';
 import { SnoozeService } from '../service/snooze-service';
@@ -152,6 +153,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       config,
       credentials,
       isDeadHolder: isDeadLocalHolder,
+      observer: logger ? loggingObserver(logger) : undefined,
       shutdown: shutdown.signal,
       advisories: new CachedAdvisoryStore(advisories),
       snoozes,

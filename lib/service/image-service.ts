@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { ImageStore, StoredScan } from './image-store';
 import { currentInventory } from './stored-inventory';
 import { holderId, type ScanLeases } from './scan-leases';
+import { codeName, noteRequest, type ScanObserver } from './scan-observer';
 import { imageCves, withSnoozes, type SnoozeStore } from './snoozes';
 
 export interface ScannerIdentity {
@@ -38,6 +39,8 @@ export interface ImageServiceDeps {
   scanTimeoutMs?: number;
   /** Aborted when the process shuts down: scans in progress stop and release their leases. */
   shutdown?: AbortSignal;
+  /** Told about every scan that ran (logs, metrics). */
+  observer?: ScanObserver;
   /** How often a request waiting for another's scan of the same digest looks for the result. */
   pollIntervalMs?: number;
   /** Advisories to match inventories against; without them scans carry OS_CVES_UNAVAILABLE. */
@@ -113,6 +116,18 @@ export class ImageService {
   }
 
   private async scanStored(request: V1ScanImageRequest, signal?: AbortSignal): Promise<StoredScan> {
+    const started = Date.now();
+    try {
+      return await this.scanOrAnswer(request, signal);
+    } catch (err) {
+      if (err instanceof CodedError) {
+        this.deps.observer?.scanFailed({ image: request.imageName, code: err.code, kind: codeName(err.code), message: err.message, durationMs: Date.now() - started });
+      }
+      throw err;
+    }
+  }
+
+  private async scanOrAnswer(request: V1ScanImageRequest, signal?: AbortSignal): Promise<StoredScan> {
     const reference = parseImageName(request.imageName);
     // A refused registry is refused before the store is read: a stored digest must not answer under its name.
     this.deps.scan.source.checkReference?.(reference);
@@ -122,13 +137,15 @@ export class ImageService {
       if (stored) return this.answerFromStore(stored, reference);
     }
 
+    const started = Date.now();
     const resolved = await this.deps.scan.source.resolve(reference, { platform: this.deps.platform, signal });
+    const resolveMs = Date.now() - started;
     const digest = reference.digest ?? resolved.manifestDigest;
     const previous = await this.deps.store.get(digest);
     if (previous && !request.force) return this.answerFromStore(previous, reference);
 
     const leases = this.deps.leases;
-    if (!leases) return this.withDeadline(signal, (bounded) => this.indexAndStore(reference, resolved, previous, bounded));
+    if (!leases) return this.withDeadline(signal, (bounded) => this.indexAndStore(reference, resolved, previous, bounded, resolveMs));
     const shared = async () => {
       const failure = request.force ? undefined : await leases.recentFailure(digest);
       if (failure) throw new CodedError(failure.code, failure.message);
@@ -148,7 +165,7 @@ export class ImageService {
     const renewal = setInterval(() => void leases.acquire(digest, holder, ttlMs).catch(() => undefined), Math.max(1000, ttlMs / 3));
     renewal.unref();
     try {
-      return await this.withDeadline(signal, (bounded) => this.indexAndStore(reference, resolved, previous, bounded));
+      return await this.withDeadline(signal, (bounded) => this.indexAndStore(reference, resolved, previous, bounded, resolveMs));
     } catch (err) {
       if (signal?.aborted && this.deps.defer && !this.deps.shutdown?.aborted) {
         clearInterval(renewal);
@@ -181,14 +198,34 @@ export class ImageService {
     }
   }
 
-  private async indexAndStore(reference: ImageReference, resolved: ResolvedImage, previous: StoredScan | undefined, signal?: AbortSignal): Promise<StoredScan> {
-    const { inventory } = await indexResolvedImage(resolved, this.deps.scan, signal);
+  private async indexAndStore(
+    reference: ImageReference,
+    resolved: ResolvedImage,
+    previous: StoredScan | undefined,
+    signal: AbortSignal | undefined,
+    resolveMs: number,
+  ): Promise<StoredScan> {
+    const indexStarted = Date.now();
+    const { inventory, layersFromCache } = await indexResolvedImage(resolved, this.deps.scan, signal);
     const names = withName(previous?.image.names ?? [], imageName(reference));
     const scanTime = this.now();
+    const matchStarted = Date.now();
     const match = await this.match(inventory);
+    const matchMs = Date.now() - matchStarted;
     const image = this.assemble(reference, resolved, inventory, names, match, scanTime, previous?.image);
     const stored: StoredScan = { image, inventory, dataVersion: match?.dataVersion };
     await this.deps.store.put(stored);
+    noteRequest({ digest: image.id, cacheHit: false });
+    this.deps.observer?.scanFinished({
+      image: reference.fullName,
+      digest: image.id,
+      layers: resolved.manifest.layers.length,
+      layersFromCache,
+      packages: inventory.packages.length,
+      findings: match?.findings.length ?? 0,
+      notes: image.scan?.notes ?? [],
+      durationsMs: { resolve: resolveMs, index: matchStarted - indexStarted, match: matchMs, total: resolveMs + Date.now() - indexStarted },
+    });
     return stored;
   }
 
@@ -196,11 +233,13 @@ export class ImageService {
     const digest = id.includes(':') ? id : `sha256:${id}`;
     const stored = await this.deps.store.get(digest);
     if (!stored) throw notFound(`image with id "${id}" does not exist`);
+    noteRequest({ digest: stored.image.id, cacheHit: true });
     const fresh = await this.freshen(stored);
     return this.present(fresh.image, includeSnoozed);
   }
 
   private async answerFromStore(stored: StoredScan, reference: ImageReference): Promise<StoredScan> {
+    noteRequest({ digest: stored.image.id, cacheHit: true });
     const names = withName(stored.image.names, imageName(reference));
     let changed = names.length !== stored.image.names.length;
     if (changed) stored = { ...stored, image: { ...stored.image, names } };

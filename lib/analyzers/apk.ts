@@ -97,7 +97,8 @@ export function parseApkDatabase(text: string): ApkDatabase {
 /** apk's installed database (Alpine, Wolfi, Chainguard). */
 export const apkAnalyzer: HintedAnalyzer = {
   name: 'apk',
-  version: 2,
+  // 3: damaged databases are marked `unreadable`.
+  version: 3,
   maxFileSize: 64 * 1024 * 1024,
   pathHints: { exact: [INSTALLED] },
   wants(path: ImagePath): boolean {
@@ -106,9 +107,10 @@ export const apkAnalyzer: HintedAnalyzer = {
   analyze(file: LayerFile): AnalysisResult {
     const { packages, owned, notes } = parseApkDatabase(file.content.toString('utf8'));
     const prefixed = notes.map((note) => `${file.path}: ${note}`);
-    // An unreadable database says nothing; an empty one (everything removed) still replaces older layers'.
-    if (packages.length === 0 && notes.length > 0) return { evidence: [], notes: prefixed };
+    // An unreadable database says nothing; an empty one (everything removed) still replaces older layers'. Every
+    // note says that part of the database could not be read: the result is partial.
+    if (packages.length === 0 && notes.length > 0) return { evidence: [], notes: prefixed, unreadable: true };
     const evidence: Evidence[] = [{ kind: 'packages', packages }, ...owned];
-    return prefixed.length > 0 ? { evidence, notes: prefixed } : { evidence };
+    return prefixed.length > 0 ? { evidence, notes: prefixed, unreadable: true } : { evidence };
   },
 };

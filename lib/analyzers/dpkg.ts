@@ -14,6 +14,17 @@ const STATUS_DIR_CONTROL_SUFFIXES = ['.preinst', '.postinst', '.prerm', '.postrm
 const MD5SUMS = '.md5sums';
 const LIST = '.list';
 
+const MiB = 1024 * 1024;
+/** The status file of a large system is a few MiB. */
+const MAX_STATUS_BYTES = 64 * MiB;
+/**
+ * File lists, md5sums and distroless stanzas are far smaller (the largest Debian file lists, texlive's, are a few
+ * MiB): a lower limit keeps a layer of huge fake lists from being read at all.
+ */
+const MAX_LIST_BYTES = 16 * MiB;
+/** Longer than any path (PATH_MAX is 4096): such a line is not a file name, and is not kept. */
+const MAX_LINE_LENGTH = 4096;
+
 function isStatusDirStanzaFile(name: string): boolean {
   return name !== '' && !STATUS_DIR_CONTROL_SUFFIXES.some((suffix) => name.endsWith(suffix));
 }
@@ -89,26 +100,38 @@ function packageFromStanza(stanza: ControlParagraph, statusRequired: boolean): O
   return pkg;
 }
 
+interface FileList {
+  paths: ImagePath[];
+  /** Lines longer than any real path, left out. */
+  overlong: number;
+}
+
+function listPaths(text: string, pathOf: (line: string) => string | undefined): FileList {
+  const list: FileList = { paths: [], overlong: 0 };
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    if (line.length > MAX_LINE_LENGTH) {
+      list.overlong++;
+      continue;
+    }
+    const raw = pathOf(line);
+    const path = raw === undefined ? undefined : normalise(raw);
+    if (path) list.paths.push(path);
+  }
+  return list;
+}
+
+const listLine = (line: string): string => line;
+const md5sumsLine = (line: string): string | undefined => /^[0-9a-fA-F]+ [ *]?(.+)$/.exec(line)?.[1];
+
 /** Paths of a `info/<pkg>.list` file: absolute, one a line, `/.` for the root. */
 export function pathsFromList(text: string): ImagePath[] {
-  const paths: ImagePath[] = [];
-  for (const line of text.split('\n')) {
-    const path = normalise(line.endsWith('\r') ? line.slice(0, -1) : line);
-    if (path) paths.push(path);
-  }
-  return paths;
+  return listPaths(text, listLine).paths;
 }
 
 /** Paths of a `<pkg>.md5sums` file: `<md5>  <relative path>` a line. */
 export function pathsFromMd5sums(text: string): ImagePath[] {
-  const paths: ImagePath[] = [];
-  for (const rawLine of text.split('\n')) {
-    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-    const match = /^[0-9a-fA-F]+ [ *]?(.+)$/.exec(line);
-    const path = match ? normalise(match[1]) : undefined;
-    if (path) paths.push(path);
-  }
-  return paths;
+  return listPaths(text, md5sumsLine).paths;
 }
 
 /** An image path without leading `/`, `.` or `..` segments; undefined for the root or an empty line. */
@@ -123,8 +146,14 @@ function ownedFiles(stem: string, files: ImagePath[]): Evidence {
   return architecture ? { kind: 'owned-files', manager: 'dpkg', owner, architecture, files } : { kind: 'owned-files', manager: 'dpkg', owner, files };
 }
 
+/** Every note here says that something in the file could not be read: the result is partial. */
 function withNotes(path: ImagePath, evidence: Evidence[], notes: string[]): AnalysisResult {
-  return notes.length > 0 ? { evidence, notes: notes.map((note) => `${path}: ${note}`) } : { evidence };
+  return notes.length > 0 ? { evidence, notes: notes.map((note) => `${path}: ${note}`), unreadable: true } : { evidence };
+}
+
+function analyzeList(path: ImagePath, stem: string, list: FileList): AnalysisResult {
+  const notes = list.overlong > 0 ? [`${list.overlong} line(s) longer than ${MAX_LINE_LENGTH} characters skipped`] : [];
+  return withNotes(path, [ownedFiles(stem, list.paths)], notes);
 }
 
 function analyzePackages(path: ImagePath, text: string, statusRequired: boolean): AnalysisResult {
@@ -137,8 +166,12 @@ function analyzePackages(path: ImagePath, text: string, statusRequired: boolean)
 /** dpkg's database: the status file, distroless `status.d` stanzas and md5sums, and `info/*.list` file lists. */
 export const dpkgAnalyzer: HintedAnalyzer = {
   name: 'dpkg',
-  version: 2,
-  maxFileSize: 64 * 1024 * 1024,
+  // 3: damaged databases are marked `unreadable`; lists and stanza files have a lower size limit; overlong lines dropped.
+  version: 3,
+  maxFileSize: MAX_STATUS_BYTES,
+  maxFileSizeFor(path: ImagePath): number {
+    return path === STATUS_FILE ? MAX_STATUS_BYTES : MAX_LIST_BYTES;
+  },
   pathHints: { exact: [STATUS_FILE], childrenOf: [STATUS_DIR, INFO_DIR] },
   wants(path: ImagePath): boolean {
     if (path === STATUS_FILE) return true;
@@ -154,9 +187,9 @@ export const dpkgAnalyzer: HintedAnalyzer = {
     const text = file.content.toString('utf8');
     const name = baseName(file.path);
     if (file.path === STATUS_FILE) return analyzePackages(file.path, text, true);
-    if (parentDir(file.path) === INFO_DIR) return { evidence: [ownedFiles(name.slice(0, -LIST.length), pathsFromList(text))] };
+    if (parentDir(file.path) === INFO_DIR) return analyzeList(file.path, name.slice(0, -LIST.length), listPaths(text, listLine));
     if (name.endsWith(MD5SUMS) && name.length > MD5SUMS.length) {
-      return { evidence: [ownedFiles(name.slice(0, -MD5SUMS.length), pathsFromMd5sums(text))] };
+      return analyzeList(file.path, name.slice(0, -MD5SUMS.length), listPaths(text, md5sumsLine));
     }
     return analyzePackages(file.path, text, false);
   },

@@ -114,11 +114,15 @@ export function packagesFromManifest(text: string): { packages: OsPackage[]; not
   return { packages, notes };
 }
 
+/** Every note here says the file was not read whole (damage, truncation, skipped headers): the result is partial. */
 function withNotes(path: ImagePath, evidence: Evidence[], notes: string[]): AnalysisResult {
-  return notes.length > 0 ? { evidence, notes: notes.map((note) => `${path}: ${note}`) } : { evidence };
+  return notes.length > 0 ? { evidence, notes: notes.map((note) => `${path}: ${note}`), unreadable: true } : { evidence };
 }
 
-/** An unreadable database says nothing; an empty readable one still replaces what older layers had. */
+/**
+ * An unreadable database says nothing; an empty readable one still replaces what older layers had; a damaged one
+ * keeps what could be read. Both of the latter replace the lower layers' copy of the file.
+ */
 function packagesEvidence(path: ImagePath, packages: OsPackage[], owned: Evidence[], notes: string[], readable: boolean): AnalysisResult {
   if (!readable) return withNotes(path, [], notes);
   return withNotes(path, [{ kind: 'packages', packages }, ...owned], notes);
@@ -127,7 +131,8 @@ function packagesEvidence(path: ImagePath, packages: OsPackage[], owned: Evidenc
 /** rpm's database (Berkeley DB, ndb or SQLite) under /var/lib/rpm or /usr/lib/sysimage/rpm, and the Mariner manifest. */
 export const rpmAnalyzer: HintedAnalyzer = {
   name: 'rpm',
-  version: 2,
+  // 3: damaged databases are marked `unreadable`.
+  version: 3,
   maxFileSize: 256 * 1024 * 1024,
   pathHints: { exact: [...WANTED] },
   wants(path: ImagePath): boolean {

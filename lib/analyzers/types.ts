@@ -64,6 +64,11 @@ export interface Analyzer {
   readonly version: number;
   /** Byte limit per file for the paths this analyser reads. */
   readonly maxFileSize: number;
+  /**
+   * A lower byte limit for some of the wanted paths (at most `maxFileSize`), where those files are small in reality:
+   * the indexer reads a wanted path up to the largest limit any analyser wanting it gives.
+   */
+  maxFileSizeFor?(path: ImagePath): number;
   wants(path: ImagePath): boolean;
   analyze(file: LayerFile): AnalysisResult;
 }
@@ -71,4 +76,9 @@ export interface Analyzer {
 export interface AnalysisResult {
   evidence: Evidence[];
   notes?: string[];
+  /**
+   * The file could not be read whole (damaged, truncated, not in the format its path promises): its evidence is
+   * missing or incomplete. The notes say why; the indexer marks the layer, and so the scan, partial.
+   */
+  unreadable?: true;
 }

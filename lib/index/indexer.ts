@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { selectorFor } from '../analyzers';
 import type { Analyzer, Evidence } from '../analyzers/types';
 import type { Descriptor, ImageReference, ImageSource } from '../image/types';
-import type { FileSelector, ImagePath, LayerContents, LayerFile, ReadLayerOptions } from '../layers/types';
+import type { FileSelector, ImagePath, LayerContents, LayerFile, LayerSymlink, ReadLayerOptions } from '../layers/types';
 import { analyzerCacheKey, layerChangesCacheKey, type AnalyzerLayerResult, type LayerCache, type LayerChanges } from './layer-cache';
 import type { AnalyzedLayer } from './merge';
 
@@ -21,40 +21,128 @@ export interface LayerIndexPorts {
 export interface LayerIndexResult {
   layer: AnalyzedLayer;
   notes: string[];
-  /** The layer could not be read whole: the inventory may miss what it holds. */
+  /**
+   * The layer, or a wanted file in it, could not be read whole (a corrupt layer, a damaged package database, a file
+   * over its size limit or past the layer's budget): the inventory may miss what it holds.
+   */
   partial: boolean;
   fromCache: boolean;
 }
 
-function runAnalyzer(analyzer: Analyzer, files: LayerFile[]): AnalyzerLayerResult {
+/** Past this many unread files an analyser's notes only count the rest. */
+const MAX_UNREAD_NOTES = 20;
+/**
+ * Owned file paths one analyser keeps from one layer. Real images own a few hundred thousand files; without a cap,
+ * 256 MiB of file lists of one-letter lines (a layer of a few hundred KiB) would become about 90 million strings.
+ */
+export const MAX_OWNED_PATHS_PER_LAYER = 2_000_000;
+
+/**
+ * The layer reader's selector for these analysers, with the lower per-path limits some analysers give
+ * (`maxFileSizeFor`): a path is read up to the largest limit of the analysers that want it.
+ */
+export function layerSelector(analyzers: Analyzer[]): FileSelector {
+  const selector = selectorFor(analyzers);
+  if (!analyzers.some((analyzer) => analyzer.maxFileSizeFor)) return selector;
+  return {
+    limitFor(path: ImagePath): number | undefined {
+      const limit = selector.limitFor(path);
+      if (limit === undefined) return undefined;
+      let refined: number | undefined;
+      for (const analyzer of analyzers) {
+        if (!analyzer.wants(path)) continue;
+        const own = Math.min(analyzer.maxFileSize, analyzer.maxFileSizeFor?.(path) ?? analyzer.maxFileSize);
+        refined = Math.max(refined ?? 0, own);
+      }
+      return refined === undefined ? limit : Math.min(limit, refined);
+    },
+  };
+}
+
+/** Each path comes once: files and unread paths of a layer are distinct, and each is one entry. */
+function markUnreadable(result: AnalyzerLayerResult, path: ImagePath): void {
+  if (result.unreadable) result.unreadable.push(path);
+  else result.unreadable = [path];
+}
+
+/**
+ * Runs one analyser over the layer's wanted files. A wanted file the layer holds but whose content was not read
+ * (`unread`) gets no evidence at all: it still replaces the lower layers' file at that path, so that their evidence,
+ * which that file superseded, is not reported as current; and the result is marked unreadable (the scan is partial).
+ */
+function runAnalyzer(analyzer: Analyzer, files: LayerFile[], unread: Map<ImagePath, string>): AnalyzerLayerResult {
   const result: AnalyzerLayerResult = { files: [], notes: [] };
+  let ownedRoom = MAX_OWNED_PATHS_PER_LAYER;
   for (const file of files) {
     if (!analyzer.wants(file.path)) continue;
     try {
-      const { evidence, notes } = analyzer.analyze(file);
-      const stamped = evidence.map((item) => (item.kind === 'packages' ? { ...item, analyzer: analyzer.name } : item));
+      const { evidence, notes, unreadable } = analyzer.analyze(file);
+      let capped = false;
+      const stamped = evidence.map((item): Evidence => {
+        if (item.kind === 'packages') return { ...item, analyzer: analyzer.name };
+        if (item.kind !== 'owned-files') return item;
+        if (item.files.length <= ownedRoom) {
+          ownedRoom -= item.files.length;
+          return item;
+        }
+        capped = true;
+        const kept = item.files.slice(0, ownedRoom);
+        ownedRoom = 0;
+        return { ...item, files: kept };
+      });
       result.files.push({ path: file.path, evidence: stamped });
       if (notes) result.notes.push(...notes.map((note) => `${analyzer.name}: ${note}`));
+      if (capped) {
+        result.notes.push(`${analyzer.name}: ${file.path}: the layer's file lists name more than ${MAX_OWNED_PATHS_PER_LAYER} paths; the rest are left out`);
+      }
+      if (unreadable || capped) {
+        markUnreadable(result, file.path);
+        if (!notes?.length && !capped) result.notes.push(`${analyzer.name}: ${file.path} could not be read whole`);
+      }
     } catch (err) {
       // Analysers should not throw; one that does loses its file, never the scan.
       result.files.push({ path: file.path, evidence: [] });
       result.notes.push(`${analyzer.name}: ${file.path}: ${(err as Error).message}`);
+      markUnreadable(result, file.path);
     }
   }
+  let noted = 0;
+  for (const [path, reason] of unread) {
+    if (!analyzer.wants(path)) continue;
+    result.files.push({ path, evidence: [] });
+    markUnreadable(result, path);
+    if (noted++ < MAX_UNREAD_NOTES) {
+      result.notes.push(`${analyzer.name}: ${path} was not read (${reason}): what it holds is unknown, and lower layers' ${path} is not used`);
+    }
+  }
+  if (noted > MAX_UNREAD_NOTES) result.notes.push(`${analyzer.name}: ${noted - MAX_UNREAD_NOTES} more wanted files of this layer were not read`);
   return result;
 }
 
-/** Wanted symlinks stand for their target's content when the target is in the same layer, else for nothing. */
-function filesWithSymlinks(contents: LayerContents): LayerFile[] {
+function symlinkTarget(link: LayerSymlink): ImagePath {
+  return link.target.startsWith('/') ? posix.normalize(link.target).slice(1) : posix.normalize(posix.join(posix.dirname(link.path), link.target));
+}
+
+/**
+ * Wanted symlinks stand for their target's content when the target is in the same layer, else for nothing; a
+ * symlink to a file of this layer that was not read is not read either (it joins `unread`).
+ */
+function filesWithSymlinks(contents: LayerContents): { files: LayerFile[]; unread: Map<ImagePath, string> } {
   const files = [...contents.files.values()];
+  const unread = new Map(contents.unread ?? []);
   for (const link of contents.symlinks.values()) {
-    const target = link.target.startsWith('/')
-      ? posix.normalize(link.target).slice(1)
-      : posix.normalize(posix.join(posix.dirname(link.path), link.target));
+    const target = symlinkTarget(link);
     const resolved = contents.files.get(target);
-    files.push(resolved ? { ...resolved, path: link.path } : { path: link.path, content: Buffer.alloc(0), mode: 0o777, size: 0 });
+    const skipped = resolved ? undefined : unread.get(target);
+    if (skipped !== undefined) unread.set(link.path, `symbolic link to ${target}, which was not read: ${skipped}`);
+    else files.push(resolved ? { ...resolved, path: link.path } : { path: link.path, content: Buffer.alloc(0), mode: 0o777, size: 0 });
   }
-  return files;
+  return { files, unread };
+}
+
+/** True when some analyser could not read a file of the layer: the inventory may miss what the layer holds. */
+function anyUnreadable(results: AnalyzerLayerResult[]): boolean {
+  return results.some((result) => (result.unreadable?.length ?? 0) > 0);
 }
 
 function combine(changes: LayerChanges, results: AnalyzerLayerResult[]): AnalyzedLayer {
@@ -92,28 +180,28 @@ export async function indexLayer(
   const missing = ports.analyzers.filter((analyzer) => !results.has(analyzer));
   if (cachedChanges && missing.length === 0) {
     const ordered = ports.analyzers.map((analyzer) => results.get(analyzer)!);
-    return { layer: combine(cachedChanges, ordered), notes: ordered.flatMap((r) => r.notes), partial: false, fromCache: true };
+    return { layer: combine(cachedChanges, ordered), notes: ordered.flatMap((r) => r.notes), partial: anyUnreadable(ordered), fromCache: true };
   }
 
   let contents: LayerContents;
   try {
     const stream = await ports.source.openBlob(reference, descriptor, { signal });
-    contents = await ports.readLayer(stream, selectorFor(missing), { ...ports.readOptions, signal });
+    contents = await ports.readLayer(stream, layerSelector(missing), { ...ports.readOptions, signal });
   } catch (err) {
     if (!ports.isContentError(err)) throw err;
     const note = `layer ${descriptor.digest} was not indexed: ${(err as Error).message}`;
     return { layer: { whiteouts: [], opaqueDirs: [], files: [] }, notes: [note], partial: true, fromCache: false };
   }
 
-  const files = filesWithSymlinks(contents);
+  const { files, unread } = filesWithSymlinks(contents);
   const changes: LayerChanges = { whiteouts: contents.whiteouts, opaqueDirs: contents.opaqueDirs };
   await ports.layerCache.put(layerChangesCacheKey(descriptor.digest), changes);
   for (const analyzer of missing) {
-    const result = runAnalyzer(analyzer, files);
+    const result = runAnalyzer(analyzer, files, unread);
     results.set(analyzer, result);
     await ports.layerCache.put(analyzerCacheKey(descriptor.digest, analyzer), result);
   }
   const ordered = ports.analyzers.map((analyzer) => results.get(analyzer)!);
   const notes = [...contents.notes.map((note) => `layer ${descriptor.digest}: ${note}`), ...ordered.flatMap((r) => r.notes)];
-  return { layer: combine(changes, ordered), notes, partial: false, fromCache: false };
+  return { layer: combine(changes, ordered), notes, partial: anyUnreadable(ordered), fromCache: false };
 }

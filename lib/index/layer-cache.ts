@@ -5,6 +5,11 @@ import type { ImagePath } from '../layers/types';
 export interface AnalyzerLayerResult {
   files: Array<{ path: ImagePath; evidence: Evidence[] }>;
   notes: string[];
+  /**
+   * Wanted files of the layer this analyser could not read, or not read whole (damaged, over a size limit, past the
+   * layer's budget): the layer's result is partial. Absent when there are none.
+   */
+  unreadable?: ImagePath[];
 }
 
 /** The analyser-independent part of a layer: what it deletes from the layers below. */
@@ -22,8 +27,14 @@ export interface LayerCache {
 /** Bumped whenever the layer reader changes what it reports as whiteouts or opaque directories. */
 export const LAYER_CHANGES_VERSION = 1;
 
+/**
+ * Bumped whenever the indexer changes what it stores for every analyser (2: `unreadable`, and empty evidence for
+ * wanted files that were not read), so that results cached before are not taken for complete ones.
+ */
+export const ANALYZER_RESULT_VERSION = 2;
+
 export function analyzerCacheKey(layerDigest: string, analyzer: { name: string; version: number }): string {
-  return `${layerDigest}|${analyzer.name}@${analyzer.version}`;
+  return `${layerDigest}|${analyzer.name}@${analyzer.version}|result@${ANALYZER_RESULT_VERSION}`;
 }
 
 export function layerChangesCacheKey(layerDigest: string): string {

@@ -6,6 +6,10 @@ import type { FileSelector, ImagePath, LayerContents, LayerFile, LayerSymlink } 
 /** Past this many notes a hostile layer only gets counted, so notes cannot grow without bound. */
 const MAX_NOTES = 100;
 const MAX_NAME_IN_NOTE = 200;
+/** Past this many unread wanted paths the rest are only counted (the layer is partial all the same). */
+const MAX_UNREAD = 10_000;
+/** What every wanted file costs against the layer's budget besides its content: its tar header's size. */
+export const WANTED_FILE_OVERHEAD = 512;
 
 export type TarEntry = ExtractEvents['entry'][1];
 type Next = () => void;
@@ -20,11 +24,12 @@ function drain(entry: TarEntry, next: Next): void {
 }
 
 /**
- * Turns tar entries into LayerContents: wanted files read up to their limit, symlinks at wanted paths, whiteouts
- * and opaque directories. Everything else is drained unread.
+ * Turns tar entries into LayerContents: wanted files read up to their limit and within the layer's budget for
+ * wanted files, symlinks at wanted paths, whiteouts and opaque directories. Everything else is drained unread.
+ * A wanted file that is not read (too large, past the budget) is listed in `unread` with the reason.
  *
  * Hard links are resolved only against files captured earlier in this layer: the data of an unwanted target is
- * never kept, so a wanted link to an unwanted (or later, or lower-layer) target is reported in a note instead.
+ * never kept, so a wanted link to an unwanted (or later, or lower-layer) target is listed in `unread` instead.
  */
 export class LayerCollector {
   private readonly files = new Map<ImagePath, LayerFile>();
@@ -32,9 +37,17 @@ export class LayerCollector {
   private readonly whiteouts: ImagePath[] = [];
   private readonly opaqueDirs: ImagePath[] = [];
   private readonly notes: string[] = [];
+  private readonly unread = new Map<ImagePath, string>();
   private droppedNotes = 0;
+  private droppedUnread = 0;
+  /** Bytes charged against `maxWantedBytes` so far. */
+  private wantedBytes = 0;
+  private budgetSpent = false;
 
-  constructor(private readonly selector: FileSelector) {}
+  constructor(
+    private readonly selector: FileSelector,
+    private readonly maxWantedBytes = Infinity,
+  ) {}
 
   onEntry(header: Header, entry: TarEntry, next: Next): void {
     const path = normaliseImagePath(header.name);
@@ -64,13 +77,15 @@ export class LayerCollector {
   }
 
   contents(uncompressedBytes: number): LayerContents {
-    const notes = this.droppedNotes > 0 ? [...this.notes, `${this.droppedNotes} more notes were left out`] : this.notes;
+    const notes = this.droppedNotes > 0 ? [...this.notes, `${this.droppedNotes} more notes were left out`] : [...this.notes];
+    if (this.droppedUnread > 0) notes.push(`${this.droppedUnread} more wanted files were not read`);
     return {
       files: this.files,
       symlinks: this.symlinks,
       whiteouts: this.whiteouts,
       opaqueDirs: this.opaqueDirs,
       notes,
+      unread: this.unread,
       uncompressedBytes,
     };
   }
@@ -85,6 +100,28 @@ export class LayerCollector {
     if (this.symlinks.size > 0) this.symlinks.delete(path);
   }
 
+  /** A wanted file whose content is not kept: it still hides the lower layers' file at its path. */
+  private skip(path: ImagePath, reason: string): void {
+    this.forget(path);
+    if (this.unread.has(path) || this.unread.size < MAX_UNREAD) this.unread.set(path, reason);
+    else this.droppedUnread++;
+  }
+
+  /** A wanted path whose content is known after all (read, or a symlink): a skipped earlier entry no longer counts. */
+  private known(path: ImagePath): void {
+    if (this.unread.size > 0) this.unread.delete(path);
+  }
+
+  /** Charges a file against the layer's budget; false, from the first file that does not fit on, when it is spent. */
+  private charge(size: number): boolean {
+    if (!this.budgetSpent && this.wantedBytes + size + WANTED_FILE_OVERHEAD <= this.maxWantedBytes) {
+      this.wantedBytes += size + WANTED_FILE_OVERHEAD;
+      return true;
+    }
+    this.budgetSpent = true;
+    return false;
+  }
+
   private whiteout(path: ImagePath, raw: string): void {
     const marker = parseWhiteout(path);
     if (marker.kind === 'whiteout') this.whiteouts.push(marker.path);
@@ -95,10 +132,13 @@ export class LayerCollector {
   private regularFile(path: ImagePath, header: Header, entry: TarEntry, next: Next): void {
     const limit = path === '' ? undefined : this.selector.limitFor(path);
     if (limit === undefined) return drain(entry, next);
-    const size = header.size;
+    const size = header.size ?? 0;
     if (size > limit) {
-      this.forget(path);
-      this.note(`skipped ${path}: ${size} bytes exceeds the ${formatBytes(limit)} limit for this file`);
+      this.skip(path, `${size} bytes exceeds the ${formatBytes(limit)} limit for this file`);
+      return drain(entry, next);
+    }
+    if (!this.charge(size)) {
+      this.skip(path, `the layer's ${formatBytes(this.maxWantedBytes)} budget for wanted files was spent before it`);
       return drain(entry, next);
     }
     const chunks: Buffer[] = [];
@@ -112,6 +152,7 @@ export class LayerCollector {
       // A copy: the chunks are views into much larger decompressed buffers that must not be kept alive.
       const content = Buffer.concat(chunks, length);
       this.symlinks.delete(path);
+      this.known(path);
       this.files.set(path, { path, content, mode: header.mode ?? 0o644, size });
       next();
     });
@@ -129,20 +170,23 @@ export class LayerCollector {
     }
     const captured = this.files.get(target);
     if (!captured) {
-      this.note(`hard link ${path} → ${target} not resolved: the target was not read in this layer`);
+      const why = this.unread.get(target);
+      this.skip(path, `hard link to ${target}, ${why ? `which was not read: ${why}` : 'whose content was not kept (it is not wanted, or not earlier in this layer)'}`);
       return;
     }
     if (captured.size > limit) {
-      this.note(`skipped hard link ${path}: ${captured.size} bytes exceeds the ${formatBytes(limit)} limit for this file`);
+      this.skip(path, `hard link to ${target}: ${captured.size} bytes exceeds the ${formatBytes(limit)} limit for this file`);
       return;
     }
     // Sharing the target's buffer: contents are never mutated.
+    this.known(path);
     this.files.set(path, { path, content: captured.content, mode: header.mode ?? captured.mode, size: captured.size });
   }
 
   private symlink(path: ImagePath, header: Header): void {
     this.forget(path);
     if (path === '' || this.selector.limitFor(path) === undefined) return;
+    this.known(path);
     this.symlinks.set(path, { path, target: header.linkname ?? '' });
   }
 }

@@ -6,6 +6,8 @@ import { decompressionError, isZlibError, LayerCorruptError, LayerTooLargeError,
 import type { FileSelector, LayerContents, ReadLayerOptions } from './types';
 
 export const DEFAULT_MAX_UNCOMPRESSED_BYTES = 8 * 1024 * 1024 * 1024;
+/** What one layer's wanted files may take in memory, at most (see ReadLayerOptions.maxWantedBytes). */
+export const DEFAULT_MAX_WANTED_BYTES = 256 * 1024 * 1024;
 
 /** tar-stream buffers this much before asking for a pause: fewer pause/resume round trips per layer. */
 const TAR_HIGH_WATER_MARK = 256 * 1024;
@@ -21,9 +23,9 @@ function tarError(err: unknown): LayerCorruptError {
 function ignore(): void {}
 
 /** Feeds the uncompressed bytes to tar-stream under the size ceiling and collects the entries. */
-function extractLayer(output: Readable, compression: Compression, selector: FileSelector, maxBytes: number): Promise<LayerContents> {
+function extractLayer(output: Readable, compression: Compression, selector: FileSelector, maxBytes: number, maxWantedBytes: number): Promise<LayerContents> {
   return new Promise((resolve, reject) => {
-    const collector = new LayerCollector(selector);
+    const collector = new LayerCollector(selector, maxWantedBytes);
     const extract = tarExtract({ highWaterMark: TAR_HIGH_WATER_MARK });
     let bytes = 0;
     let paused = false;
@@ -91,13 +93,14 @@ function abortReason(signal: AbortSignal): unknown {
 /**
  * Reads one layer blob in a single streaming pass: detects its compression by magic bytes, walks the tar and
  * returns the files the selector wants, the symlinks at wanted paths, whiteouts and opaque directories.
- * The layer is never held whole in memory nor written to disk.
+ * The layer is never held whole in memory nor written to disk, and its wanted files take at most `maxWantedBytes`.
  *
  * Rejects with LayerTooLargeError past `maxUncompressedBytes`, LayerCorruptError for truncated or corrupt data,
  * the signal's reason on abort, and the source stream's own error when the source fails.
  */
 export async function readLayer(stream: NodeJS.ReadableStream, selector: FileSelector, options: ReadLayerOptions = {}): Promise<LayerContents> {
   const maxBytes = options.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES;
+  const maxWantedBytes = options.maxWantedBytes ?? DEFAULT_MAX_WANTED_BYTES;
   const signal = options.signal;
   const source = asReadable(stream);
   if (signal?.aborted) {
@@ -111,7 +114,7 @@ export async function readLayer(stream: NodeJS.ReadableStream, selector: FileSel
   source.on('error', ignore);
   try {
     const { compression, output, consumed } = await decompressStream(source);
-    const contents = await extractLayer(output, compression, selector, maxBytes);
+    const contents = await extractLayer(output, compression, selector, maxBytes, maxWantedBytes);
     // The compressed stream may end before the blob does: its digest is checked only once every byte is read.
     await consumed;
     return contents;

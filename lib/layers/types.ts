@@ -32,8 +32,14 @@ export interface LayerContents {
   whiteouts: ImagePath[];
   /** Directories made opaque by `.wh..wh..opq`: everything below them from earlier layers is hidden. */
   opaqueDirs: ImagePath[];
-  /** Problems that did not stop the layer (oversized wanted file, unsafe path, unresolvable hard link…). */
+  /** Problems that did not stop the layer (unsafe path, invalid whiteout…). */
   notes: string[];
+  /**
+   * Wanted paths where this layer has a file whose content was not read, each with the reason: larger than the
+   * path's limit, past the layer's budget for wanted files, a hard link to content that was not kept. The file still
+   * replaces whatever lower layers had at that path; what it says is unknown.
+   */
+  unread: Map<ImagePath, string>;
   /** Bytes of the uncompressed tar stream read. */
   uncompressedBytes: number;
 }
@@ -41,5 +47,10 @@ export interface LayerContents {
 export interface ReadLayerOptions {
   /** Hard ceiling on the uncompressed size of one layer (gzip bombs). */
   maxUncompressedBytes?: number;
+  /**
+   * Budget for the wanted files one layer may hold in memory: their content bytes, plus 512 for each file. Wanted
+   * files from the first one that does not fit on are not read (they are listed in `unread`).
+   */
+  maxWantedBytes?: number;
   signal?: AbortSignal;
 }

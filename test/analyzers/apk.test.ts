@@ -141,6 +141,7 @@ describe('apk databases written for the test', () => {
     const result = analyze(randomBytes(4096));
     expect(result.evidence).toEqual([]);
     expect(result.notes?.[0]).toMatch(/^lib\/apk\/db\/installed: \d+ malformed line\(s\), first line \d+: not a field$/);
+    expect(result.unreadable).toBe(true);
   });
 
   it('malformed lines are reported but do not hide good stanzas', () => {
@@ -150,5 +151,7 @@ describe('apk databases written for the test', () => {
       `${INSTALLED}: 1 malformed line(s), first line 3: not a field`,
       `${INSTALLED}: stanza at line 5 has no valid package name (P); skipped`,
     ]);
+    // What it could read is kept, and the result says it is not the whole database.
+    expect(result.unreadable).toBe(true);
   });
 });

@@ -240,12 +240,35 @@ describe('dpkg status syntax', () => {
     const result = analyzeText('var/lib/dpkg/status', garbage);
     expect(result.evidence).toEqual([]);
     expect(result.notes?.[0]).toMatch(/^var\/lib\/dpkg\/status: \d+ malformed line\(s\), first line 1/);
+    expect(result.unreadable).toBe(true);
+  });
+
+  it('a status file that could be read only in part is marked unreadable, keeping the packages it could read', () => {
+    const text = 'Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: b\nStatus: install ok installed\n\n';
+    const result = analyzeText('var/lib/dpkg/status', text);
+    expect(packagesOf(result).map((pkg) => pkg.name)).toEqual(['a']);
+    expect(result.notes).toEqual(['var/lib/dpkg/status: stanza at line 5 (b) has no valid Version; skipped']);
+    expect(result.unreadable).toBe(true);
+  });
+
+  it('a readable status file is not marked unreadable', () => {
+    expect(analyzeText('var/lib/dpkg/status', 'Package: a\nStatus: install ok installed\nVersion: 1\n').unreadable).toBeUndefined();
   });
 });
 
 describe('dpkg file lists', () => {
   it('normalises absolute paths, skips /. and blank lines', () => {
     expect(pathsFromList('/.\n/usr\n/usr/bin/\n/usr/bin/a b\r\n\n/usr/../etc/x\n')).toEqual(['usr', 'usr/bin', 'usr/bin/a b', 'etc/x']);
+  });
+
+  it('leaves out lines longer than any path, with a note, and marks the list unreadable', () => {
+    const result = analyzeText('var/lib/dpkg/info/bash.list', `/.\n/bin/bash\n/${'\0'.repeat(64 * 1024)}\n`);
+    expect(result).toEqual({
+      evidence: [{ kind: 'owned-files', manager: 'dpkg', owner: 'bash', files: ['bin/bash'] }],
+      notes: ['var/lib/dpkg/info/bash.list: 1 line(s) longer than 4096 characters skipped'],
+      unreadable: true,
+    });
+    expect(pathsFromList(`/${'a'.repeat(4095)}\n/${'a'.repeat(4096)}\n`)).toEqual(['a'.repeat(4095)]);
   });
 
   it('names the owner without :arch, and the architecture separately', () => {
@@ -272,5 +295,13 @@ describe('dpkgAnalyzer paths', () => {
     ['usr/var/lib/dpkg/status', false],
   ])('%s → %s', (path, wanted) => {
     expect(dpkgAnalyzer.wants(path)).toBe(wanted);
+  });
+
+  it('reads the status file up to 64 MiB, file lists, md5sums and distroless stanzas only up to 16 MiB', () => {
+    expect(dpkgAnalyzer.maxFileSize).toBe(64 * 1024 * 1024);
+    expect(dpkgAnalyzer.maxFileSizeFor?.('var/lib/dpkg/status')).toBe(64 * 1024 * 1024);
+    for (const path of ['var/lib/dpkg/info/bash.list', 'var/lib/dpkg/status.d/base-files', 'var/lib/dpkg/status.d/base-files.md5sums']) {
+      expect(dpkgAnalyzer.maxFileSizeFor?.(path)).toBe(16 * 1024 * 1024);
+    }
   });
 });

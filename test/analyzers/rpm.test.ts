@@ -339,14 +339,27 @@ describeWithShared('damaged rpm databases end in notes, never a throw or a hang'
     for (const keep of [0, 1, 15, 100, 511, Math.floor(bytes.length / 3), Math.floor(bytes.length / 2), bytes.length - 1]) {
       const result = expectNoteNotThrow(fixture[1], bytes.subarray(0, keep));
       expect(result.notes?.length).toBeGreaterThan(0);
+      // What survives may be evidence, but never evidence that passes for the whole database.
+      expect(result.unreadable).toBe(true);
     }
     const empty = expectNoteNotThrow(fixture[1], Buffer.alloc(0));
-    expect(empty).toEqual({ evidence: [], notes: [`${fixture[1]}: not an rpm database: neither SQLite, ndb nor Berkeley DB hash`] });
+    expect(empty).toEqual({ evidence: [], notes: [`${fixture[1]}: not an rpm database: neither SQLite, ndb nor Berkeley DB hash`], unreadable: true });
   });
 
   it.each(databases)('%s with random bytes written over it does not throw', (_label, fixture) => {
     const bytes = fixtureBytes(fixture);
-    for (let seed = 1; seed <= 40; seed++) expectNoteNotThrow(fixture[1], damaged(bytes, seed, 1 + (seed % 7) * 25));
+    for (let seed = 1; seed <= 40; seed++) {
+      const result = expectNoteNotThrow(fixture[1], damaged(bytes, seed, 1 + (seed % 7) * 25));
+      // Damage that was seen is always both said and marked; damage that was not seen left a whole list.
+      expect(result.unreadable === true).toBe((result.notes?.length ?? 0) > 0);
+    }
+  });
+
+  it('a Berkeley DB whose metadata page lists no page after itself is damaged, not an empty database', () => {
+    const bytes = Buffer.from(fixtureBytes(BDB_LIBUUID));
+    bytes.writeUInt32LE(0, 32); // last_pgno
+    const result = analyze(BDB_LIBUUID[1], bytes);
+    expect(result).toEqual({ evidence: [], notes: [`${BDB_LIBUUID[1]}: Berkeley DB file has no hash pages among its 1 pages`], unreadable: true });
   });
 
   it('a Berkeley DB cut in the middle reports the truncation and the headers it could not follow', () => {
@@ -359,7 +372,7 @@ describeWithShared('damaged rpm databases end in notes, never a throw or a hang'
   it('an ndb whose slot pages run past the file says so', () => {
     const bytes = fixtureBytes(NDB_SLE15);
     const result = analyze(NDB_SLE15[1], bytes.subarray(0, 2048));
-    expect(result).toEqual({ evidence: [], notes: [`${NDB_SLE15[1]}: ndb file is truncated: 1 slot pages need 4096 bytes, file has 2048`] });
+    expect(result).toEqual({ evidence: [], notes: [`${NDB_SLE15[1]}: ndb file is truncated: 1 slot pages need 4096 bytes, file has 2048`], unreadable: true });
   });
 
   it('an SQLite file cut short reports damage rather than a partial list', () => {
@@ -375,7 +388,7 @@ describeWithShared('damaged rpm databases end in notes, never a throw or a hang'
     expect(packagesOf(analyze('var/lib/rpm/Packages', sqlite))).toHaveLength(129);
     const text = Buffer.from('this is not a database\n'.repeat(100));
     for (const path of ['var/lib/rpm/Packages', 'var/lib/rpm/Packages.db', 'var/lib/rpm/rpmdb.sqlite']) {
-      expect(analyze(path, text)).toEqual({ evidence: [], notes: [`${path}: not an rpm database: neither SQLite, ndb nor Berkeley DB hash`] });
+      expect(analyze(path, text)).toEqual({ evidence: [], notes: [`${path}: not an rpm database: neither SQLite, ndb nor Berkeley DB hash`], unreadable: true });
     }
   });
 
@@ -385,7 +398,7 @@ describeWithShared('damaged rpm databases end in notes, never a throw or a hang'
     db.run('CREATE TABLE Other (id INTEGER PRIMARY KEY, blob BLOB)');
     const bytes = Buffer.from(db.export());
     db.close();
-    expect(analyze('var/lib/rpm/rpmdb.sqlite', bytes)).toEqual({ evidence: [], notes: ['var/lib/rpm/rpmdb.sqlite: SQLite database has no Packages table'] });
+    expect(analyze('var/lib/rpm/rpmdb.sqlite', bytes)).toEqual({ evidence: [], notes: ['var/lib/rpm/rpmdb.sqlite: SQLite database has no Packages table'], unreadable: true });
   });
 
   it('an SQLite Packages table with no rows is evidence of no packages; rows that are not blobs are noted', async () => {
@@ -397,7 +410,7 @@ describeWithShared('damaged rpm databases end in notes, never a throw or a hang'
     const textRow = Buffer.from(db.export());
     db.close();
     expect(analyze('var/lib/rpm/rpmdb.sqlite', empty)).toEqual({ evidence: [{ kind: 'packages', packages: [] }] });
-    expect(analyze('var/lib/rpm/rpmdb.sqlite', textRow)).toEqual({ evidence: [], notes: ['var/lib/rpm/rpmdb.sqlite: 1 Packages row(s) without a blob in column 1'] });
+    expect(analyze('var/lib/rpm/rpmdb.sqlite', textRow)).toEqual({ evidence: [], notes: ['var/lib/rpm/rpmdb.sqlite: 1 Packages row(s) without a blob in column 1'], unreadable: true });
   });
 });
 

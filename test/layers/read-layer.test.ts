@@ -127,11 +127,22 @@ describe('selection and limits', () => {
     expect(contents.uncompressedBytes).toBe(tar.length);
   });
 
-  it('skips a wanted file larger than its limit with a note, and reads one exactly at the limit', async () => {
+  it('lists a wanted file larger than its limit as unread, with the reason, and reads one exactly at the limit', async () => {
     const contents = await readLayer(streamOf(await sampleTar()), selectPaths({ 'usr/bin/bash': 49_999, 'etc/os-release': OS_RELEASE.length }));
     expect(contents.files.has('usr/bin/bash')).toBe(false);
     expect(text(contents, 'etc/os-release')).toBe(OS_RELEASE);
-    expect(contents.notes).toEqual([expect.stringContaining('skipped usr/bin/bash: 50000 bytes exceeds')]);
+    expect(contents.unread).toEqual(new Map([['usr/bin/bash', '50000 bytes exceeds the 49999 bytes limit for this file']]));
+    expect(contents.notes).toEqual([]);
+  });
+
+  it('a later entry that is read takes an unread path off the list', async () => {
+    const tar = await buildTar([
+      { name: 'var/lib/dpkg/status', content: 'x'.repeat(200) },
+      { name: 'var/lib/dpkg/status', content: 'small' },
+    ]);
+    const contents = await readLayer(streamOf(tar), selectPaths({ 'var/lib/dpkg/status': 100 }));
+    expect(contents.files.get('var/lib/dpkg/status')?.content.toString()).toBe('small');
+    expect(contents.unread.size).toBe(0);
   });
 
   it('keeps the later of two entries for one path, and forgets a file replaced by a directory or symlink', async () => {
@@ -242,7 +253,7 @@ describe('links', () => {
     expect(contents.notes).toEqual([]);
   });
 
-  it('notes a wanted hard link whose target was not read, or is too large, or escapes the root', async () => {
+  it('lists a wanted hard link whose target was not read, or is too large, as unread; notes one that escapes the root', async () => {
     const tar = await buildTar([
       { name: 'usr/lib/os-release', content: OS_RELEASE },
       { name: 'etc/os-release', type: 'link', linkname: 'usr/lib/os-release' },
@@ -255,11 +266,13 @@ describe('links', () => {
     expect(contents.files.has('etc/os-release')).toBe(false);
     expect(contents.files.has('tiny-link')).toBe(false);
     expect(contents.files.has('evil-link')).toBe(false);
-    expect(contents.notes).toEqual([
-      'hard link etc/os-release → usr/lib/os-release not resolved: the target was not read in this layer',
-      expect.stringContaining('skipped hard link tiny-link: 50 bytes exceeds'),
-      'skipped hard link evil-link: its target "../../etc/shadow" is outside the image root',
-    ]);
+    expect(contents.notes).toEqual(['skipped hard link evil-link: its target "../../etc/shadow" is outside the image root']);
+    expect(contents.unread).toEqual(
+      new Map([
+        ['etc/os-release', 'hard link to usr/lib/os-release, whose content was not kept (it is not wanted, or not earlier in this layer)'],
+        ['tiny-link', 'hard link to small: 50 bytes exceeds the 10 bytes limit for this file'],
+      ]),
+    );
   });
 });
 

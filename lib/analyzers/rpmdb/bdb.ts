@@ -86,10 +86,12 @@ export function berkeleyHashValues(db: Buffer): BlobsResult {
 
   const blobs: Buffer[] = [];
   const lastReadable = Math.min(lastPage, pages.count - 1);
+  let hashPages = 0;
   for (let number = 1; number <= lastReadable; number++) {
     const page = pages.page(number);
     const type = page[25];
     if (type !== PAGE_TYPE_HASH && type !== PAGE_TYPE_HASH_UNSORTED) continue;
+    hashPages++;
     const entries = pages.u16(page, 20);
     if (PAGE_HEADER_SIZE + entries * 2 > pageSize) {
       notes.push(`hash page ${number} claims ${entries} entries`);
@@ -106,5 +108,7 @@ export function berkeleyHashValues(db: Buffer): BlobsResult {
       }
     }
   }
+  // Even an empty hash database has its first bucket page: none at all is a damaged metadata page or file.
+  if (hashPages === 0 && notes.length === 0) notes.push(`Berkeley DB file has no hash pages among its ${lastReadable + 1} pages`);
   return { blobs, notes };
 }

@@ -29,6 +29,10 @@ export interface RegistryClientOptions {
   timeoutMs?: number;
   /** Time a body read may wait for bytes (default: timeoutMs). */
   idleTimeoutMs?: number;
+  /** Longest a manifest, config or token request may take in all, retries and body included (default 60 s). */
+  deadlineMs?: number;
+  /** Longest a layer blob may take in all (default 15 min). */
+  blobDeadlineMs?: number;
   /** Further attempts for 429, 5xx, resets and timeouts (default 3). */
   retries?: number;
   retryBaseMs?: number;
@@ -81,6 +85,8 @@ export class RegistryClient implements ImageSource {
       allowsPlainHttp: (host) => this.insecure.has(host),
       timeoutMs,
       idleTimeoutMs: options.idleTimeoutMs ?? timeoutMs,
+      deadlineMs: options.deadlineMs,
+      blobDeadlineMs: options.blobDeadlineMs,
       retries: Math.max(0, options.retries ?? 3),
       retryBaseMs: options.retryBaseMs ?? 250,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,

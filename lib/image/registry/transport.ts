@@ -22,7 +22,24 @@ export interface TransportOptions {
   /** Upper bound for any wait between attempts, Retry-After included. */
   maxRetryDelayMs: number;
   userAgent: string;
+  /**
+   * Overall time for a request whose body is small and read whole (manifests, tokens), counted from the first attempt:
+   * every attempt, wait, redirect and the whole body. The idle timeout alone lets a registry that trickles a byte
+   * now and then hold a request open for ever. Default 60 s (DEFAULT_DEADLINE_MS).
+   */
+  deadlineMs?: number;
+  /**
+   * Overall time for a blob request (a `/blobs/` URL), body included. A blob whose Content-Length is known gets less:
+   * `deadlineMs` plus its length at 256 KiB/s (BLOB_DEADLINE_BYTES_PER_SECOND), so that a small blob (an image
+   * config) is not allowed the time of a large layer. Default 15 min (DEFAULT_BLOB_DEADLINE_MS).
+   */
+  blobDeadlineMs?: number;
 }
+
+export const DEFAULT_DEADLINE_MS = 60_000;
+export const DEFAULT_BLOB_DEADLINE_MS = 15 * 60_000;
+/** The slowest transfer rate a blob of known length is granted, past `deadlineMs`. */
+export const BLOB_DEADLINE_BYTES_PER_SECOND = 256 * 1024;
 
 export interface TransportRequest {
   method: 'GET' | 'HEAD';
@@ -35,6 +52,8 @@ export interface TransportRequest {
   allowPlainHttp?: boolean;
   /** `failed to fetch manifest for <image>`: the start of every error message. */
   what: string;
+  /** Overall time for this request, body included, instead of the one its URL calls for (see TransportOptions). */
+  deadlineMs?: number;
 }
 
 export interface RegistryResponse {
@@ -52,6 +71,8 @@ export interface RegistryResponse {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** `/v2/<name>/blobs/<algorithm>:<encoded>`: the requests that get the blob deadline. */
+const BLOB_PATH = /\/blobs\/[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const MAX_REDIRECTS = 5;
 
 /** Thrown inside an attempt for failures worth another attempt. */
@@ -61,6 +82,63 @@ class RetryableFailure extends Error {
     readonly cause_: unknown,
   ) {
     super(reason);
+  }
+}
+
+/**
+ * One request's overall deadline: a timer that aborts `signal` with the DeadlineExceeded failure, which can be moved
+ * earlier (never later) once the body's length is known, and is cleared when the request is over.
+ */
+class Deadline {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private at: number;
+
+  constructor(
+    ms: number,
+    private readonly failure: (ms: number) => Error,
+    private readonly started = Date.now(),
+  ) {
+    this.at = started + ms;
+    this.arm();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get expired(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  get error(): Error {
+    return this.controller.signal.reason as Error;
+  }
+
+  /** Milliseconds left, at least 0. */
+  remaining(): number {
+    return Math.max(0, this.at - Date.now());
+  }
+
+  /** Brings the deadline forward to `ms` after the request's start, if that is earlier. */
+  tighten(ms: number): void {
+    const at = this.started + Math.ceil(ms);
+    if (this.expired || at >= this.at) return;
+    this.at = at;
+    this.arm();
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(): void {
+    this.clear();
+    const total = this.at - this.started;
+    this.timer = setTimeout(() => this.controller.abort(this.failure(total)), this.remaining());
+    // A request that is never read to its end must not keep the process alive.
+    this.timer.unref();
   }
 }
 
@@ -99,17 +177,43 @@ function cancelled(what: string, signal: AbortSignal): CodedError {
 export class Transport {
   constructor(private readonly options: TransportOptions) {}
 
+  /**
+   * Sends the request, retrying where worth it, within its overall deadline: the deadline goes on running while the
+   * caller reads the body, and ends it (DeadlineExceeded) when it passes first.
+   */
   async send(request: TransportRequest): Promise<RegistryResponse> {
+    const isBlob = request.deadlineMs === undefined && BLOB_PATH.test(new URL(request.url).pathname);
+    const deadline = new Deadline(this.deadlineFor(request, isBlob), (ms) =>
+      registryFailure(GrpcCode.DeadlineExceeded, request.what, `the registry did not answer in full within ${ms} ms`),
+    );
+    try {
+      const response = await this.sendWithin(request, deadline);
+      return this.bounded(response, deadline, isBlob);
+    } catch (err) {
+      deadline.clear();
+      throw err;
+    }
+  }
+
+  private deadlineFor(request: TransportRequest, isBlob: boolean): number {
+    if (request.deadlineMs !== undefined) return request.deadlineMs;
+    return isBlob ? (this.options.blobDeadlineMs ?? DEFAULT_BLOB_DEADLINE_MS) : (this.options.deadlineMs ?? DEFAULT_DEADLINE_MS);
+  }
+
+  private async sendWithin(request: TransportRequest, deadline: Deadline): Promise<RegistryResponse> {
+    const waits = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
     let lastFailure: RetryableFailure | undefined;
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
-      if (attempt > 0) await sleep(this.backoff(attempt), request.signal);
+      if (attempt > 0) await sleep(this.backoff(attempt), waits);
       if (request.signal?.aborted) throw cancelled(request.what, request.signal);
+      if (deadline.expired) throw deadline.error;
       let response: RegistryResponse;
       try {
-        response = await this.attempt(request);
+        response = await this.attempt(request, deadline);
       } catch (err) {
         if (!(err instanceof RetryableFailure)) throw err;
         if (request.signal?.aborted) throw cancelled(request.what, request.signal);
+        if (deadline.expired) throw deadline.error;
         lastFailure = err;
         continue;
       }
@@ -117,10 +221,42 @@ export class Transport {
       if (!retryable || attempt === this.options.retries) return response;
       response.discard();
       const wait = retryAfterMs(response.headers.get('retry-after'));
-      if (wait !== undefined) await sleep(Math.min(wait, this.options.maxRetryDelayMs), request.signal);
+      if (wait !== undefined) await sleep(Math.min(wait, this.options.maxRetryDelayMs), waits);
     }
+    if (deadline.expired) throw deadline.error;
     const failure = lastFailure as RetryableFailure;
     throw registryFailure(GrpcCode.Unavailable, request.what, `registry unreachable: ${failure.reason}`, { cause: failure.cause_ });
+  }
+
+  /**
+   * The response with the deadline on its body: a blob of known length gets `deadlineMs` plus its length at the
+   * slowest rate granted, if that is sooner; the deadline is cleared once the body is over.
+   */
+  private bounded(response: RegistryResponse, deadline: Deadline, isBlob: boolean): RegistryResponse {
+    const length = response.headers.get('content-length');
+    if (isBlob && length !== null && /^\d+$/.test(length)) {
+      deadline.tighten((this.options.deadlineMs ?? DEFAULT_DEADLINE_MS) + (Number(length) * 1000) / BLOB_DEADLINE_BYTES_PER_SECOND);
+    }
+    const open = response.stream;
+    return {
+      ...response,
+      stream: () => {
+        const stream = open();
+        stream.once('close', () => deadline.clear());
+        return stream;
+      },
+      bytes: async (limit) => {
+        try {
+          return await response.bytes(limit);
+        } finally {
+          deadline.clear();
+        }
+      },
+      discard: () => {
+        deadline.clear();
+        response.discard();
+      },
+    };
   }
 
   private backoff(attempt: number): number {
@@ -128,7 +264,7 @@ export class Transport {
     return step / 2 + Math.random() * (step / 2);
   }
 
-  private async attempt(request: TransportRequest): Promise<RegistryResponse> {
+  private async attempt(request: TransportRequest, deadline: Deadline): Promise<RegistryResponse> {
     const origin = new URL(request.url).origin;
     let url = request.url;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -137,7 +273,12 @@ export class Transport {
       const headers: Record<string, string> = { 'User-Agent': this.options.userAgent, ...request.headers };
       if (request.authorization && target.origin === origin) headers.Authorization = request.authorization;
 
+      // Aborting the controller ends the fetch, its body included: the deadline does so too.
       const controller = new AbortController();
+      const onDeadline = () => controller.abort(deadline.error);
+      if (deadline.expired) throw deadline.error;
+      deadline.signal.addEventListener('abort', onDeadline, { once: true });
+      controller.signal.addEventListener('abort', () => deadline.signal.removeEventListener('abort', onDeadline), { once: true });
       const signals = request.signal ? [controller.signal, request.signal] : [controller.signal];
       let timedOut = false;
       const timer = setTimeout(() => {
@@ -149,6 +290,7 @@ export class Transport {
         response = await this.options.fetch(url, { method: request.method, headers, redirect: 'manual', signal: AbortSignal.any(signals) });
       } catch (err) {
         if (request.signal?.aborted) throw cancelled(request.what, request.signal);
+        if (deadline.expired) throw deadline.error;
         throw new RetryableFailure(timedOut ? `no response within ${this.options.timeoutMs} ms` : networkReason(err), err);
       } finally {
         clearTimeout(timer);
@@ -157,10 +299,11 @@ export class Transport {
       const location = response.headers.get('location');
       if (REDIRECTS.has(response.status) && location) {
         await response.body?.cancel().catch(() => undefined);
+        controller.abort();
         url = new URL(location, url).toString();
         continue;
       }
-      return this.wrap(response, url, controller, request);
+      return this.wrap(response, url, controller, request, deadline);
     }
     throw registryFailure(GrpcCode.Unavailable, request.what, `more than ${MAX_REDIRECTS} redirects`);
   }
@@ -181,25 +324,32 @@ export class Transport {
     }
   }
 
-  private wrap(response: Response, url: string, controller: AbortController, request: TransportRequest): RegistryResponse {
+  private wrap(response: Response, url: string, controller: AbortController, request: TransportRequest, deadline: Deadline): RegistryResponse {
     const { what, signal } = request;
     let stream: Readable | undefined;
     const idleMs = this.options.idleTimeoutMs;
     const open = (): Readable => {
       if (stream) throw new Error('response body already consumed');
       const body = response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-      stream = new IdleTimeoutBody(
+      const opened = new IdleTimeoutBody(
         body,
         idleMs,
         () => registryFailure(GrpcCode.Unavailable, what, `registry sent no data for ${idleMs} ms`),
         (err) => {
           if (err instanceof CodedError) return err;
           if (signal?.aborted) return cancelled(what, signal);
+          if (deadline.expired) return deadline.error;
           return registryFailure(GrpcCode.Unavailable, what, `connection lost while reading: ${networkReason(err)}`, { cause: err });
         },
         () => controller.abort(),
       );
-      return stream;
+      stream = opened;
+      // The deadline ends the body wherever its reader is: waiting for bytes, or not reading at all.
+      const onDeadline = () => opened.destroy(deadline.error);
+      if (deadline.expired) process.nextTick(onDeadline);
+      else deadline.signal.addEventListener('abort', onDeadline, { once: true });
+      opened.once('close', () => deadline.signal.removeEventListener('abort', onDeadline));
+      return opened;
     };
     return {
       status: response.status,

@@ -2,7 +2,8 @@
  * Delegated scanners ("clusters"): other deployments of this service, e.g. inside a VPC that reaches private
  * registries. A ScanImage request naming a cluster is forwarded there and its answer relayed.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { CodedError, GrpcCode } from '../errors';
 import type { StorageImage, V1ScanImageRequest } from '../stackrox/types';
 
@@ -50,15 +51,20 @@ function endpointProblem(text: string): string | undefined {
 const clustersSchema = z
   .array(
     z.strictObject({
-      id: z.string().regex(IDENTIFIER, 'must be 1-64 letters, digits, ".", "_" or "-"'),
-      name: z.string().min(1, 'must not be empty'),
-      endpoint: z.string().superRefine((value, ctx) => {
-        const problem = endpointProblem(value);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }),
+      id: z.string().check(z.regex(IDENTIFIER, 'must be 1-64 letters, digits, ".", "_" or "-"')),
+      name: z.string().check(z.minLength(1, 'must not be empty')),
+      endpoint: z.string().check(
+        z.superRefine((value: string, ctx) => {
+          const problem = endpointProblem(value);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      ),
     }),
   )
-  .refine((list) => new Set(list.map((c) => c.id)).size === list.length, { message: 'cluster ids must be unique' });
+  .check(z.refine((list: ClusterConfig[]) => new Set(list.map((c) => c.id)).size === list.length, { message: 'cluster ids must be unique' }));
+
+/** zod/mini registers no locale: English is passed per parse, so type errors read as full zod words them. */
+const ENGLISH = { error: en().localeError };
 
 /**
  * Reads LAMINA_CLUSTERS: a JSON array of `{id, name, endpoint}`, validated as the CDK settings validate it (plus
@@ -73,7 +79,7 @@ export function parseClusters(text: string | undefined, variable = 'LAMINA_CLUST
   } catch (err) {
     throw new Error(`${variable} is not JSON: ${(err as Error).message}`);
   }
-  const parsed = clustersSchema.safeParse(json);
+  const parsed = clustersSchema.safeParse(json, ENGLISH);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue.path.length > 0 ? issue.path.join('.') : 'value';

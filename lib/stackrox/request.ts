@@ -1,5 +1,5 @@
 /** The ScanImage request body, read the way grpc-gateway's protojson reads it. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { GrpcCode, RuntimeError, invalidArgument } from './errors';
 import { parseDuration } from '../service/snoozes';
 import type { V1ScanImageRequest } from './types';
@@ -44,8 +44,8 @@ export function parseJsonBody(text: string | Buffer | undefined | null): unknown
   }
 }
 
-const optionalString = z.string().nullish();
-const optionalBool = z.boolean().nullish();
+const optionalString = z.nullish(z.string());
+const optionalBool = z.nullish(z.boolean());
 
 /** Unknown keys are dropped (z.object strips them); null reads as the field's default, as in protojson. */
 const requestSchema = z.object({

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { advisoryFiles, type AdvisoryFile } from './advisory-files';
 import { isAlpineSecdb, secdbToOsv } from './alpine-secdb';
 import { cvssFromNvdResponse, isNvdResponse, type CvssEntry } from './nvd-records';
-import { parseOsv, type Osv } from './osv';
+import type { Osv } from './osv';
+import { parseOsv } from './osv-parse';
 import type { AdvisoryStore } from './store';
 
 export interface ImportCounts {

@@ -1,5 +1,8 @@
+/**
+ * The OSV record types and the lookup keys the matcher uses at scan time. Parsing records (zod schemas) lives in
+ * ./osv-parse, which only imports and the updater load, so the scan functions' bundles do not carry it.
+ */
 import { distributionOfEcosystem } from '../distros';
-import { z } from 'zod';
 
 /** One OSV range event: exactly one of the four keys is meaningful. */
 export interface OsvEvent {
@@ -57,85 +60,6 @@ export interface Osv {
   affected?: OsvAffected[];
   references?: OsvReference[];
   database_specific?: Record<string, unknown>;
-}
-
-/** Real records carry `null` where a field is absent, and YAML conversions turn numbers into strings and back. */
-const text = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string());
-const optionalText = z.preprocess((v) => (v === null ? undefined : v), text.optional());
-const timestamp = text.refine((v) => !Number.isNaN(Date.parse(v)), 'not an RFC 3339 timestamp');
-const optionalTimestamp = z.preprocess((v) => (v === null || v === '' ? undefined : v), timestamp.optional());
-const record = z.preprocess((v) => (v === null ? undefined : v), z.record(z.string(), z.unknown()).optional());
-const list = <T extends z.ZodType>(item: T) => z.preprocess((v) => (v === null ? undefined : v), z.array(item).optional());
-
-const eventSchema = z
-  .object({ introduced: optionalText, fixed: optionalText, last_affected: optionalText, limit: optionalText })
-  .refine((e) => [e.introduced, e.fixed, e.last_affected, e.limit].some((v) => v !== undefined), 'empty range event');
-
-const rangeSchema = z.object({
-  type: text,
-  repo: optionalText,
-  events: z.array(eventSchema),
-  database_specific: record,
-});
-
-const severitySchema = z.object({ type: text, score: text });
-
-const affectedSchema = z.object({
-  package: z.preprocess((v) => (v === null ? undefined : v), z.object({ ecosystem: text, name: text, purl: optionalText }).optional()),
-  severity: list(severitySchema),
-  ranges: list(rangeSchema),
-  versions: list(text),
-  ecosystem_specific: record,
-  database_specific: record,
-});
-
-const osvSchema = z.object({
-  schema_version: optionalText,
-  id: text.refine((v) => /^\S{1,256}$/.test(v), 'id must be a non-empty token'),
-  modified: timestamp,
-  published: optionalTimestamp,
-  withdrawn: optionalTimestamp,
-  aliases: list(text),
-  related: list(text),
-  upstream: list(text),
-  summary: optionalText,
-  details: optionalText,
-  severity: list(severitySchema),
-  affected: list(affectedSchema),
-  references: list(z.object({ type: text, url: text })),
-  database_specific: record,
-});
-
-export class MalformedAdvisoryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MalformedAdvisoryError';
-  }
-}
-
-/** Drops keys whose value is undefined, so stored and compared records have one shape. */
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-/**
- * Validates one OSV record: `id` and `modified` are required, the known fields must have their types, unknown
- * fields are dropped. Nulls and numbers-for-strings are tolerated because real exports contain them.
- */
-export function parseOsv(value: unknown): Osv {
-  const result = osvSchema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const id = typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : '?';
-    throw new MalformedAdvisoryError(`advisory ${id}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
-  }
-  const osv = result.data;
-  return compact({
-    ...osv,
-    affected: osv.affected?.map((a) =>
-      compact({ ...a, package: a.package && compact(a.package), ranges: a.ranges?.map((r) => compact({ ...r, events: r.events.map(compact) })) }),
-    ),
-  }) as Osv;
 }
 
 /** Milliseconds plus the sub-millisecond digits, so `…33.375630Z` and `…33.375631Z` still order. */

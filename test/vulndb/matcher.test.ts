@@ -5,7 +5,8 @@ import type { Inventory, Package } from '../../lib/index/types';
 import { inventoryOf, matchAsStackRox, osPackage } from '../support/packages';
 import { importAdvisories } from '../../lib/vulndb/import';
 import { MemoryAdvisoryStore } from '../../lib/vulndb/memory-store';
-import { parseOsv, type Osv } from '../../lib/vulndb/osv';
+import type { Osv } from '../../lib/vulndb/osv';
+import { parseOsv } from '../../lib/vulndb/osv-parse';
 
 const ADVISORIES = resolve(__dirname, '../../../shared/fixtures/advisories');
 const haveFixtures = existsSync(ADVISORIES);

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareTimestamps, ecosystemKey, MalformedAdvisoryError, packageKey, packageNameKey, parseOsv } from '../../lib/vulndb/osv';
+import { compareTimestamps, ecosystemKey, packageKey, packageNameKey } from '../../lib/vulndb/osv';
+import { MalformedAdvisoryError, parseOsv } from '../../lib/vulndb/osv-parse';
 import { advisoryFixture, describeWithShared } from '../support/shared-fixtures';
 
 function fixtureRecords(): Array<[string, unknown]> {

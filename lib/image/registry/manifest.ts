@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { GrpcCode } from '../../errors';
 import { digestProblem } from '../reference';
 import type { Descriptor, ImageManifest, Platform } from '../types';
@@ -32,34 +33,40 @@ export const MAX_INDEX_MANIFESTS = 1000;
 const INDEX_TYPES = new Set<string>([MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerManifestList]);
 const IMAGE_TYPES = new Set<string>([MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest]);
 
-const digestSchema = z.string().refine((value) => digestProblem(value) === undefined, { message: 'not a valid digest' });
+/**
+ * zod/mini registers no locale; parses pass English explicitly, so the reasons quoted in errors ("Invalid input:
+ * expected string, received number") read as they did with full zod whatever else configured zod globally.
+ */
+const ENGLISH = { error: en().localeError };
+
+const digestSchema = z.string().check(z.refine((value: string) => digestProblem(value) === undefined, { message: 'not a valid digest' }));
 
 const platformSchema = z.object({
   os: z.string(),
   architecture: z.string(),
-  variant: z.string().optional(),
+  variant: z.optional(z.string()),
 });
 
 const descriptorSchema = z.object({
-  mediaType: z.string().default(''),
+  mediaType: z._default(z.string(), ''),
   digest: digestSchema,
-  size: z.number().int().nonnegative(),
-  urls: z.array(z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-  platform: platformSchema.optional(),
+  size: z.number().check(z.int(), z.nonnegative()),
+  urls: z.optional(z.array(z.string())),
+  annotations: z.optional(z.record(z.string(), z.string())),
+  platform: z.optional(platformSchema),
 });
 
 const imageManifestSchema = z.object({
   schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
+  mediaType: z.optional(z.string()),
   config: descriptorSchema,
   layers: z.array(descriptorSchema),
-  annotations: z.record(z.string(), z.string()).optional(),
+  annotations: z.optional(z.record(z.string(), z.string())),
 });
 
 const indexSchema = z.object({
   schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
+  mediaType: z.optional(z.string()),
   manifests: z.array(descriptorSchema),
 });
 
@@ -71,7 +78,7 @@ function stripMediaTypeParameters(contentType: string | null): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
-function toDescriptor(value: z.infer<typeof descriptorSchema>): Descriptor {
+function toDescriptor(value: z.output<typeof descriptorSchema>): Descriptor {
   const descriptor: Descriptor = { mediaType: value.mediaType, digest: value.digest, size: value.size };
   if (value.urls) descriptor.urls = value.urls;
   if (value.annotations) descriptor.annotations = value.annotations;
@@ -111,7 +118,7 @@ export function parseManifest(body: Buffer, contentType: string | null, what: st
         `the image index lists ${record.manifests.length} manifests, more than the ${MAX_INDEX_MANIFESTS} lamina accepts`,
       );
     }
-    const parsed = indexSchema.safeParse(json);
+    const parsed = indexSchema.safeParse(json, ENGLISH);
     if (!parsed.success) throw invalid(what, 'index', parsed.error);
     const mediaType = INDEX_TYPES.has(declared) ? declared : MEDIA_TYPES.ociIndex;
     return { kind: 'index', mediaType, manifests: parsed.data.manifests.map(toDescriptor) };
@@ -126,7 +133,7 @@ export function parseManifest(body: Buffer, contentType: string | null, what: st
       `the image has ${record.layers.length} layers, more than the ${MAX_MANIFEST_LAYERS} lamina scans`,
     );
   }
-  const parsed = imageManifestSchema.safeParse(json);
+  const parsed = imageManifestSchema.safeParse(json, ENGLISH);
   if (!parsed.success) throw invalid(what, 'manifest', parsed.error);
   const manifest: ImageManifest = {
     mediaType: IMAGE_TYPES.has(declared) ? declared : MEDIA_TYPES.ociManifest,
@@ -137,7 +144,7 @@ export function parseManifest(body: Buffer, contentType: string | null, what: st
   return { kind: 'image', manifest };
 }
 
-function invalid(what: string, kind: string, error: z.ZodError) {
+function invalid(what: string, kind: string, error: z.core.$ZodError) {
   const issue = error.issues[0];
   const where = issue ? `${issue.path.join('.') || 'root'}: ${issue.message}` : 'malformed';
   return registryFailure(GrpcCode.FailedPrecondition, what, `the registry answered with an invalid ${kind} (${where})`);

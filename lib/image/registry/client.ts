@@ -10,6 +10,7 @@ import { HostSet, registryBaseUrl } from './endpoint';
 import { codeForStatus, registryFailure, registryReason } from './errors';
 import { DefaultHostPolicy, type HostPolicy } from './host-policy';
 import { MANIFEST_ACCEPT, parseManifest, selectPlatform, type ParsedManifest } from './manifest';
+import { createPinnedFetch } from './pinned-fetch';
 import { retryAfterMs, Transport, type FetchFunction, type RegistryResponse } from './transport';
 
 export interface RegistryClientOptions {
@@ -79,8 +80,10 @@ export class RegistryClient implements ImageSource {
     this.maxManifestBytes = options.maxManifestBytes ?? 4 * MIB;
     this.maxConfigBytes = options.maxConfigBytes ?? 16 * MIB;
     const timeoutMs = options.timeoutMs ?? 30_000;
+    const pinned = options.fetch ? undefined : createPinnedFetch();
     this.transport = new Transport({
-      fetch: options.fetch ?? fetch,
+      fetch: options.fetch ?? pinned!.fetch,
+      pin: pinned?.pin,
       hostPolicy: this.hostPolicy,
       allowsPlainHttp: (host) => this.insecure.has(host),
       timeoutMs,

@@ -8,6 +8,11 @@ export interface HostPolicy {
   checkRegistry(registry: string): void;
   /** Throws RuntimeError PermissionDenied when connecting to this host (name or address, no port) is refused. */
   checkConnect(hostname: string): Promise<void>;
+  /**
+   * Checks like checkConnect and answers the addresses it checked, which the connection must then use (so that a
+   * second resolution cannot answer another address); undefined when the name is connected to as it is.
+   */
+  checkedAddresses?(hostname: string): Promise<string[] | undefined>;
 }
 
 export interface HostPolicyOptions {
@@ -146,24 +151,29 @@ export class DefaultHostPolicy implements HostPolicy {
   }
 
   async checkConnect(hostname: string): Promise<void> {
+    await this.checkedAddresses(hostname);
+  }
+
+  async checkedAddresses(hostname: string): Promise<string[] | undefined> {
     const host = plainAddress(hostname.toLowerCase());
-    if (this.allowedPrivate.has(host)) return;
+    if (this.allowedPrivate.has(host)) return undefined;
     if (METADATA_NAMES.has(host.replace(/\.$/, ''))) throw refused(hostname, 'it is a cloud metadata service');
     if (isIP(host) !== 0) {
       const why = this.refusal(host);
       if (why) throw refused(hostname, `it is a ${why}`, this.hint(why));
-      return;
+      return undefined;
     }
     let addresses: string[];
     try {
       addresses = await this.resolve(host);
     } catch {
-      return; // Name resolution failures surface as the connection error they cause, typed Unavailable.
+      return undefined; // Name resolution failures surface as the connection error they cause, typed Unavailable.
     }
     for (const address of addresses) {
       const why = this.refusal(address);
       if (why) throw refused(hostname, `it resolves to the ${why} ${address}`, this.hint(why));
     }
+    return addresses.length > 0 ? addresses : undefined;
   }
 
   private hint(why: string): string {

@@ -8,6 +8,8 @@ export type FetchFunction = typeof fetch;
 
 export interface TransportOptions {
   fetch: FetchFunction;
+  /** Called with the addresses the host policy checked for a name, before fetch connects to it (DNS pinning). */
+  pin?: (hostname: string, addresses: string[]) => void;
   hostPolicy: HostPolicy;
   /** May plain HTTP be used for this host[:port]? */
   allowsPlainHttp: (host: string) => boolean;
@@ -317,7 +319,14 @@ export class Transport {
       throw registryFailure(GrpcCode.PermissionDenied, what, `plain HTTP to ${target.host} is refused: it is not an insecure registry`);
     }
     try {
-      await this.options.hostPolicy.checkConnect(target.hostname);
+      const policy = this.options.hostPolicy;
+      if (policy.checkedAddresses && this.options.pin) {
+        // The connection goes to what was checked: a second DNS answer (rebinding) cannot send it elsewhere.
+        const addresses = await policy.checkedAddresses(target.hostname);
+        if (addresses) this.options.pin(target.hostname, addresses);
+      } else {
+        await policy.checkConnect(target.hostname);
+      }
     } catch (err) {
       if (err instanceof CodedError) throw new CodedError(err.code, `image enrichment error: ${what}: ${err.message}`, { cause: err });
       throw err;

@@ -115,7 +115,8 @@ function contents(b: Bundle): Contents {
   const packages = [...byPackage].map(([name, v]) => ({ name, ...v })).sort((a, b) => b.bytes - a.bytes);
   const externals = new Set<string>();
   for (const input of Object.keys(output.inputs)) {
-    for (const imported of b.metafile.inputs[input]?.imports ?? []) if (imported.external && imported.path.startsWith('@aws-sdk/')) externals.add(imported.path);
+    for (const imported of b.metafile.inputs[input]?.imports ?? [])
+      if (imported.external && imported.path.startsWith('@aws-sdk/')) externals.add(imported.path);
   }
   return { packages, ownBytes, inputs: Object.keys(output.inputs), externals: [...externals].sort() };
 }
@@ -174,7 +175,9 @@ async function main(): Promise<void> {
   for (const b of bundles) {
     const c = contents(b);
     externals.set(b.name, c.externals);
-    console.log(`${b.name.padEnd(8)} ${relative(ROOT, b.file)}: ${kib(b.bytes)} minified (lamina sources ${kib(c.ownBytes)}, ${c.packages.length} packages; zod: ${zodFlavours(c.inputs)})`);
+    console.log(
+      `${b.name.padEnd(8)} ${relative(ROOT, b.file)}: ${kib(b.bytes)} minified (lamina sources ${kib(c.ownBytes)}, ${c.packages.length} packages; zod: ${zodFlavours(c.inputs)})`,
+    );
     for (const p of c.packages.slice(0, TOP)) {
       console.log(`           ${p.name.padEnd(34)} ${kib(p.bytes).padStart(10)}  ${((100 * p.bytes) / b.bytes).toFixed(0).padStart(2)}%  ${p.files} files`);
     }
@@ -201,8 +204,12 @@ async function main(): Promise<void> {
   for (const b of bundles) {
     const ms = median(times.get(b.name)!);
     const sdkMs = median(sdkTimes.get(b.name)!);
-    console.log(`${b.name.padEnd(8)} node -e "require(bundle)"  ${ms.toFixed(0).padStart(5)} ms  ratio ${(ms / floorMs).toFixed(2)}  (+${(ms - floorMs).toFixed(0)} ms over the floor)`);
-    console.log(`         of which its externals alone ${sdkMs.toFixed(0).padStart(5)} ms  (+${(sdkMs - floorMs).toFixed(0)} ms: ${externals.get(b.name)!.join(', ') || 'none'})`);
+    console.log(
+      `${b.name.padEnd(8)} node -e "require(bundle)"  ${ms.toFixed(0).padStart(5)} ms  ratio ${(ms / floorMs).toFixed(2)}  (+${(ms - floorMs).toFixed(0)} ms over the floor)`,
+    );
+    console.log(
+      `         of which its externals alone ${sdkMs.toFixed(0).padStart(5)} ms  (+${(sdkMs - floorMs).toFixed(0)} ms: ${externals.get(b.name)!.join(', ') || 'none'})`,
+    );
   }
 }
 

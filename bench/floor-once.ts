@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: Number(concurrencyText) }, worker));
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  process.stdout.write(JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS }) + '\n');
+  process.stdout.write(`${JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -64,7 +64,12 @@ function inventory(): Inventory {
     const version = `1.0-${(i % 25) + 1}`;
     records.push({ manager: 'dpkg', name: `lib${source}`, version, sourceName: source, sourceVersion: version });
   }
-  const packages = packagesOf(records.map((pkg) => ({ pkg, path: 'var/lib/dpkg/status', layer: 0, analyzer: 'dpkg' })), DEBIAN_12, [], [0]);
+  const packages = packagesOf(
+    records.map((pkg) => ({ pkg, path: 'var/lib/dpkg/status', layer: 0, analyzer: 'dpkg' })),
+    DEBIAN_12,
+    [],
+    [0],
+  );
   return { os: DEBIAN_12, packages, partial: false, warnings: [] };
 }
 
@@ -86,7 +91,9 @@ async function main(): Promise<void> {
     await store.ensureTables();
 
     const imported = await importAdvisories(zipPath, store);
-    console.log(`import: ${imported.records} OSV records in ${imported.seconds.toFixed(1)} s = ${Math.round(imported.records / imported.seconds)} records/s (embedded DynamoDB)`);
+    console.log(
+      `import: ${imported.records} OSV records in ${imported.seconds.toFixed(1)} s = ${Math.round(imported.records / imported.seconds)} records/s (embedded DynamoDB)`,
+    );
 
     const inv = inventory();
     const refs = inv.packages.map((p) => queryFor(p, inv)!).map((q) => ({ ecosystem: q.ecosystem, name: q.name }));
@@ -119,7 +126,9 @@ async function main(): Promise<void> {
     console.log(`floor (the store's lookup of the same packages): ${floor.toFixed(0)} ms (median of ${ROUNDS})`);
     console.log(`match (lookup, version ranges, CVSS, fields):    ${match.toFixed(0)} ms (median of ${ROUNDS}; target < 200 ms)`);
     console.log(`ratio match/floor:                               ${(match / floor).toFixed(2)}`);
-    console.log(`match with the service's per-version cache warm: ${median(warm).toFixed(0)} ms (median of ${ROUNDS}; the data version is still read each time)`);
+    console.log(
+      `match with the service's per-version cache warm: ${median(warm).toFixed(0)} ms (median of ${ROUNDS}; the data version is still read each time)`,
+    );
   } finally {
     await dynamo.stop();
     await rm(dir, { recursive: true, force: true });

@@ -27,7 +27,10 @@ function median(values: number[]): number {
 function appLayer(seed: number, binaryMiB: number): LayerSpec {
   const entries: TarEntrySpec[] = [];
   for (let i = 0; i < 4000; i++) {
-    entries.push({ path: `srv/app${seed}/node_modules/pkg${i}/index.js`, content: `module.exports = ${JSON.stringify({ i, seed, text: 'x'.repeat(i % 3000) })};\n` });
+    entries.push({
+      path: `srv/app${seed}/node_modules/pkg${i}/index.js`,
+      content: `module.exports = ${JSON.stringify({ i, seed, text: 'x'.repeat(i % 3000) })};\n`,
+    });
   }
   for (let i = 0; i < binaryMiB; i++) entries.push({ path: `srv/app${seed}/bin/blob${i}.so`, content: randomBytes(MiB) });
   return { entries, compression: 'gzip' };
@@ -39,7 +42,7 @@ async function measure(script: string, args: string[]): Promise<Measure & Record
 }
 
 async function main(): Promise<void> {
-  if (!registryAvailable()) throw new Error('bench needs Debian\'s docker-registry (apt-get install docker-registry, or run npm test once as root)');
+  if (!registryAvailable()) throw new Error("bench needs Debian's docker-registry (apt-get install docker-registry, or run npm test once as root)");
   const registry = await startRegistry({ auth: 'none' });
   try {
     const layers: LayerSpec[] = [];
@@ -64,7 +67,9 @@ async function main(): Promise<void> {
     console.log(`floor (fetch + gunzip, ${CONCURRENCY} at once): ${floorMs.toFixed(0)} ms (median of ${ROUNDS})`);
     console.log(`scan:                              ${scanMs.toFixed(0)} ms (median of ${ROUNDS})`);
     console.log(`ratio scan/floor:                  ${(scanMs / floorMs).toFixed(2)} (target ≤ 1.30)`);
-    console.log(`peak RSS of the scan process:      ${peakRss.toFixed(0)} MiB (target ≤ 300); floor process ${(Math.max(...floors.map((m) => m.maxRssKiB)) / 1024).toFixed(0)} MiB`);
+    console.log(
+      `peak RSS of the scan process:      ${peakRss.toFixed(0)} MiB (target ≤ 300); floor process ${(Math.max(...floors.map((m) => m.maxRssKiB)) / 1024).toFixed(0)} MiB`,
+    );
   } finally {
     await registry.stop();
   }

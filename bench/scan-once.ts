@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const result = await service.scanImage({ imageName: image, force: true, includeSnoozed: true, cluster: '' });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  process.stdout.write(JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS, components: result.scan?.components.length ?? 0 }) + '\n');
+  process.stdout.write(`${JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS, components: result.scan?.components.length ?? 0 })}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -83,11 +83,11 @@ async function scan(args: string[], config: LaminaConfig): Promise<number> {
       const input = sbomInputOf(stored, TOOL, new Date(), imageName(parseImageName(image)));
       output = format === 'spdx' ? renderSpdx(input) : renderCycloneDx(input);
     }
-    process.stdout.write(JSON.stringify(output, null, values.pretty ? 2 : undefined) + '\n');
+    process.stdout.write(`${JSON.stringify(output, null, values.pretty ? 2 : undefined)}\n`);
     return 0;
   } catch (err) {
     const error = asCodedError(err);
-    process.stderr.write(JSON.stringify(runtimeErrorBody(error), null, values.pretty ? 2 : undefined) + '\n');
+    process.stderr.write(`${JSON.stringify(runtimeErrorBody(error), null, values.pretty ? 2 : undefined)}\n`);
     return 1;
   } finally {
     await local?.dynamo.stop();
@@ -130,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
     case '-h':
     case '--help':
     case 'help':
-      process.stdout.write(USAGE + '\n');
+      process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);

@@ -23,7 +23,9 @@ export interface LaminaApp {
 /** Both stacks, checked by cdk-nag AwsSolutions; every accepted finding carries its reason. */
 export function createLaminaApp(options: LaminaAppOptions = {}): LaminaApp {
   const app = options.app ?? new App();
-  const settings = parseSettings((key) => (options.settings && key in options.settings ? options.settings[key as keyof LaminaSettings] : app.node.tryGetContext(key)));
+  const settings = parseSettings((key) =>
+    options.settings && key in options.settings ? options.settings[key as keyof LaminaSettings] : app.node.tryGetContext(key),
+  );
   const stateful = new LaminaStatefulStack(app, 'LaminaStateful', {
     env: options.env,
     description: 'lamina: DynamoDB tables (retained on delete)',

@@ -16,7 +16,8 @@ export function suppressAcceptedFindings(stack: LaminaStatelessStack, settings: 
     NagSuppressions.addResourceSuppressions(fn.function, [
       {
         id: 'AwsSolutions-L1',
-        reason: 'Node.js 22 is the runtime lamina is built and tested for (esbuild target node22); moving to a newer runtime is a tested change, not an automatic one.',
+        reason:
+          'Node.js 22 is the runtime lamina is built and tested for (esbuild target node22); moving to a newer runtime is a tested change, not an automatic one.',
       },
     ]);
     NagSuppressions.addResourceSuppressions(
@@ -90,7 +91,8 @@ export function suppressAcceptedFindings(stack: LaminaStatelessStack, settings: 
       },
       {
         id: 'AwsSolutions-APIG3',
-        reason: 'No WAF web ACL by default (it costs more than the idle service); the API is IAM-authorized and stage-throttled. Associate a web ACL when exposing it with apiAuthorization NONE.',
+        reason:
+          'No WAF web ACL by default (it costs more than the idle service); the API is IAM-authorized and stage-throttled. Associate a web ACL when exposing it with apiAuthorization NONE.',
       },
       ...(settings.apiAuthorization === 'NONE'
         ? [{ id: 'AwsSolutions-APIG4', reason: 'The operator set apiAuthorization to NONE deliberately; see infra/README.md for when that is appropriate.' }]

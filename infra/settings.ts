@@ -86,7 +86,8 @@ function baseUrlProblem(text: string): string | undefined {
   return undefined;
 }
 
-const integer = (min: number, max: number) => z.coerce.number().int(`must be a whole number`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const integer = (min: number, max: number) =>
+  z.coerce.number().int(`must be a whole number`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
 const repository = z.string().refine((value) => value === '*' || REPOSITORY_NAME.test(value) || REPOSITORY_ARN.test(value), {
   message: 'must be an ECR repository name (lower case, e.g. team/app), an ECR repository ARN, or "*"',
@@ -99,7 +100,10 @@ const schema = z.object({
     .array(repository)
     .default(['*'])
     .refine((list) => !list.includes('*') || list.length === 1, { message: '"*" stands alone: it already means every repository of the account' }),
-  platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must be os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8').default('linux/amd64'),
+  platform: z
+    .string()
+    .regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must be os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8')
+    .default('linux/amd64'),
   scanMemoryMb: integer(128, 10240).default(3008),
   scanEphemeralStorageMb: integer(512, 10240).default(4096),
   scanTimeoutSeconds: integer(1, 900).default(60),
@@ -119,7 +123,11 @@ const schema = z.object({
   apiAuthorization: z.enum(['IAM', 'NONE'], { error: 'must be "IAM" or "NONE"' }).default('IAM'),
   apiThrottleRateLimit: integer(1, 10000).default(50),
   apiThrottleBurstLimit: integer(1, 5000).default(100),
-  updateSchedule: z.string().trim().regex(SCHEDULE, 'must be an EventBridge schedule expression such as "rate(1 hour)" or "cron(0 * * * ? *)"').default('rate(1 hour)'),
+  updateSchedule: z
+    .string()
+    .trim()
+    .regex(SCHEDULE, 'must be an EventBridge schedule expression such as "rate(1 hour)" or "cron(0 * * * ? *)"')
+    .default('rate(1 hour)'),
   logRetentionDays: z.coerce
     .number()
     .refine((days) => LOG_RETENTION_DAYS.includes(days), { message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })

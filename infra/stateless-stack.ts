@@ -136,14 +136,14 @@ export class LaminaStatelessStack extends Stack {
     this.grantEcrPull(settings.ecrRepositories, [this.apiFunction.function, this.workerFunction.function]);
     this.grantClusterForwarding(settings, [this.apiFunction.function, this.workerFunction.function]);
 
-    this.workerFunction.function.addEventSource(
-      new SqsEventSource(this.scanQueue, { batchSize: settings.workerBatchSize, reportBatchItemFailures: true }),
-    );
+    this.workerFunction.function.addEventSource(new SqsEventSource(this.scanQueue, { batchSize: settings.workerBatchSize, reportBatchItemFailures: true }));
     // By default (ecrRepositories ["*"]) every push to the account's registry in this region is scanned.
     if (settings.ecrRepositories.length > 0) {
       const everyRepository = settings.ecrRepositories.includes('*');
       this.ecrPushRule = new Rule(this, 'EcrPushRule', {
-        description: everyRepository ? 'Successful ECR pushes to any repository of the account, to be scanned' : 'Successful ECR pushes to the watched repositories, to be scanned',
+        description: everyRepository
+          ? 'Successful ECR pushes to any repository of the account, to be scanned'
+          : 'Successful ECR pushes to the watched repositories, to be scanned',
         eventPattern: {
           source: ['aws.ecr'],
           detailType: ['ECR Image Action'],
@@ -230,11 +230,9 @@ export class LaminaStatelessStack extends Stack {
     const v1 = api.root.addResource('v1');
     const images = v1.addResource('images');
     images.addResource('scan').addMethod('POST', integration, method());
-    images.addResource('{id}').addMethod(
-      'GET',
-      integration,
-      method({ requestParameters: { 'method.request.path.id': true, 'method.request.querystring.includeSnoozed': false } }),
-    );
+    images
+      .addResource('{id}')
+      .addMethod('GET', integration, method({ requestParameters: { 'method.request.path.id': true, 'method.request.querystring.includeSnoozed': false } }));
     // roxctl image sbom asks StackRox's /api/v1/images/sbom.
     api.root.addResource('api').addResource('v1').addResource('images').addResource('sbom').addMethod('POST', integration, method());
     const imageCves = v1.addResource('imagecves');
@@ -244,8 +242,17 @@ export class LaminaStatelessStack extends Stack {
   }
 
   private addAlarms(): void {
-    this.alarm('ScanDeadLettersVisible', 'Scans failed three times and wait in the dead-letter queue', this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 0);
-    for (const [name, fn] of [['Api', this.apiFunction], ['Worker', this.workerFunction], ['Updater', this.updaterFunction]] as const) {
+    this.alarm(
+      'ScanDeadLettersVisible',
+      'Scans failed three times and wait in the dead-letter queue',
+      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      0,
+    );
+    for (const [name, fn] of [
+      ['Api', this.apiFunction],
+      ['Worker', this.workerFunction],
+      ['Updater', this.updaterFunction],
+    ] as const) {
       this.alarm(`${name}Errors`, `lamina ${name.toLowerCase()} function errors`, fn.function.metricErrors({ period: Duration.minutes(5) }), 0);
       this.alarm(`${name}Throttles`, `lamina ${name.toLowerCase()} function throttles`, fn.function.metricThrottles({ period: Duration.minutes(5) }), 0);
     }

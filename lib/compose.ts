@@ -42,11 +42,11 @@ export interface ComposeOptions {
 /** Wires the scan core's ports from configuration: the one place that picks concrete adapters. */
 export function createScanPorts(config: LaminaConfig, options: ComposeOptions = {}): ScanPorts {
   const registry = new RegistryClient({
-      credentials: options.credentials,
-      insecureRegistries: config.insecureRegistries,
-      platform: config.platform,
-      allowedRegistries: config.allowedRegistries,
-      allowedPrivateHosts: config.allowedPrivateHosts,
+    credentials: options.credentials,
+    insecureRegistries: config.insecureRegistries,
+    platform: config.platform,
+    allowedRegistries: config.allowedRegistries,
+    allowedPrivateHosts: config.allowedPrivateHosts,
   });
   const mirrors = config.registryMirrors ?? {};
   return {

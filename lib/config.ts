@@ -24,7 +24,10 @@ export interface LaminaConfig {
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 /** Parses `os/arch[/variant]`, e.g. `linux/arm64/v8`. */

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Installs, through apt-get, the system tools the integration tests use and npm cannot provide.
 // Never fails `npm test`: without root or apt it says which tests will skip and exits 0.
-'use strict';
 
 const { spawnSync } = require('node:child_process');
 const { existsSync } = require('node:fs');

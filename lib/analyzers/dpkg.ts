@@ -9,7 +9,19 @@ const STATUS_DIR = 'var/lib/dpkg/status.d';
 const INFO_DIR = 'var/lib/dpkg/info';
 
 /** Maintainer scripts and other control files distroless images keep beside the stanzas in status.d. */
-const STATUS_DIR_CONTROL_SUFFIXES = ['.preinst', '.postinst', '.prerm', '.postrm', '.conffiles', '.config', '.templates', '.triggers', '.shlibs', '.symbols', '.list'];
+const STATUS_DIR_CONTROL_SUFFIXES = [
+  '.preinst',
+  '.postinst',
+  '.prerm',
+  '.postrm',
+  '.conffiles',
+  '.config',
+  '.templates',
+  '.triggers',
+  '.shlibs',
+  '.symbols',
+  '.list',
+];
 
 const MD5SUMS = '.md5sums';
 const LIST = '.list';

@@ -183,8 +183,12 @@ function analyzeFile(path: ImagePath, text: string): AnalysisResult {
       const { os, problems } = parseOsRelease(text);
       const etc = path === 'etc/os-release';
       const priority = os?.versionId
-        ? etc ? PRIORITY.osRelease : PRIORITY.usrLibOsRelease
-        : etc ? PRIORITY.osReleaseWithoutVersion : PRIORITY.usrLibOsReleaseWithoutVersion;
+        ? etc
+          ? PRIORITY.osRelease
+          : PRIORITY.usrLibOsRelease
+        : etc
+          ? PRIORITY.osReleaseWithoutVersion
+          : PRIORITY.usrLibOsReleaseWithoutVersion;
       return found(os, priority, problems);
     }
     case 'etc/lsb-release':

@@ -27,7 +27,13 @@ function withEpoch(epoch: number | string | undefined, versionRelease: string): 
   return epoch === undefined ? versionRelease : `${epoch}:${versionRelease}`;
 }
 
-function rpmPackage(name: string, versionRelease: string, epoch: number | string | undefined, architecture: string | undefined, sourceRpm: string | undefined): OsPackage {
+function rpmPackage(
+  name: string,
+  versionRelease: string,
+  epoch: number | string | undefined,
+  architecture: string | undefined,
+  sourceRpm: string | undefined,
+): OsPackage {
   const version = withEpoch(epoch, versionRelease);
   const source = sourceRpm ? parseSourceRpm(sourceRpm) : undefined;
   const pkg: OsPackage = {
@@ -109,7 +115,15 @@ export function packagesFromManifest(text: string): { packages: OsPackage[]; not
     }
     if (name === PUBKEY_PACKAGE) return;
     const epochValue = epoch && epoch !== '(none)' ? epoch : undefined;
-    packages.push(rpmPackage(name, versionRelease, epochValue, architecture && architecture !== '(none)' ? architecture : undefined, sourceRpm && sourceRpm !== '(none)' ? sourceRpm : undefined));
+    packages.push(
+      rpmPackage(
+        name,
+        versionRelease,
+        epochValue,
+        architecture && architecture !== '(none)' ? architecture : undefined,
+        sourceRpm && sourceRpm !== '(none)' ? sourceRpm : undefined,
+      ),
+    );
   });
   return { packages, notes };
 }

@@ -50,9 +50,9 @@ export interface OsPackage extends PackageRecord {
 
 /** What one evidence file says. Results are keyed by the file's path so that later layers can replace or delete them. */
 export type Evidence =
-  | { kind: 'os'; os: OsRelease; /** higher wins when several files describe the OS */ priority: number }
-  | { kind: 'packages'; packages: PackageRecord[]; /** stamped by the indexer */ analyzer?: string }
-  | { kind: 'owned-files'; manager: PackageManager; /** package name (dpkg: without `:arch`) */ owner: string; architecture?: string; files: ImagePath[] };
+  | { kind: 'os'; os: OsRelease /** higher wins when several files describe the OS */; priority: number }
+  | { kind: 'packages'; packages: PackageRecord[] /** stamped by the indexer */; analyzer?: string }
+  | { kind: 'owned-files'; manager: PackageManager /** package name (dpkg: without `:arch`) */; owner: string; architecture?: string; files: ImagePath[] };
 
 /**
  * One analyser per evidence kind. It declares the paths it wants; the layer reader reads only those.

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { CodedError, asCodedError } from '../errors';
+import { type CodedError, asCodedError } from '../errors';
 import { httpStatusOf, runtimeErrorBody } from '../stackrox/errors';
 import type { ApiRequest, ApiResponse } from './http-types';
 

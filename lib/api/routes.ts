@@ -10,7 +10,6 @@ import { parseJsonBody, parseScanImageRequest, parseSuppressCvesRequest, parseUn
 import type { ApiRequest, ApiResponse } from './http-types';
 import { errorResponse, jsonResponse } from './render';
 
-
 const IMAGE_BY_ID = /^\/v1\/images\/([^/]+)$/;
 
 /** The use cases behind the routes. Without `snoozes`, the suppress and unsuppress routes answer Unimplemented. */

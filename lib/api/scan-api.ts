@@ -56,7 +56,10 @@ export function createScanApi(services: ImageService | ApiServices, options: Sca
     if (limits.length > 0) signals.push(AbortSignal.timeout(Math.max(MIN_BUDGET_MS, Math.min(...limits))));
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     const started = Date.now();
-    const { response, facts } = await withRequestFacts(async (facts) => ({ response: await handleApiRequest(request, services, options.logger, signal), facts }));
+    const { response, facts } = await withRequestFacts(async (facts) => ({
+      response: await handleApiRequest(request, services, options.logger, signal),
+      facts,
+    }));
     options.logger?.info('request', {
       method: request.method,
       route: routeOf(request.path),

@@ -191,9 +191,14 @@ export class DynamoAdvisoryStore implements AdvisoryStore {
 
   async getAdvisories(ids: string[]): Promise<Map<string, Osv>> {
     const unique = [...new Set(ids)];
-    const items = await batchGetAll(this.client, this.tableName, unique.map((id) => ({ pk: { S: advPk(id) }, sk: { S: ADV } })), {
-      projection: ['pk', 'doc'],
-    });
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      unique.map((id) => ({ pk: { S: advPk(id) }, sk: { S: ADV } })),
+      {
+        projection: ['pk', 'doc'],
+      },
+    );
     const found = new Map<string, Osv>();
     for (const item of items) {
       if (!item.doc?.B) continue;
@@ -252,9 +257,14 @@ export class DynamoAdvisoryStore implements AdvisoryStore {
 
   async getCvss(cveIds: string[]): Promise<Map<string, CvssRecord>> {
     const unique = [...new Set(cveIds)];
-    const items = await batchGetAll(this.client, this.tableName, unique.map((id) => ({ pk: { S: cvssPk(id) }, sk: { S: 'NVD' } })), {
-      consistent: true,
-    });
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      unique.map((id) => ({ pk: { S: cvssPk(id) }, sk: { S: 'NVD' } })),
+      {
+        consistent: true,
+      },
+    );
     const found = new Map<string, CvssRecord>();
     for (const item of items) {
       const cve = item.pk.S!.slice('CVSS|'.length);
@@ -287,10 +297,15 @@ export class DynamoAdvisoryStore implements AdvisoryStore {
   }
 
   private async readStates(ids: string[]): Promise<Map<string, AdvisoryState>> {
-    const items = await batchGetAll(this.client, this.tableName, ids.map((id) => ({ pk: { S: advPk(id) }, sk: { S: ADV } })), {
-      consistent: true,
-      projection: ['pk', 'modified', 'hash', 'withdrawn', 'packages'],
-    });
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      ids.map((id) => ({ pk: { S: advPk(id) }, sk: { S: ADV } })),
+      {
+        consistent: true,
+        projection: ['pk', 'modified', 'hash', 'withdrawn', 'packages'],
+      },
+    );
     const states = new Map<string, AdvisoryState>();
     for (const item of items) {
       states.set(item.pk.S!.slice('ADV|'.length), {
@@ -349,7 +364,12 @@ export class DynamoAdvisoryStore implements AdvisoryStore {
   }
 
   private async readHeads(keys: string[], consistent: boolean): Promise<Map<string, Head>> {
-    const items = await batchGetAll(this.client, this.tableName, keys.map((key) => ({ pk: { S: pkgPk(key) }, sk: { S: HEAD } })), { consistent });
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      keys.map((key) => ({ pk: { S: pkgPk(key) }, sk: { S: HEAD } })),
+      { consistent },
+    );
     const heads = new Map<string, Head>();
     for (const item of items) heads.set(item.pk.S!.slice('PKG|'.length), headOf(item)!);
     return heads;
@@ -368,7 +388,11 @@ export class DynamoAdvisoryStore implements AdvisoryStore {
         const entries = contents.get(key) ?? new Map<string, Osv>();
         for (const id of removals) entries.delete(id);
         for (const [id, copy] of upserts) entries.set(id, copy);
-        const ok = await this.writePackage(key, heads.get(key), [...entries.values()].sort((a, b) => (a.id < b.id ? -1 : 1)));
+        const ok = await this.writePackage(
+          key,
+          heads.get(key),
+          [...entries.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
+        );
         if (!ok) conflicted.push(key);
       });
       pending = conflicted;
@@ -409,7 +433,9 @@ export class DynamoAdvisoryStore implements AdvisoryStore {
       throw err;
     }
     if (previous && previous.pages > 0) {
-      const stale = Array.from({ length: previous.pages }, (_, i) => ({ DeleteRequest: { Key: { pk: { S: pkgPk(key) }, sk: { S: pageSk(previous.rev, i) } } } }));
+      const stale = Array.from({ length: previous.pages }, (_, i) => ({
+        DeleteRequest: { Key: { pk: { S: pkgPk(key) }, sk: { S: pageSk(previous.rev, i) } } },
+      }));
       await batchWriteAll(this.client, this.tableName, stale);
     }
     return true;

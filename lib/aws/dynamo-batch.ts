@@ -99,23 +99,25 @@ export async function ensurePkSkTable(client: DynamoDBClient, tableName: string)
     if (Table?.TableStatus === 'ACTIVE') return;
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    ).catch((createErr: unknown) => {
-      // Another process created it between our describe and create.
-      if (!(createErr instanceof Error && createErr.name === 'ResourceInUseException')) throw createErr;
-    });
+    await client
+      .send(
+        new CreateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      )
+      .catch((createErr: unknown) => {
+        // Another process created it between our describe and create.
+        if (!(createErr instanceof Error && createErr.name === 'ResourceInUseException')) throw createErr;
+      });
   }
   for (let attempt = 0; attempt < 100; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));

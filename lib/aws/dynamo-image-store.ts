@@ -68,13 +68,20 @@ export class DynamoImageStore implements ImageStore {
   private async readChunks(digest: string, generation: string, count: number): Promise<Buffer> {
     const parts = new Map<string, Buffer>();
     const keys = Array.from({ length: count }, (_, i) => chunkKey(generation, i));
-    const items = await batchGetAll(this.client, this.tableName, keys.map((sk) => ({ pk: { S: digest }, sk: { S: sk } })), { consistent: true });
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      keys.map((sk) => ({ pk: { S: digest }, sk: { S: sk } })),
+      { consistent: true },
+    );
     for (const item of items) parts.set(item.sk.S!, Buffer.from(item.data.B!));
-    return Buffer.concat(keys.map((sk) => {
-      const part = parts.get(sk);
-      if (!part) throw new Error(`stored result of ${digest} is missing chunk ${sk}`);
-      return part;
-    }));
+    return Buffer.concat(
+      keys.map((sk) => {
+        const part = parts.get(sk);
+        if (!part) throw new Error(`stored result of ${digest} is missing chunk ${sk}`);
+        return part;
+      }),
+    );
   }
 
   private async writeChunks(digest: string, generation: string, chunks: Buffer[]): Promise<void> {

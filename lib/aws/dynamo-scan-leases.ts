@@ -31,9 +31,12 @@ export class DynamoScanLeases implements ScanLeases {
   private readonly isDeadHolder?: (holder: string) => boolean;
 
   async acquire(key: string, holder: string, ttlMs: number): Promise<boolean> {
-    if (await this.put(key, holder, ttlMs, 'attribute_not_exists(pk) OR attribute_not_exists(expiresAtMs) OR expiresAtMs < :now OR holder = :holder', {})) return true;
+    if (await this.put(key, holder, ttlMs, 'attribute_not_exists(pk) OR attribute_not_exists(expiresAtMs) OR expiresAtMs < :now OR holder = :holder', {}))
+      return true;
     if (!this.isDeadHolder) return false;
-    const current = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: key }, sk: { S: 'lease' } }, ConsistentRead: true }));
+    const current = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: key }, sk: { S: 'lease' } }, ConsistentRead: true }),
+    );
     const previous = current.Item?.holder?.S;
     if (!previous || !this.isDeadHolder(previous)) return false;
     return this.put(key, holder, ttlMs, 'holder = :previous', { ':previous': { S: previous } });

@@ -20,7 +20,6 @@ export interface EcrImageActionEvent {
   };
 }
 
-
 /** Failures worth another delivery: the registry or a dependency was unavailable, or the scan ran out of time. */
 const RETRYABLE = new Set([GrpcCode.Unavailable, GrpcCode.DeadlineExceeded, GrpcCode.Internal, GrpcCode.ResourceExhausted, GrpcCode.Unknown, GrpcCode.Aborted]);
 

@@ -31,7 +31,10 @@ export interface CliIo {
  * Opens the data directory's embedded DynamoDB. LevelDB allows one process, so a running `lamina serve` on the same
  * directory makes this throw DataDirectoryInUseError (the CLI prints its one line and exits 2).
  */
-export async function openLocalAdvisories(config: LaminaConfig, env: NodeJS.ProcessEnv = process.env): Promise<{ dynamo: EmbeddedDynamo; store: DynamoAdvisoryStore }> {
+export async function openLocalAdvisories(
+  config: LaminaConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ dynamo: EmbeddedDynamo; store: DynamoAdvisoryStore }> {
   const dynamo = await openDataDirectoryDynamo(config.dataDir);
   try {
     const store = new DynamoAdvisoryStore(dynamo.client, localTablesFromEnv(env).advisories);
@@ -96,7 +99,10 @@ async function updateCommand(ecosystems: string[], baseUrl: string | undefined, 
     });
     if (!quiet && io.interactive) io.err('\n');
     for (const update of result.ecosystems) {
-      const detail = update.status === 'failed' ? `failed: ${update.error}` : `${update.status}, ${update.written} written, ${update.skipped} unchanged, ${update.malformed} malformed`;
+      const detail =
+        update.status === 'failed'
+          ? `failed: ${update.error}`
+          : `${update.status}, ${update.written} written, ${update.skipped} unchanged, ${update.malformed} malformed`;
       io.out(`${update.ecosystem}: ${detail}\n`);
     }
     io.out(`advisory data version ${await store.getDataVersion()}\n`);
@@ -131,7 +137,9 @@ export async function dbCommand(args: string[], config: LaminaConfig, io: CliIo)
     case 'import':
       return importCommand(rest, config, io, values.quiet);
     case 'update': {
-      const fromEnv = process.env.LAMINA_OSV_ECOSYSTEMS?.split(',').map((e) => e.trim()).filter(Boolean);
+      const fromEnv = process.env.LAMINA_OSV_ECOSYSTEMS?.split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
       const ecosystems = values.ecosystem?.length ? values.ecosystem : fromEnv?.length ? fromEnv : DEFAULT_OSV_ECOSYSTEMS;
       const baseUrl = values['base-url'] ?? process.env.LAMINA_OSV_BASE_URL ?? OSV_BASE_URL;
       return updateCommand(ecosystems, baseUrl, config, io, values.quiet);

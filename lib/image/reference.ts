@@ -95,7 +95,7 @@ function parseCanonical(text: string): string | { registry: string; remote: stri
   }
   const [, name, tag, digest] = match;
   const parts = ANCHORED_NAME.exec(name);
-  if (!parts || !parts[1]) return 'invalid reference format';
+  if (!parts?.[1]) return 'invalid reference format';
   const remote = parts[2];
   if (remote.length > MAX_REPOSITORY_LENGTH) return `repository name must not be more than ${MAX_REPOSITORY_LENGTH} characters`;
   if (digest !== undefined) {

@@ -165,12 +165,7 @@ function combine(changes: LayerChanges, results: AnalyzerLayerResult[]): Analyze
  * Indexes one layer: analysers whose (layer digest, name, version) result is cached are not run again, and the
  * layer is not fetched at all when every analyser and the layer's whiteouts are cached.
  */
-export async function indexLayer(
-  reference: ImageReference,
-  descriptor: Descriptor,
-  ports: LayerIndexPorts,
-  signal?: AbortSignal,
-): Promise<LayerIndexResult> {
+export async function indexLayer(reference: ImageReference, descriptor: Descriptor, ports: LayerIndexPorts, signal?: AbortSignal): Promise<LayerIndexResult> {
   const cachedChanges = await ports.layerCache.get<LayerChanges>(layerChangesCacheKey(descriptor.digest));
   const results = new Map<Analyzer, AnalyzerLayerResult>();
   for (const analyzer of ports.analyzers) {

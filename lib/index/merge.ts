@@ -86,8 +86,8 @@ export function mergeLayers(layers: AnalyzedLayer[]): MergedImage {
   const introducedIn = new Map<string, number>();
 
   layers.forEach((layer, index) => {
-    for (const dir of layer.opaqueDirs) hide(state, (path) => dir === '' || path.startsWith(dir + '/'));
-    for (const gone of layer.whiteouts) hide(state, (path) => path === gone || path.startsWith(gone + '/'));
+    for (const dir of layer.opaqueDirs) hide(state, (path) => dir === '' || path.startsWith(`${dir}/`));
+    for (const gone of layer.whiteouts) hide(state, (path) => path === gone || path.startsWith(`${gone}/`));
     for (const file of layer.files) state.set(file.path, { evidence: file.evidence });
 
     const present = currentPackages(state);

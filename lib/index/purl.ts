@@ -36,5 +36,11 @@ export function purlOf(pkg: PackageRecord, os: OsRelease | undefined, distributi
     return new PackageURL(type, namespace, pkg.name, version, Object.keys(qualifiers).length > 0 ? qualifiers : undefined).toString();
   }
   const [namespace, name] = namespaced(type, pkg.name);
-  return new PackageURL(type, namespace, type === 'pypi' ? name.toLowerCase().replace(/[-_.]+/g, '-') : name, version, Object.keys(qualifiers).length > 0 ? qualifiers : undefined).toString();
+  return new PackageURL(
+    type,
+    namespace,
+    type === 'pypi' ? name.toLowerCase().replace(/[-_.]+/g, '-') : name,
+    version,
+    Object.keys(qualifiers).length > 0 ? qualifiers : undefined,
+  ).toString();
 }

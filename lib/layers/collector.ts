@@ -171,7 +171,10 @@ export class LayerCollector {
     const captured = this.files.get(target);
     if (!captured) {
       const why = this.unread.get(target);
-      this.skip(path, `hard link to ${target}, ${why ? `which was not read: ${why}` : 'whose content was not kept (it is not wanted, or not earlier in this layer)'}`);
+      this.skip(
+        path,
+        `hard link to ${target}, ${why ? `which was not read: ${why}` : 'whose content was not kept (it is not wanted, or not earlier in this layer)'}`,
+      );
       return;
     }
     if (captured.size > limit) {

@@ -77,7 +77,9 @@ export function renderCycloneDx(input: SbomInput): object {
 
   const components: Models.Component[] = [];
   if (inventory.os && osRef) components.push(osComponentOf(inventory.os, osRef));
-  inventory.packages.forEach((pkg, index) => components.push(packageComponentOf(pkg, refs[index] as string)));
+  inventory.packages.forEach((pkg, index) => {
+    components.push(packageComponentOf(pkg, refs[index] as string));
+  });
   for (const component of components) imageComponent.dependencies.add(component.bomRef);
 
   const bom = new Models.Bom({
@@ -86,9 +88,7 @@ export function renderCycloneDx(input: SbomInput): object {
     metadata: new Models.Metadata({
       timestamp: input.created,
       tools: new Models.Tools({
-        components: new Models.ComponentRepository([
-          new Models.Component(Enums.ComponentType.Application, tool.name, { version: tool.version }),
-        ]),
+        components: new Models.ComponentRepository([new Models.Component(Enums.ComponentType.Application, tool.name, { version: tool.version })]),
       }),
       component: imageComponent,
       properties: propertiesOf(inventoryProperties(inventory)),

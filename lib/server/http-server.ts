@@ -44,7 +44,8 @@ export function createApiServer(handler: ApiHandler): Server {
         request = toApiRequest(req, await readBody(req));
         send(res, await handler(request, controller.signal));
       } catch (err) {
-        if (!res.headersSent) send(res, errorResponse(request, err instanceof CodedError ? err : invalidArgument(`malformed request: ${(err as Error).message}`)));
+        if (!res.headersSent)
+          send(res, errorResponse(request, err instanceof CodedError ? err : invalidArgument(`malformed request: ${(err as Error).message}`)));
         else res.destroy();
       }
     })();

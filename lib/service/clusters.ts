@@ -223,6 +223,8 @@ export class HttpScanForwarder implements ScanForwarder {
     if (relayed) throw new CodedError(relayed.code, relayed.message, { retryAfterSeconds: retryAfter(response.headers) });
     // Not a StackRox body: API Gateway's own refusals ({"message": "Forbidden"}) and the like.
     const reason = isRecord(json) && typeof (json.message ?? json.Message) === 'string' ? `: ${String(json.message ?? json.Message)}` : '';
-    throw new CodedError(codeForStatus(response.status), `${label} answered HTTP ${response.status}${reason}`, { retryAfterSeconds: retryAfter(response.headers) });
+    throw new CodedError(codeForStatus(response.status), `${label} answered HTTP ${response.status}${reason}`, {
+      retryAfterSeconds: retryAfter(response.headers),
+    });
   }
 }

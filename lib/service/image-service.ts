@@ -67,7 +67,6 @@ function inProgress(reference: ImageReference): CodedError {
   return new CodedError(GrpcCode.Unavailable, `scan of ${reference.fullName} is in progress, retry`, { retryAfterSeconds: RETRY_AFTER_SECONDS });
 }
 
-
 export function imageName(reference: ImageReference): StorageImageName {
   return { registry: reference.registry, remote: reference.remote, tag: reference.tag, fullName: reference.fullName };
 }
@@ -121,7 +120,13 @@ export class ImageService {
       return await this.scanOrAnswer(request, signal);
     } catch (err) {
       if (err instanceof CodedError) {
-        this.deps.observer?.scanFailed({ image: request.imageName, code: err.code, kind: codeName(err.code), message: err.message, durationMs: Date.now() - started });
+        this.deps.observer?.scanFailed({
+          image: request.imageName,
+          code: err.code,
+          kind: codeName(err.code),
+          message: err.message,
+          durationMs: Date.now() - started,
+        });
       }
       throw err;
     }
@@ -173,7 +178,8 @@ export class ImageService {
         await this.deps.defer(request);
         throw inProgress(reference);
       }
-      if (shareable(err) && !signal?.aborted) await leases.recordFailure(digest, { code: err.code, message: err.message }, FAILURE_SHARE_MS).catch(() => undefined);
+      if (shareable(err) && !signal?.aborted)
+        await leases.recordFailure(digest, { code: err.code, message: err.message }, FAILURE_SHARE_MS).catch(() => undefined);
       throw err;
     } finally {
       clearInterval(renewal);

@@ -44,8 +44,12 @@ export function loggingObserver(logger: AppLogger): ScanObserver {
 export function allObservers(...observers: Array<ScanObserver | undefined>): ScanObserver {
   const present = observers.filter((o): o is ScanObserver => o !== undefined);
   return {
-    scanFinished: (event) => present.forEach((o) => o.scanFinished(event)),
-    scanFailed: (event) => present.forEach((o) => o.scanFailed(event)),
+    scanFinished: (event) => {
+      for (const observer of present) observer.scanFinished(event);
+    },
+    scanFailed: (event) => {
+      for (const observer of present) observer.scanFailed(event);
+    },
   };
 }
 

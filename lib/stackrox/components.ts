@@ -118,9 +118,7 @@ export function componentsOf(inventory: Inventory, findings: Finding[], options:
     const base = componentOf(pkg);
     const own = byPackage.get(index);
     if (!own) return base;
-    const vulns = own.map((finding) =>
-      vulnerabilityOf(finding, { firstImageOccurrence: firstSeen.get(finding.id) ?? now, firstSystemOccurrence: null }),
-    );
+    const vulns = own.map((finding) => vulnerabilityOf(finding, { firstImageOccurrence: firstSeen.get(finding.id) ?? now, firstSystemOccurrence: null }));
     const compare = safeCompare(pkg.ecosystem);
     let fixedBy = '';
     for (const vuln of vulns) if (vuln.fixedBy && (!fixedBy || compare(vuln.fixedBy, fixedBy) > 0)) fixedBy = vuln.fixedBy;

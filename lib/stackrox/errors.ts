@@ -1,5 +1,5 @@
 /** The edge of error handling: neutral CodedErrors rendered as StackRox RuntimeError bodies with gRPC-gateway HTTP statuses. */
-import { CodedError, GrpcCode } from '../errors';
+import { type CodedError, GrpcCode } from '../errors';
 
 export {
   CodedError as RuntimeError,

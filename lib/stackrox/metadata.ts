@@ -7,8 +7,24 @@ import type { StorageDataSource, StorageImageLayer, StorageImageMetadata, Storag
 const METADATA_VERSION = '0';
 
 const DOCKERFILE_INSTRUCTIONS = [
-  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
-  'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'FROM',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
 ];
 
 /** Shell wrappers the classic builder puts in front of `created_by`, removed in this order. */
@@ -77,9 +93,10 @@ function v1Metadata(resolved: ResolvedImage, now: string): StorageV1Metadata {
   const created = timestampOrNull(stringOr(config.created, '')) ?? now;
   const history = historyOf(config);
   // Without history (some non-Docker builders), one entry per layer keeps component layerIndex meaningful.
-  const layers = history.length > 0
-    ? history.map((entry) => layerFromHistory(entry, now))
-    : resolved.manifest.layers.map(() => ({ instruction: '', value: '', created, author: stringOr(config.author, ''), empty: false }));
+  const layers =
+    history.length > 0
+      ? history.map((entry) => layerFromHistory(entry, now))
+      : resolved.manifest.layers.map(() => ({ instruction: '', value: '', created, author: stringOr(config.author, ''), empty: false }));
   return {
     digest: resolved.configDigest,
     created,

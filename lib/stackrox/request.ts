@@ -65,7 +65,14 @@ const FIELDS = [
   ['cluster', 'cluster'],
 ] as const;
 
-const FIELD_KIND: Record<string, string> = { imageName: 'string', image_name: 'string', cluster: 'string', force: 'bool', includeSnoozed: 'bool', include_snoozed: 'bool' };
+const FIELD_KIND: Record<string, string> = {
+  imageName: 'string',
+  image_name: 'string',
+  cluster: 'string',
+  force: 'bool',
+  includeSnoozed: 'bool',
+  include_snoozed: 'bool',
+};
 
 function tokenOf(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value).slice(0, 60);

@@ -9,7 +9,21 @@ import type { StorageEmbeddedImageScanComponent, StorageEmbeddedVulnerability, S
 const f = Math.fround;
 
 /** Components whose presence helps an attacker (central/risk/multipliers/image/risky_component.go). */
-export const RISKY_COMPONENTS: ReadonlySet<string> = new Set(['apk', 'apt', 'bash', 'curl', 'dnf', 'netcat', 'nmap', 'rpm', 'sh', 'tcsh', 'telnet', 'wget', 'yum']);
+export const RISKY_COMPONENTS: ReadonlySet<string> = new Set([
+  'apk',
+  'apt',
+  'bash',
+  'curl',
+  'dnf',
+  'netcat',
+  'nmap',
+  'rpm',
+  'sh',
+  'tcsh',
+  'telnet',
+  'wget',
+  'yum',
+]);
 
 const VULN_SATURATION = 100;
 const VULN_MAX_SCORE = 4;

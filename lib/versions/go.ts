@@ -11,9 +11,7 @@ interface GoVersion {
 
 const NUM = '(0|[1-9][0-9]*)';
 const IDENT = '[0-9A-Za-z-]+';
-const SEMVER = new RegExp(
-  `^v?${NUM}(?:\\.${NUM}(?:\\.${NUM}(?:-(${IDENT}(?:\\.${IDENT})*))?(?:\\+${IDENT}(?:\\.${IDENT})*)?)?)?$`,
-);
+const SEMVER = new RegExp(`^v?${NUM}(?:\\.${NUM}(?:\\.${NUM}(?:-(${IDENT}(?:\\.${IDENT})*))?(?:\\+${IDENT}(?:\\.${IDENT})*)?)?)?$`);
 /** Go toolchain names: go1.21.3, go1.22rc1, 1.21beta2, go1.20. */
 const TOOLCHAIN = /^(?:go)?([0-9]+)\.([0-9]+)(?:\.([0-9]+))?(?:(alpha|beta|rc)([0-9]+))?$/;
 
@@ -42,12 +40,7 @@ function parseGoVersion(input: string): GoVersion {
 }
 
 function compareGoVersions(a: GoVersion, b: GoVersion): number {
-  return (
-    compareDigits(a.major, b.major) ||
-    compareDigits(a.minor, b.minor) ||
-    compareDigits(a.patch, b.patch) ||
-    comparePrerelease(a.prerelease, b.prerelease)
-  );
+  return compareDigits(a.major, b.major) || compareDigits(a.minor, b.minor) || compareDigits(a.patch, b.patch) || comparePrerelease(a.prerelease, b.prerelease);
 }
 
 export const goScheme: VersionScheme = {

@@ -10,7 +10,7 @@ import { packagistScheme } from './packagist';
 import { pep440Scheme } from './pep440';
 import { rpmScheme } from './rpm';
 import { rubygemsScheme } from './rubygems';
-import { type SchemeName, type VersionScheme } from './scheme';
+import type { SchemeName, VersionScheme } from './scheme';
 import { semverScheme } from './semver';
 
 export { InvalidVersionError } from './errors';
@@ -70,7 +70,9 @@ for (const distribution of DISTRIBUTIONS) for (const name of distribution.osvEco
 
 /** Scheme for an OSV ecosystem string such as `Debian:12` or `Ubuntu:Pro:18.04:LTS`; unknown ones get the generic order. */
 export function getVersionScheme(ecosystem: string): SchemeName {
-  const parts = String(ecosystem).split(':').map((p) => p.trim());
+  const parts = String(ecosystem)
+    .split(':')
+    .map((p) => p.trim());
   // Root's ecosystems name the distribution or package manager they patch: Root:Alpine:3.18, Root:PyPI.
   const base = parts[0] === 'Root' && parts.length > 1 ? parts[1] : parts[0];
   return Object.hasOwn(ECOSYSTEM_SCHEMES, base) ? ECOSYSTEM_SCHEMES[base] : 'generic';

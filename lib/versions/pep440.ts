@@ -1,6 +1,6 @@
 import { compare, valid } from '@renovatebot/pep440';
 import { InvalidVersionError } from './errors';
-import { type VersionScheme } from './scheme';
+import type { VersionScheme } from './scheme';
 
 /** packaging strips surrounding blanks before parsing; @renovatebot/pep440 does not. */
 function check(version: string): string {

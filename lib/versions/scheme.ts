@@ -1,15 +1,4 @@
-export type SchemeName =
-  | 'dpkg'
-  | 'rpm'
-  | 'apk'
-  | 'semver'
-  | 'go'
-  | 'pep440'
-  | 'maven'
-  | 'rubygems'
-  | 'nuget'
-  | 'packagist'
-  | 'generic';
+export type SchemeName = 'dpkg' | 'rpm' | 'apk' | 'semver' | 'go' | 'pep440' | 'maven' | 'rubygems' | 'nuget' | 'packagist' | 'generic';
 
 /** One ordering of version strings. `compare` throws InvalidVersionError for input it cannot order. */
 export interface VersionScheme {

@@ -1,6 +1,6 @@
 import { SemVer } from 'semver';
 import { InvalidVersionError } from './errors';
-import { type VersionScheme } from './scheme';
+import type { VersionScheme } from './scheme';
 
 /** Loose parsing accepts `v`/`=` prefixes and inner spaces (`v 1.2.3`), as npm itself does. */
 function parse(version: string): SemVer {

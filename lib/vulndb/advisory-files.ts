@@ -46,7 +46,9 @@ async function* singleFile(path: string, name: string): AsyncGenerator<AdvisoryF
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zip) => (err ? reject(err) : resolve(zip))),
+    yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zip) =>
+      err ? reject(err) : resolve(zip),
+    ),
   );
 }
 
@@ -57,9 +59,18 @@ function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | undefined> {
       zip.off('end', onEnd);
       zip.off('error', onError);
     };
-    const onEntry = (entry: yauzl.Entry) => (cleanup(), resolve(entry));
-    const onEnd = () => (cleanup(), resolve(undefined));
-    const onError = (err: Error) => (cleanup(), reject(err));
+    const onEntry = (entry: yauzl.Entry) => {
+      cleanup();
+      resolve(entry);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(undefined);
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
     zip.on('entry', onEntry);
     zip.on('end', onEnd);
     zip.on('error', onError);

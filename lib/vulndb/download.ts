@@ -23,7 +23,10 @@ interface PartState {
 }
 
 async function sizeOf(path: string): Promise<number> {
-  return stat(path).then((s) => s.size, () => 0);
+  return stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
 }
 
 async function readState(path: string): Promise<PartState | undefined> {

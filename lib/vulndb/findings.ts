@@ -181,7 +181,10 @@ export function summaryOf(hits: AdvisoryHit[]): string {
 
 /** Parseable timestamps in milliseconds; Go's repository records say 0001-01-01, which means "unknown". */
 function knownTimes(values: Array<string | undefined>): number[] {
-  return values.filter((v): v is string => Boolean(v) && !v!.startsWith('0001-')).map((v) => Date.parse(v)).filter((t) => !Number.isNaN(t));
+  return values
+    .filter((v): v is string => Boolean(v) && !v!.startsWith('0001-'))
+    .map((v) => Date.parse(v))
+    .filter((t) => !Number.isNaN(t));
 }
 
 export function earliest(values: Array<string | undefined>): string | undefined {

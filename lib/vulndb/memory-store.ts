@@ -47,7 +47,10 @@ export class MemoryAdvisoryStore implements AdvisoryStore {
     const found = new Map<string, Osv[]>();
     for (const ref of keys) {
       const key = packageKey(ref.ecosystem, ref.name);
-      found.set(key, [...(this.packages.get(key)?.values() ?? [])].sort((a, b) => (a.id < b.id ? -1 : 1)));
+      found.set(
+        key,
+        [...(this.packages.get(key)?.values() ?? [])].sort((a, b) => (a.id < b.id ? -1 : 1)),
+      );
     }
     return found;
   }

@@ -137,7 +137,6 @@ export class NvdClient {
   }
 }
 
-
 function hasCvss(osv: Osv): boolean {
   const vectors = [...(osv.severity ?? []), ...(osv.affected ?? []).flatMap((a) => a.severity ?? [])];
   return vectors.some((s) => s.type === 'CVSS_V3' || s.type === 'CVSS_V2' || s.type === 'CVSS_V4');

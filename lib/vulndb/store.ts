@@ -78,7 +78,13 @@ export function newestById(records: Osv[]): { records: Osv[]; dropped: number } 
 }
 
 function sameCvss(a: CvssRecord, b: CvssRecord): boolean {
-  return a.v2Vector === b.v2Vector && a.v3Vector === b.v3Vector && Boolean(a.v31) === Boolean(b.v31) && a.published === b.published && a.lastModified === b.lastModified;
+  return (
+    a.v2Vector === b.v2Vector &&
+    a.v3Vector === b.v3Vector &&
+    Boolean(a.v31) === Boolean(b.v31) &&
+    a.published === b.published &&
+    a.lastModified === b.lastModified
+  );
 }
 
 /** An NVD record replaces the stored one unless it is older or identical. */

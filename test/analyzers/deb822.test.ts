@@ -6,7 +6,13 @@ describe('deb822 control files', () => {
     expect(problems).toEqual([]);
     expect(paragraphs.map((p) => [p.line, p.fields])).toEqual([
       [3, [{ name: 'A', value: '1' }]],
-      [7, [{ name: 'B', value: '2' }, { name: 'C', value: '3' }]],
+      [
+        7,
+        [
+          { name: 'B', value: '2' },
+          { name: 'C', value: '3' },
+        ],
+      ],
     ]);
   });
 

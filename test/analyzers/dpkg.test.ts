@@ -46,10 +46,7 @@ describeWithShared('dpkg databases from other scanners', () => {
 
   it('status.d/multiple: stanzas without a name or a version are skipped with a note', () => {
     const result = analyzeFixture('syft-status.d-multiple', 'var/lib/dpkg/status.d/multiple');
-    expect(packagesOf(result)).toEqual([
-      deb('tzdata', '2020a-0+deb10u1', 'all', 'tzdata-dev', '2020a-0+deb10u1'),
-      deb('util-linux', '2.33.1-0.1', 'amd64'),
-    ]);
+    expect(packagesOf(result)).toEqual([deb('tzdata', '2020a-0+deb10u1', 'all', 'tzdata-dev', '2020a-0+deb10u1'), deb('util-linux', '2.33.1-0.1', 'amd64')]);
     expect(result.notes).toEqual([
       'var/lib/dpkg/status.d/multiple: stanza at line 1 has no valid Package name; skipped',
       'var/lib/dpkg/status.d/multiple: stanza at line 3 (no-version) has no valid Version; skipped',
@@ -59,7 +56,9 @@ describeWithShared('dpkg databases from other scanners', () => {
   it('status.d/deinstall: a package removed but for its config files is not installed', () => {
     const result = analyzeFixture('syft-status.d-deinstall', 'var/lib/dpkg/status.d/deinstall');
     expect(result.notes).toBeUndefined();
-    expect(packagesOf(result)).toEqual([deb('linux-image-6.14.0-1012-aws', '6.14.0-1012.12~24.04.1', 'amd64', 'linux-signed-aws-6.14', '6.14.0-1012.12~24.04.1')]);
+    expect(packagesOf(result)).toEqual([
+      deb('linux-image-6.14.0-1012-aws', '6.14.0-1012.12~24.04.1', 'amd64', 'linux-signed-aws-6.14', '6.14.0-1012.12~24.04.1'),
+    ]);
   });
 
   it('opkg status parses as deb822 too (install user installed), with License', () => {
@@ -156,7 +155,11 @@ if (!dpkgQueryAvailable) console.warn('SKIPPED dpkg comparison with this machine
 
 function dpkgQueryInstalled(extraArgs: string[] = []): string[] {
   const format = '${db:Status-Status}\t${binary:Package}\t${Version}\t${source:Package}\t${source:Version}\t${Architecture}\n';
-  const out = execFileSync('dpkg-query', [...extraArgs, '-W', '-f', format], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('dpkg-query', [...extraArgs, '-W', '-f', format], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return out
     .split('\n')
     .filter((line) => line.startsWith('installed\t'))
@@ -214,7 +217,10 @@ describe('dpkg status syntax', () => {
     ].join('');
     const result = analyzeText('var/lib/dpkg/status', text);
     expect(result.notes).toBeUndefined();
-    expect(packagesOf(result)).toEqual([deb('one', '1:2.0-1+b1', 'arm64', 'one-src', '2.0-1'), { manager: 'dpkg', name: 'two', version: '3', sourceName: 'two', sourceVersion: '3' }]);
+    expect(packagesOf(result)).toEqual([
+      deb('one', '1:2.0-1+b1', 'arm64', 'one-src', '2.0-1'),
+      { manager: 'dpkg', name: 'two', version: '3', sourceName: 'two', sourceVersion: '3' },
+    ]);
   });
 
   it('reports only installed packages: half-configured, unpacked, config-files and not-installed are left out', () => {
@@ -224,7 +230,17 @@ describe('dpkg status syntax', () => {
   });
 
   it('a binary NMU keeps its own version while the source version comes from Source or equals it', () => {
-    const text = stanza(['Package: a', 'Status: install ok installed', 'Version: 1.0-1+b2', 'Source: a-src', '', 'Package: b', 'Status: install ok installed', 'Version: 1.0-1+b2', 'Source: b-src (1.0-1)']);
+    const text = stanza([
+      'Package: a',
+      'Status: install ok installed',
+      'Version: 1.0-1+b2',
+      'Source: a-src',
+      '',
+      'Package: b',
+      'Status: install ok installed',
+      'Version: 1.0-1+b2',
+      'Source: b-src (1.0-1)',
+    ]);
     const [a, b] = packagesOf(analyzeText('var/lib/dpkg/status', text));
     expect([a.sourceName, a.sourceVersion]).toEqual(['a-src', '1.0-1+b2']);
     expect([b.sourceName, b.sourceVersion]).toEqual(['b-src', '1.0-1']);

@@ -199,7 +199,10 @@ describe('distribution release files', () => {
   });
 
   it('notes release files it cannot read', () => {
-    expect(analyze('etc/redhat-release', 'Some Other Linux release 1')).toEqual({ evidence: [], notes: ['etc/redhat-release: no operating system recognised'] });
+    expect(analyze('etc/redhat-release', 'Some Other Linux release 1')).toEqual({
+      evidence: [],
+      notes: ['etc/redhat-release: no operating system recognised'],
+    });
     expect(analyze('etc/debian_version', 'not a version at all')).toEqual({ evidence: [], notes: ['etc/debian_version: no operating system recognised'] });
     expect(analyze('etc/alpine-release', 'edge')).toEqual({ evidence: [], notes: ['etc/alpine-release: no operating system recognised'] });
   });
@@ -227,7 +230,9 @@ describe('which file describes the OS', () => {
     ];
     expect([...ranks].sort((a, b) => b - a)).toEqual(ranks);
     expect(new Set(ranks.slice(0, 3)).size).toBe(3);
-    expect(priority('etc/centos-release', 'CentOS Linux release 7.9.2009 (Core)')).toBeGreaterThan(priority('etc/redhat-release', 'CentOS Linux release 7.9.2009 (Core)'));
+    expect(priority('etc/centos-release', 'CentOS Linux release 7.9.2009 (Core)')).toBeGreaterThan(
+      priority('etc/redhat-release', 'CentOS Linux release 7.9.2009 (Core)'),
+    );
   });
 
   it('takes the version from etc/debian_version when os-release names none (distroless)', () => {
@@ -281,7 +286,15 @@ describe('formatOperatingSystem', () => {
 
 describe('osReleaseAnalyzer', () => {
   it('wants the release files and nothing else', () => {
-    for (const path of ['etc/os-release', 'usr/lib/os-release', 'etc/debian_version', 'etc/alpine-release', 'etc/redhat-release', 'etc/system-release', 'etc/lsb-release']) {
+    for (const path of [
+      'etc/os-release',
+      'usr/lib/os-release',
+      'etc/debian_version',
+      'etc/alpine-release',
+      'etc/redhat-release',
+      'etc/system-release',
+      'etc/lsb-release',
+    ]) {
       expect(osReleaseAnalyzer.wants(path)).toBe(true);
     }
     for (const path of ['/etc/os-release', 'etc/os-release.bak', 'etc', 'usr/lib/os-release/x', 'etc/issue']) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import initSqlJs from 'sql.js';
 import { packagesFromHeaders, packagesFromManifest, parseSourceRpm, rpmAnalyzer, rpmdbHeaderBlobs } from '../../lib/analyzers/rpm';
 import { sqliteTableBlobs } from '../../lib/analyzers/rpmdb/sqlite';
-import type { AnalysisResult, Evidence, OsPackage } from '../../lib/analyzers/types';
+import type { AnalysisResult, OsPackage } from '../../lib/analyzers/types';
 import { describeWithShared, peerFixture } from '../support/shared-fixtures';
 
 const BDB_LIBUUID = ['rpm-bdb/go-rpmdb-libuuid', 'var/lib/rpm/Packages'] as const;
@@ -94,7 +94,9 @@ describeWithShared('rpm databases from other scanners', () => {
     expect(result.evidence).toEqual([
       {
         kind: 'packages',
-        packages: [expected({ name: 'libuuid', versionRelease: '2.32.1-42.el8_8', arch: 'x86_64', sourceRpm: 'util-linux-2.32.1-42.el8_8.src.rpm', license: 'BSD' })],
+        packages: [
+          expected({ name: 'libuuid', versionRelease: '2.32.1-42.el8_8', arch: 'x86_64', sourceRpm: 'util-linux-2.32.1-42.el8_8.src.rpm', license: 'BSD' }),
+        ],
       },
       {
         kind: 'owned-files',
@@ -127,7 +129,10 @@ describeWithShared('rpm databases from other scanners', () => {
     const result = analyzeFixture(BDB_DIVE);
     expect(result.notes).toBeUndefined();
     expect(result.evidence).toEqual([
-      { kind: 'packages', packages: [{ manager: 'rpm', name: 'dive', version: '0.9.2-1', architecture: 'x86_64', sourceName: 'dive', sourceVersion: '0.9.2-1', license: 'MIT' }] },
+      {
+        kind: 'packages',
+        packages: [{ manager: 'rpm', name: 'dive', version: '0.9.2-1', architecture: 'x86_64', sourceName: 'dive', sourceVersion: '0.9.2-1', license: 'MIT' }],
+      },
       { kind: 'owned-files', manager: 'rpm', owner: 'dive', architecture: 'x86_64', files: ['usr/local/bin/dive'] },
     ]);
   });
@@ -173,7 +178,9 @@ describeWithShared('rpm databases from other scanners', () => {
     ];
     const result = analyzeFixture(NDB_SLE15);
     expect(result.notes).toBeUndefined();
-    const want = listed.map(([name, version, release, arch, sourceRpm, license]) => expected({ name, versionRelease: `${version}-${release}`, arch, sourceRpm, license }));
+    const want = listed.map(([name, version, release, arch, sourceRpm, license]) =>
+      expected({ name, versionRelease: `${version}-${release}`, arch, sourceRpm, license }),
+    );
     expect([...packagesOf(result)].sort(byName)).toEqual(want.sort(byName));
     expect(packagesOf(result).find((pkg) => pkg.name === 'libgcc_s1')).toEqual({
       manager: 'rpm',
@@ -192,7 +199,9 @@ describeWithShared('rpm databases from other scanners', () => {
     expect(result.notes).toBeUndefined();
     const packages = packagesOf(result);
     expect(packages).toHaveLength(129);
-    expect(packages[0]).toEqual(expected({ name: 'mariner-release', versionRelease: '2.0-4.cm2', arch: 'noarch', sourceRpm: 'mariner-release-2.0-4.cm2.src.rpm', license: 'MIT' }));
+    expect(packages[0]).toEqual(
+      expected({ name: 'mariner-release', versionRelease: '2.0-4.cm2', arch: 'noarch', sourceRpm: 'mariner-release-2.0-4.cm2.src.rpm', license: 'MIT' }),
+    );
     expect(packages).toContainEqual({
       manager: 'rpm',
       name: 'ca-certificates-base',
@@ -211,7 +220,12 @@ describeWithShared('rpm databases from other scanners', () => {
       sourceVersion: '7.76.0-6.cm2',
       license: 'MIT',
     });
-    expect(packages.filter((pkg) => pkg.version.includes(':')).map((pkg) => pkg.name).sort()).toEqual(['ca-certificates-base', 'ca-certificates-shared', 'ca-certificates-tools']);
+    expect(
+      packages
+        .filter((pkg) => pkg.version.includes(':'))
+        .map((pkg) => pkg.name)
+        .sort(),
+    ).toEqual(['ca-certificates-base', 'ca-certificates-shared', 'ca-certificates-tools']);
     // A meta-package with no files owns nothing.
     expect(ownedOf(result).has('core-packages-container')).toBe(false);
     expect(ownedOf(result).size).toBe(128);
@@ -227,7 +241,9 @@ describeWithShared('rpm databases from other scanners', () => {
       const ours = sqliteTableBlobs(bytes, 'Packages', 1);
       expect(ours.notes).toEqual([]);
       expect(ours.blobs.length).toBe(oracle.length);
-      ours.blobs.forEach((blob, index) => expect(blob.equals(oracle[index])).toBe(true));
+      ours.blobs.forEach((blob, index) => {
+        expect(blob.equals(oracle[index])).toBe(true);
+      });
     } finally {
       db.close();
     }
@@ -266,7 +282,10 @@ function rpmQuery(fixture: readonly [string, string], fileName: string, backend:
   const dir = mkdtempSync(join(tmpdir(), 'lamina-rpmdb-'));
   try {
     copyFileSync(peerFixture('pkgdb', fixture[0], 'rootfs', fixture[1]), join(dir, fileName));
-    const run = spawnSync('rpm', ['--define', `_db_backend ${backend}`, '--dbpath', dir, '-qa', '--qf', queryFormat], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const run = spawnSync('rpm', ['--define', `_db_backend ${backend}`, '--dbpath', dir, '-qa', '--qf', queryFormat], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     expect(run.status).toBe(0);
     return run.stdout;
   } finally {
@@ -388,7 +407,11 @@ describeWithShared('damaged rpm databases end in notes, never a throw or a hang'
     expect(packagesOf(analyze('var/lib/rpm/Packages', sqlite))).toHaveLength(129);
     const text = Buffer.from('this is not a database\n'.repeat(100));
     for (const path of ['var/lib/rpm/Packages', 'var/lib/rpm/Packages.db', 'var/lib/rpm/rpmdb.sqlite']) {
-      expect(analyze(path, text)).toEqual({ evidence: [], notes: [`${path}: not an rpm database: neither SQLite, ndb nor Berkeley DB hash`], unreadable: true });
+      expect(analyze(path, text)).toEqual({
+        evidence: [],
+        notes: [`${path}: not an rpm database: neither SQLite, ndb nor Berkeley DB hash`],
+        unreadable: true,
+      });
     }
   });
 
@@ -398,7 +421,11 @@ describeWithShared('damaged rpm databases end in notes, never a throw or a hang'
     db.run('CREATE TABLE Other (id INTEGER PRIMARY KEY, blob BLOB)');
     const bytes = Buffer.from(db.export());
     db.close();
-    expect(analyze('var/lib/rpm/rpmdb.sqlite', bytes)).toEqual({ evidence: [], notes: ['var/lib/rpm/rpmdb.sqlite: SQLite database has no Packages table'], unreadable: true });
+    expect(analyze('var/lib/rpm/rpmdb.sqlite', bytes)).toEqual({
+      evidence: [],
+      notes: ['var/lib/rpm/rpmdb.sqlite: SQLite database has no Packages table'],
+      unreadable: true,
+    });
   });
 
   it('an SQLite Packages table with no rows is evidence of no packages; rows that are not blobs are noted', async () => {
@@ -410,7 +437,11 @@ describeWithShared('damaged rpm databases end in notes, never a throw or a hang'
     const textRow = Buffer.from(db.export());
     db.close();
     expect(analyze('var/lib/rpm/rpmdb.sqlite', empty)).toEqual({ evidence: [{ kind: 'packages', packages: [] }] });
-    expect(analyze('var/lib/rpm/rpmdb.sqlite', textRow)).toEqual({ evidence: [], notes: ['var/lib/rpm/rpmdb.sqlite: 1 Packages row(s) without a blob in column 1'], unreadable: true });
+    expect(analyze('var/lib/rpm/rpmdb.sqlite', textRow)).toEqual({
+      evidence: [],
+      notes: ['var/lib/rpm/rpmdb.sqlite: 1 Packages row(s) without a blob in column 1'],
+      unreadable: true,
+    });
   });
 });
 
@@ -498,7 +529,9 @@ describe('container-manifest-2 lines', () => {
   it('short or unshaped lines are skipped with a note; CRLF is accepted', () => {
     const line = ['bash', '5.1.8-1.cm2', '1', '1', 'Microsoft Corporation', '(none)', '10', 'x86_64', '0', 'bash-5.1.8-1.cm2.src.rpm'].join('\t');
     const { packages, notes } = packagesFromManifest(`${line}\r\nnot\ta\tmanifest\n\n${line.replace('5.1.8-1.cm2', 'noversion')}\n`);
-    expect(packages).toEqual([{ manager: 'rpm', name: 'bash', version: '5.1.8-1.cm2', architecture: 'x86_64', sourceName: 'bash', sourceVersion: '5.1.8-1.cm2' }]);
+    expect(packages).toEqual([
+      { manager: 'rpm', name: 'bash', version: '5.1.8-1.cm2', architecture: 'x86_64', sourceName: 'bash', sourceVersion: '5.1.8-1.cm2' },
+    ]);
     expect(notes).toEqual(['line 2 is not a manifest entry; skipped', 'line 4 is not a manifest entry; skipped']);
   });
 

@@ -6,7 +6,7 @@ import type { Analyzer } from '../../lib/analyzers/types';
 
 function fakeAnalyzer(name: string, maxFileSize: number, wants: (path: string) => boolean, pathHints?: HintedAnalyzer['pathHints']): Analyzer {
   const analyzer: Analyzer = { name, version: 1, maxFileSize, wants, analyze: () => ({ evidence: [] }) };
-  return pathHints ? { ...analyzer, pathHints } as HintedAnalyzer : analyzer;
+  return pathHints ? ({ ...analyzer, pathHints } as HintedAnalyzer) : analyzer;
 }
 
 describe('defaultAnalyzers', () => {
@@ -28,7 +28,15 @@ describe('selectorFor', () => {
   });
 
   it('rules out everything else', () => {
-    for (const path of ['', 'etc', 'etc/passwd', 'var/lib/dpkg/info/bash.md5sums', 'var/lib/dpkg/status.d/x.preinst', 'usr/bin/bash', 'var/lib/dpkg/status-old']) {
+    for (const path of [
+      '',
+      'etc',
+      'etc/passwd',
+      'var/lib/dpkg/info/bash.md5sums',
+      'var/lib/dpkg/status.d/x.preinst',
+      'usr/bin/bash',
+      'var/lib/dpkg/status-old',
+    ]) {
       expect(selector.limitFor(path)).toBeUndefined();
     }
   });
@@ -54,7 +62,10 @@ describe('selectorFor', () => {
 
   it('asks analysers without hints about every path and takes the largest limit', () => {
     const unhinted = fakeAnalyzer('any-json', 10, (path) => path.endsWith('.json') || path === 'etc/os-release');
-    const hinted = fakeAnalyzer('dir', 500, (path) => path.startsWith('opt/app/') && !path.endsWith('.skip'), { childrenOf: ['opt/app'], exact: ['etc/os-release'] });
+    const hinted = fakeAnalyzer('dir', 500, (path) => path.startsWith('opt/app/') && !path.endsWith('.skip'), {
+      childrenOf: ['opt/app'],
+      exact: ['etc/os-release'],
+    });
     const mixed = selectorFor([osReleaseAnalyzer, unhinted, hinted]);
     expect(mixed.limitFor('srv/package.json')).toBe(10);
     expect(mixed.limitFor('opt/app/package.json')).toBe(500);

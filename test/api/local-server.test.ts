@@ -138,23 +138,31 @@ describe('the local HTTP API', () => {
     expect(JSON.parse(text).id).toBe(image.manifestDigest);
   });
 
-  (registryAvailable() ? it : it.skip)('the lamina CLI prints the StorageImage of a scan', async () => {
-    const image = await buildImage({ layers: [{ entries: [{ path: 'etc/alpine-release', content: '3.20.0\n' }] }] });
-    await pushImage(registry!, 'team/cli', '1', image);
-    await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT });
-    // A data directory of its own: the local server above holds this test's, and the checkout's may be in use.
-    const options = { cwd: ROOT, env: { ...process.env, LAMINA_DATA_DIR: join(dataDir, 'cli') } };
-    const { stdout } = await run('node', ['dist/bin/lamina.js', 'scan', `${registry!.host}/team/cli:1`, '--insecure-registry', registry!.host], options);
-    const printed = JSON.parse(stdout);
-    expect(printed.id).toBe(image.manifestDigest);
-    expect(printed.scan.operatingSystem).toBe('alpine:v3.20');
+  (registryAvailable() ? it : it.skip)(
+    'the lamina CLI prints the StorageImage of a scan',
+    async () => {
+      const image = await buildImage({ layers: [{ entries: [{ path: 'etc/alpine-release', content: '3.20.0\n' }] }] });
+      await pushImage(registry!, 'team/cli', '1', image);
+      await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT });
+      // A data directory of its own: the local server above holds this test's, and the checkout's may be in use.
+      const options = { cwd: ROOT, env: { ...process.env, LAMINA_DATA_DIR: join(dataDir, 'cli') } };
+      const { stdout } = await run('node', ['dist/bin/lamina.js', 'scan', `${registry!.host}/team/cli:1`, '--insecure-registry', registry!.host], options);
+      const printed = JSON.parse(stdout);
+      expect(printed.id).toBe(image.manifestDigest);
+      expect(printed.scan.operatingSystem).toBe('alpine:v3.20');
 
-    const failed = await run('node', ['dist/bin/lamina.js', 'scan', `${registry!.host}/team/cli:missing`, '--insecure-registry', registry!.host], options).catch((err) => err);
-    expect(failed.code).toBe(1);
-    // The RuntimeError is the last line of stderr; a runtime warning before it must not break the reading.
-    const lines = (failed.stderr as string).trim().split('\n');
-    expect(JSON.parse(lines[lines.length - 1]).code).toBe(5);
-    // The AWS SDK's nine-line Node version warning is not printed by the CLI.
-    expect(failed.stderr).not.toMatch(/NodeVersionSupportWarning/);
-  }, 120_000);
+      const failed = await run(
+        'node',
+        ['dist/bin/lamina.js', 'scan', `${registry!.host}/team/cli:missing`, '--insecure-registry', registry!.host],
+        options,
+      ).catch((err) => err);
+      expect(failed.code).toBe(1);
+      // The RuntimeError is the last line of stderr; a runtime warning before it must not break the reading.
+      const lines = (failed.stderr as string).trim().split('\n');
+      expect(JSON.parse(lines[lines.length - 1]).code).toBe(5);
+      // The AWS SDK's nine-line Node version warning is not printed by the CLI.
+      expect(failed.stderr).not.toMatch(/NodeVersionSupportWarning/);
+    },
+    120_000,
+  );
 });

@@ -59,8 +59,20 @@ describe('one structured line per request and per scan, never a credential', () 
 
     const scans = lines.filter((l) => l.message === 'scan finished');
     expect(scans).toHaveLength(1);
-    expect(scans[0].fields).toMatchObject({ image: name, digest: image.digest, layers: 1, layersFromCache: 0, packages: 0, notes: expect.arrayContaining(['OS_UNAVAILABLE']) });
-    expect(scans[0].fields.durationsMs).toEqual({ resolve: expect.any(Number), index: expect.any(Number), match: expect.any(Number), total: expect.any(Number) });
+    expect(scans[0].fields).toMatchObject({
+      image: name,
+      digest: image.digest,
+      layers: 1,
+      layersFromCache: 0,
+      packages: 0,
+      notes: expect.arrayContaining(['OS_UNAVAILABLE']),
+    });
+    expect(scans[0].fields.durationsMs).toEqual({
+      resolve: expect.any(Number),
+      index: expect.any(Number),
+      match: expect.any(Number),
+      total: expect.any(Number),
+    });
     const failed = lines.filter((l) => l.message === 'scan failed');
     expect(failed.map((l) => [l.level, l.fields.kind])).toEqual([['warn', 'NotFound']]);
 
@@ -73,7 +85,16 @@ describe('one structured line per request and per scan, never a credential', () 
   it('Lambda metrics (Powertools EMF): scans, layers fetched and cached, durations, failures by kind', () => {
     const metrics = new Metrics({ namespace: 'Lamina', serviceName: 'test' });
     const observer = metricsObserver(metrics);
-    observer.scanFinished({ image: 'x', digest: 'sha256:1', layers: 3, layersFromCache: 2, packages: 5, findings: 1, notes: [], durationsMs: { resolve: 1, index: 2, match: 3, total: 6 } });
+    observer.scanFinished({
+      image: 'x',
+      digest: 'sha256:1',
+      layers: 3,
+      layersFromCache: 2,
+      packages: 5,
+      findings: 1,
+      notes: [],
+      durationsMs: { resolve: 1, index: 2, match: 3, total: 6 },
+    });
     const emf = metrics.serializeMetrics() as unknown as Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> } };
     expect(emf._aws.CloudWatchMetrics[0].Metrics.map((m) => m.Name).sort()).toEqual(['LayersFetched', 'LayersFromCache', 'ScanDuration', 'ScansCompleted']);
     expect([emf.LayersFetched, emf.LayersFromCache, emf.ScanDuration, emf.ScansCompleted]).toEqual([1, 2, 6, 1]);

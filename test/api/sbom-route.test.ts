@@ -38,7 +38,14 @@ const STATUS = [
     const config = { ...configFromEnv({}), dataDir, insecureRegistries: [registry.host] };
     local = await startLocalMode({ config, env: {}, port: 0, host: '127.0.0.1' });
     image = await buildImage({
-      layers: [{ entries: [{ path: 'etc/os-release', content: OS_RELEASE }, { path: 'var/lib/dpkg/status', content: STATUS }] }],
+      layers: [
+        {
+          entries: [
+            { path: 'etc/os-release', content: OS_RELEASE },
+            { path: 'var/lib/dpkg/status', content: STATUS },
+          ],
+        },
+      ],
     });
     await pushImage(registry, 'team/sbom', '1', image);
   }, 120_000);
@@ -50,7 +57,11 @@ const STATUS = [
   });
 
   const sbom = (body: unknown) =>
-    fetch(`${local.url}/api/v1/images/sbom`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    fetch(`${local.url}/api/v1/images/sbom`, {
+      method: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
 
   it('answers the SPDX 2.3 document of the image, scanning it first, then from the store by digest', async () => {
     const res = await sbom({ imageName: `${registry.host}/team/sbom:1` });
@@ -103,7 +114,9 @@ const STATUS = [
     await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT });
     const options = { cwd: ROOT, env: { ...process.env, LAMINA_DATA_DIR: join(dataDir, 'cli') } };
     const name = `${registry.host}/team/sbom:1`;
-    const spdx = JSON.parse((await run('node', ['dist/bin/lamina.js', 'scan', name, '--insecure-registry', registry.host, '--format', 'spdx'], options)).stdout);
+    const spdx = JSON.parse(
+      (await run('node', ['dist/bin/lamina.js', 'scan', name, '--insecure-registry', registry.host, '--format', 'spdx'], options)).stdout,
+    );
     expect(spdx.spdxVersion).toBe('SPDX-2.3');
     expect(spdx.name).toContain('team/sbom:1');
     const cdx = JSON.parse((await run('node', ['dist/bin/lamina.js', 'scan', name, '--insecure-registry', registry.host, '-f', 'cyclonedx'], options)).stdout);
@@ -115,7 +128,9 @@ const STATUS = [
       expect(validators.spdx(spdx) ? [] : errorsOf(validators.spdx)).toEqual([]);
       expect(validators.cyclonedx(cdx) ? [] : errorsOf(validators.cyclonedx)).toEqual([]);
     }
-    const json = JSON.parse((await run('node', ['dist/bin/lamina.js', 'scan', name, '--insecure-registry', registry.host, '--format', 'json'], options)).stdout);
+    const json = JSON.parse(
+      (await run('node', ['dist/bin/lamina.js', 'scan', name, '--insecure-registry', registry.host, '--format', 'json'], options)).stdout,
+    );
     expect(json.id).toBe(image.manifestDigest);
 
     const bad = await run('node', ['dist/bin/lamina.js', 'scan', name, '--format', 'xml'], options).catch((err) => err);

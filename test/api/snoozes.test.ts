@@ -21,10 +21,25 @@ const T0 = new Date('2025-03-01T10:00:00.000Z');
 
 function vuln(cve: string, cvss: number, fixedBy?: string): StorageEmbeddedVulnerability {
   return {
-    cve, cvss, summary: '', link: `https://nvd.nist.gov/vuln/detail/${cve}`, ...(fixedBy ? { fixedBy } : {}), scoreVersion: 'V3',
-    cvssV2: null, cvssV3: null, publishedOn: null, lastModified: null, vulnerabilityType: 'IMAGE_VULNERABILITY',
-    vulnerabilityTypes: ['IMAGE_VULNERABILITY'], suppressed: false, suppressActivation: null, suppressExpiry: null,
-    firstSystemOccurrence: null, firstImageOccurrence: null, severity: 'IMPORTANT_VULNERABILITY_SEVERITY', state: 'OBSERVED',
+    cve,
+    cvss,
+    summary: '',
+    link: `https://nvd.nist.gov/vuln/detail/${cve}`,
+    ...(fixedBy ? { fixedBy } : {}),
+    scoreVersion: 'V3',
+    cvssV2: null,
+    cvssV3: null,
+    publishedOn: null,
+    lastModified: null,
+    vulnerabilityType: 'IMAGE_VULNERABILITY',
+    vulnerabilityTypes: ['IMAGE_VULNERABILITY'],
+    suppressed: false,
+    suppressActivation: null,
+    suppressExpiry: null,
+    firstSystemOccurrence: null,
+    firstImageOccurrence: null,
+    severity: 'IMPORTANT_VULNERABILITY_SEVERITY',
+    state: 'OBSERVED',
   };
 }
 
@@ -104,7 +119,8 @@ describe('CVE snoozes over the API', () => {
   const suppress = (body: string) => call('PATCH', '/v1/imagecves/suppress', body);
   const unsuppress = (body: string) => call('PATCH', '/v1/imagecves/unsuppress', body);
   const getImage = (includeSnoozed?: boolean) => call('GET', `/v1/images/${DIGEST}`, undefined, includeSnoozed ? { includeSnoozed: 'true' } : {});
-  const scan = (includeSnoozed?: boolean) => call('POST', '/v1/images/scan', JSON.stringify({ imageName: NAME, ...(includeSnoozed ? { include_snoozed: true } : {}) }));
+  const scan = (includeSnoozed?: boolean) =>
+    call('POST', '/v1/images/scan', JSON.stringify({ imageName: NAME, ...(includeSnoozed ? { include_snoozed: true } : {}) }));
   const vulnsOf = (image: Json): Json[] => image.scan.components.flatMap((component: Json) => component.vulns);
   const idsOf = (image: Json) => image.scan.components.map((component: Json) => component.vulns.map((v: Json) => v.cve));
 
@@ -118,7 +134,12 @@ describe('CVE snoozes over the API', () => {
       for (const v of snoozed) {
         expect(v).toMatchObject({ suppressed: true, state: 'DEFERRED', suppressActivation: '2025-03-01T10:00:00Z', suppressExpiry: '2025-03-02T10:00:00Z' });
       }
-      expect(vulnsOf(answer.json).find((v) => v.cve === 'CVE-2024-0001')).toMatchObject({ suppressed: false, state: 'OBSERVED', suppressActivation: null, suppressExpiry: null });
+      expect(vulnsOf(answer.json).find((v) => v.cve === 'CVE-2024-0001')).toMatchObject({
+        suppressed: false,
+        state: 'OBSERVED',
+        suppressActivation: null,
+        suppressExpiry: null,
+      });
       expect(answer.json.cves).toBe(2);
     }
   });
@@ -147,9 +168,16 @@ describe('CVE snoozes over the API', () => {
   it('stops applying a snooze once it has expired', async () => {
     await suppress('{"cves": ["CVE-2024-0001"], "duration": "3600.5s"}');
     clock = new Date(T0.getTime() + 3_600_000);
-    expect(vulnsOf((await getImage(true)).json).find((v) => v.cve === 'CVE-2024-0001')).toMatchObject({ suppressed: true, suppressExpiry: '2025-03-01T11:00:00.500Z' });
+    expect(vulnsOf((await getImage(true)).json).find((v) => v.cve === 'CVE-2024-0001')).toMatchObject({
+      suppressed: true,
+      suppressExpiry: '2025-03-01T11:00:00.500Z',
+    });
     clock = new Date(T0.getTime() + 3_600_500);
-    expect(vulnsOf((await getImage(true)).json).find((v) => v.cve === 'CVE-2024-0001')).toMatchObject({ suppressed: false, state: 'OBSERVED', suppressExpiry: null });
+    expect(vulnsOf((await getImage(true)).json).find((v) => v.cve === 'CVE-2024-0001')).toMatchObject({
+      suppressed: false,
+      state: 'OBSERVED',
+      suppressExpiry: null,
+    });
     expect((await getImage()).json.cves).toBe(2);
   });
 
@@ -172,7 +200,7 @@ describe('CVE snoozes over the API', () => {
     expect((await getImage()).json.cves).toBe(2);
   });
 
-  it('refuses an empty or missing cves list with StackRox\'s InvalidArgument texts', async () => {
+  it("refuses an empty or missing cves list with StackRox's InvalidArgument texts", async () => {
     for (const body of ['{"cves": [], "duration": "60s"}', '{"duration": "60s"}', '', '{"cves": null}']) {
       expect(await suppress(body)).toEqual({
         status: 400,
@@ -184,8 +212,14 @@ describe('CVE snoozes over the API', () => {
 
   it('refuses malformed ids, wrong types and bad durations with 400 / code 3, and stores nothing', async () => {
     const cases: [string, string][] = [
-      ['{"cves": ["cve-2024-0001"]}', 'invalid arguments: "cve-2024-0001" is not a vulnerability id (CVE-YYYY-NNNN or an advisory id such as GHSA-xxxx-xxxx-xxxx)'],
-      ['{"cves": ["CVE-2024-0001", " CVE-2024-0002"]}', 'invalid arguments: " CVE-2024-0002" is not a vulnerability id (CVE-YYYY-NNNN or an advisory id such as GHSA-xxxx-xxxx-xxxx)'],
+      [
+        '{"cves": ["cve-2024-0001"]}',
+        'invalid arguments: "cve-2024-0001" is not a vulnerability id (CVE-YYYY-NNNN or an advisory id such as GHSA-xxxx-xxxx-xxxx)',
+      ],
+      [
+        '{"cves": ["CVE-2024-0001", " CVE-2024-0002"]}',
+        'invalid arguments: " CVE-2024-0002" is not a vulnerability id (CVE-YYYY-NNNN or an advisory id such as GHSA-xxxx-xxxx-xxxx)',
+      ],
       ['{"cves": [""]}', 'invalid arguments: "" is not a vulnerability id (CVE-YYYY-NNNN or an advisory id such as GHSA-xxxx-xxxx-xxxx)'],
       ['{"cves": "CVE-2024-0001"}', 'proto: invalid value for string field cves: "CVE-2024-0001"'],
       ['{"cves": ["CVE-2024-0001", 7]}', 'proto: invalid value for string field cves: 7'],
@@ -194,7 +228,10 @@ describe('CVE snoozes over the API', () => {
       ['{"cves": ["CVE-2024-0001"], "duration": "86400"}', 'proto: invalid google.protobuf.Duration value "86400"'],
       ['{"cves": ["CVE-2024-0001"], "duration": ""}', 'proto: invalid google.protobuf.Duration value ""'],
       ['{"cves": ["CVE-2024-0001"], "duration": "-60s"}', 'invalid arguments: snooze duration must not be negative'],
-      ['{"cves": ["CVE-2024-0001"], "duration": "315576000000s"}', 'invalid arguments: snooze duration reaches past the year 9999; use 0s to snooze indefinitely'],
+      [
+        '{"cves": ["CVE-2024-0001"], "duration": "315576000000s"}',
+        'invalid arguments: snooze duration reaches past the year 9999; use 0s to snooze indefinitely',
+      ],
       ['{"cves": ["CVE-2024-0001"], "duration": "315576000001s"}', 'proto: invalid google.protobuf.Duration value "315576000001s"'],
       ['["CVE-2024-0001"]', 'proto: syntax error (line 1:1): unexpected token ['],
       ['{"cves": [', 'proto: syntax error: Unexpected end of JSON input'],
@@ -228,7 +265,10 @@ describe('CVE snoozes over the API', () => {
 
   it('answers Unimplemented when the deployment has no snooze store, and routes a bare ImageService as before', async () => {
     const bare = services.images;
-    const response = await handleApiRequest({ method: 'PATCH', path: '/v1/imagecves/suppress', query: {}, headers: {}, body: '{"cves": ["CVE-2024-0001"]}' }, bare);
+    const response = await handleApiRequest(
+      { method: 'PATCH', path: '/v1/imagecves/suppress', query: {}, headers: {}, body: '{"cves": ["CVE-2024-0001"]}' },
+      bare,
+    );
     expect(response.statusCode).toBe(501);
     expect(JSON.parse(response.body.toString()).message).toBe('CVE snoozing is not configured on this deployment');
     const image = await handleApiRequest({ method: 'GET', path: `/v1/images/${DIGEST.slice(7)}`, query: {}, headers: {} }, bare);
@@ -252,10 +292,34 @@ describe('snooze building blocks', () => {
   });
 
   it('tells vulnerability ids from other text', () => {
-    for (const good of ['CVE-2024-0001', 'CVE-2021-44228', 'CVE-2024-1234567', 'GHSA-jfh8-c2jp-5v3q', 'PYSEC-2021-1', 'GO-2022-0001', 'RUSTSEC-2021-0001', 'DSA-5000-1', 'RHSA-2024:0001', 'ALAS2-2024-1.2']) {
+    for (const good of [
+      'CVE-2024-0001',
+      'CVE-2021-44228',
+      'CVE-2024-1234567',
+      'GHSA-jfh8-c2jp-5v3q',
+      'PYSEC-2021-1',
+      'GO-2022-0001',
+      'RUSTSEC-2021-0001',
+      'DSA-5000-1',
+      'RHSA-2024:0001',
+      'ALAS2-2024-1.2',
+    ]) {
       expect({ good, ok: isVulnerabilityId(good) }).toEqual({ good, ok: true });
     }
-    for (const bad of ['', 'cve-2024-0001', 'CVE-2024-1', 'CVE-24-0001', 'CVE-2024-0001 ', 'CVE', 'GHSA', '2024-0001', 'x'.repeat(129), 'A-' + 'b'.repeat(127), 'GHSA-jfh8/../x', 'CVE-2024-0001\n']) {
+    for (const bad of [
+      '',
+      'cve-2024-0001',
+      'CVE-2024-1',
+      'CVE-24-0001',
+      'CVE-2024-0001 ',
+      'CVE',
+      'GHSA',
+      '2024-0001',
+      'x'.repeat(129),
+      `A-${'b'.repeat(127)}`,
+      'GHSA-jfh8/../x',
+      'CVE-2024-0001\n',
+    ]) {
       expect({ bad, ok: isVulnerabilityId(bad) }).toEqual({ bad, ok: false });
     }
   });

@@ -32,7 +32,9 @@ function stingyClient(client: DynamoDBClient, counts: { gets: number; writes: nu
       const keys = request.Keys ?? [];
       if (keys.length < 2 || counts.gets % 2 === 0) return client.send(command);
       const half = Math.ceil(keys.length / 2);
-      const out: BatchGetItemCommandOutput = await client.send(new BatchGetItemCommand({ RequestItems: { [TABLE]: { ...request, Keys: keys.slice(0, half) } } }));
+      const out: BatchGetItemCommandOutput = await client.send(
+        new BatchGetItemCommand({ RequestItems: { [TABLE]: { ...request, Keys: keys.slice(0, half) } } }),
+      );
       return { ...out, UnprocessedKeys: { [TABLE]: { ...request, Keys: keys.slice(half) } } };
     }
     if (command instanceof BatchWriteItemCommand) {
@@ -136,7 +138,11 @@ describe('DynamoSnoozeStore against dynalite', () => {
     const service = new SnoozeService(store, { now: () => new Date('2025-05-05T05:05:05.005Z') });
     await service.suppress({ cves: ['GHSA-jfh8-c2jp-5v3q', 'CVE-2024-3000'], durationMs: 86_400_000 });
     const found = await store.get(['GHSA-jfh8-c2jp-5v3q', 'CVE-2024-3000']);
-    expect(found.get('GHSA-jfh8-c2jp-5v3q')).toEqual({ cve: 'GHSA-jfh8-c2jp-5v3q', activation: '2025-05-05T05:05:05.005Z', expiry: '2025-05-06T05:05:05.005Z' });
+    expect(found.get('GHSA-jfh8-c2jp-5v3q')).toEqual({
+      cve: 'GHSA-jfh8-c2jp-5v3q',
+      activation: '2025-05-05T05:05:05.005Z',
+      expiry: '2025-05-06T05:05:05.005Z',
+    });
     await service.unsuppress(['CVE-2024-3000']);
     expect([...(await store.get(['GHSA-jfh8-c2jp-5v3q', 'CVE-2024-3000'])).keys()]).toEqual(['GHSA-jfh8-c2jp-5v3q']);
   });
@@ -160,9 +166,24 @@ describe('the Lambda composition with the snooze table', () => {
     const reference = { registry: 'registry.example.com', remote: 'app', tag: '', digest, fullName: `registry.example.com/app@${digest}` };
     const inventory = { packages: [], partial: false, warnings: [] };
     const vuln = {
-      cve: 'CVE-2024-5000', cvss: 7.5, summary: '', link: '', scoreVersion: 'V3' as const, cvssV2: null, cvssV3: null, publishedOn: null, lastModified: null,
-      vulnerabilityType: 'IMAGE_VULNERABILITY' as const, vulnerabilityTypes: ['IMAGE_VULNERABILITY' as const], suppressed: false, suppressActivation: null,
-      suppressExpiry: null, firstSystemOccurrence: null, firstImageOccurrence: null, severity: 'IMPORTANT_VULNERABILITY_SEVERITY' as const, state: 'OBSERVED' as const,
+      cve: 'CVE-2024-5000',
+      cvss: 7.5,
+      summary: '',
+      link: '',
+      scoreVersion: 'V3' as const,
+      cvssV2: null,
+      cvssV3: null,
+      publishedOn: null,
+      lastModified: null,
+      vulnerabilityType: 'IMAGE_VULNERABILITY' as const,
+      vulnerabilityTypes: ['IMAGE_VULNERABILITY' as const],
+      suppressed: false,
+      suppressActivation: null,
+      suppressExpiry: null,
+      firstSystemOccurrence: null,
+      firstImageOccurrence: null,
+      severity: 'IMPORTANT_VULNERABILITY_SEVERITY' as const,
+      state: 'OBSERVED' as const,
     };
     const image = assembleStorageImage({
       reference,
@@ -171,11 +192,29 @@ describe('the Lambda composition with the snooze table', () => {
         reference,
         manifestDigest: digest,
         configDigest: digest,
-        manifest: { mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest, size: 2 }, layers: [] },
+        manifest: {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest, size: 2 },
+          layers: [],
+        },
         config: {},
       },
       inventory,
-      components: [{ name: 'busybox', version: '1.36.1-r0', license: null, vulns: [vuln], layerIndex: 0, priority: '0', source: 'OS', location: '', riskScore: 0, fixedBy: '', executables: [] }],
+      components: [
+        {
+          name: 'busybox',
+          version: '1.36.1-r0',
+          license: null,
+          vulns: [vuln],
+          layerIndex: 0,
+          priority: '0',
+          source: 'OS',
+          location: '',
+          riskScore: 0,
+          fixedBy: '',
+          executables: [],
+        },
+      ],
       scanTime: new Date(),
       scanner: SCANNER,
     });
@@ -198,7 +237,9 @@ describe('the Lambda composition with the snooze table', () => {
     expect(hidden.json.cves).toBe(0);
     const shown = await call('GET', `/v1/images/${digest}`, undefined, { includeSnoozed: 'true' });
     expect(shown.json.scan.components[0].vulns[0]).toMatchObject({ cve: 'CVE-2024-5000', suppressed: true, state: 'DEFERRED' });
-    expect(Date.parse(shown.json.scan.components[0].vulns[0].suppressExpiry) - Date.parse(shown.json.scan.components[0].vulns[0].suppressActivation)).toBe(3_600_000);
+    expect(Date.parse(shown.json.scan.components[0].vulns[0].suppressExpiry) - Date.parse(shown.json.scan.components[0].vulns[0].suppressActivation)).toBe(
+      3_600_000,
+    );
     expect(await call('PATCH', '/v1/imagecves/unsuppress', '{"cves": ["CVE-2024-5000"]}')).toEqual({ status: 200, json: {} });
     expect((await call('GET', `/v1/images/${digest}`)).json.cves).toBe(1);
 

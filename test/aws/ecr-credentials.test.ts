@@ -47,7 +47,10 @@ describe('ECR registry credentials', () => {
   });
 
   it('surfaces a refused token request and tries again next time', async () => {
-    ecr.on(GetAuthorizationTokenCommand).rejectsOnce(new Error('AccessDeniedException')).resolves(token('AWS', 'ok', new Date(Date.now() + 3600_000)));
+    ecr
+      .on(GetAuthorizationTokenCommand)
+      .rejectsOnce(new Error('AccessDeniedException'))
+      .resolves(token('AWS', 'ok', new Date(Date.now() + 3600_000)));
     const source = new EcrCredentialSource();
     const host = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
     await expect(source.credentialsFor(host)).rejects.toThrow('AccessDeniedException');

@@ -39,7 +39,11 @@ describe('a second lamina process on a data directory in use', () => {
     await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, timeout: 180_000 }).catch(() => undefined);
     expect(existsSync(CLI)).toBe(true);
 
-    serve = spawn(process.execPath, [CLI, 'serve'], { cwd: ROOT, env: { ...process.env, PORT: '0', LAMINA_DATA_DIR: dataDir }, stdio: ['pipe', 'pipe', 'pipe'] });
+    serve = spawn(process.execPath, [CLI, 'serve'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', LAMINA_DATA_DIR: dataDir },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     serve.stderr.on('data', (chunk: Buffer) => (serveStderr += chunk.toString()));
     await new Promise<void>((done, fail) => {
       const timer = setTimeout(() => fail(new Error(`lamina serve did not start: ${serveStderr}`)), 30_000);
@@ -62,18 +66,21 @@ describe('a second lamina process on a data directory in use', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const inUse = () =>
-    `lamina: the data directory ${dataDir} is in use by another lamina process (pid ${serve!.pid}); stop it or use another LAMINA_DATA_DIR\n`;
+  const inUse = () => `lamina: the data directory ${dataDir} is in use by another lamina process (pid ${serve!.pid}); stop it or use another LAMINA_DATA_DIR\n`;
 
   it.each([
     ['db status', ['db', 'status']],
     ['db import', ['db', 'import', __filename]],
     ['scan', ['scan', '127.0.0.1:9/never/fetched:1']],
     ['serve', ['serve', '--port', '0']],
-  ])('`lamina %s` prints one line naming the directory and the pid, and exits 2', async (_name, args) => {
-    const outcome = await lamina(args);
-    expect(outcome).toEqual({ code: 2, stdout: '', stderr: inUse() });
-  }, 60_000);
+  ])(
+    '`lamina %s` prints one line naming the directory and the pid, and exits 2',
+    async (_name, args) => {
+      const outcome = await lamina(args);
+      expect(outcome).toEqual({ code: 2, stdout: '', stderr: inUse() });
+    },
+    60_000,
+  );
 
   it('the serving process is unharmed, and once it stops the directory is free again', async () => {
     expect(serve!.exitCode).toBeNull();

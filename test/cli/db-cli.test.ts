@@ -62,19 +62,30 @@ const APK_INSTALLED = ['P:musl', 'V:1.2.4-r2', 'A:x86_64', 'o:musl', '', 'P:busy
     expect(unknown.stderr).toMatch(/unknown db command "frobnicate"/);
   });
 
-  (registryAvailable() ? it : it.skip)('lamina scan matches against the imported advisories', async () => {
-    const image = await buildImage({
-      layers: [{ entries: [{ path: 'etc/alpine-release', content: '3.18.4\n' }, { path: 'lib/apk/db/installed', content: APK_INSTALLED }] }],
-    });
-    await pushImage(registry!, 'team/alpine', '3.18', image);
-    const { stdout } = await lamina(['scan', `${registry!.host}/team/alpine:3.18`, '--insecure-registry', registry!.host]);
-    const result = JSON.parse(stdout);
-    expect(result.scan.operatingSystem).toBe('alpine:v3.18');
-    expect(result.scan.notes).toEqual([]);
-    const musl = result.scan.components.find((c: { name: string }) => c.name === 'musl');
-    expect(musl.vulns.map((v: { cve: string; fixedBy: string }) => `${v.cve} ${v.fixedBy}`)).toEqual(['CVE-2025-26519 1.2.4-r3']);
-    expect(musl.fixedBy).toBe('1.2.4-r3');
-    expect(result.cves).toBe(1);
-    expect(result.fixableCves).toBe(1);
-  }, 120_000);
+  (registryAvailable() ? it : it.skip)(
+    'lamina scan matches against the imported advisories',
+    async () => {
+      const image = await buildImage({
+        layers: [
+          {
+            entries: [
+              { path: 'etc/alpine-release', content: '3.18.4\n' },
+              { path: 'lib/apk/db/installed', content: APK_INSTALLED },
+            ],
+          },
+        ],
+      });
+      await pushImage(registry!, 'team/alpine', '3.18', image);
+      const { stdout } = await lamina(['scan', `${registry!.host}/team/alpine:3.18`, '--insecure-registry', registry!.host]);
+      const result = JSON.parse(stdout);
+      expect(result.scan.operatingSystem).toBe('alpine:v3.18');
+      expect(result.scan.notes).toEqual([]);
+      const musl = result.scan.components.find((c: { name: string }) => c.name === 'musl');
+      expect(musl.vulns.map((v: { cve: string; fixedBy: string }) => `${v.cve} ${v.fixedBy}`)).toEqual(['CVE-2025-26519 1.2.4-r3']);
+      expect(musl.fixedBy).toBe('1.2.4-r3');
+      expect(result.cves).toBe(1);
+      expect(result.fixableCves).toBe(1);
+    },
+    120_000,
+  );
 });

@@ -81,7 +81,10 @@ describeWithRegistry('the Lambda handlers against dynalite and a real registry',
   const images: Record<'exact' | 'pushed' | 'raced' | 'slow', BuiltImage> = {} as never;
 
   const post = (body: object | string, headers: Record<string, string> = {}, handler = api) =>
-    handler(restApiEvent('POST', '/v1/images/scan', { body: typeof body === 'string' ? body : JSON.stringify(body), headers }), lambdaContext('LaminaStateless-ApiHandler'));
+    handler(
+      restApiEvent('POST', '/v1/images/scan', { body: typeof body === 'string' ? body : JSON.stringify(body), headers }),
+      lambdaContext('LaminaStateless-ApiHandler'),
+    );
   const get = (id: string, options: { headers?: Record<string, string>; query?: Record<string, string> } = {}) =>
     api(restApiEvent('GET', `/v1/images/${id}`, options), lambdaContext('LaminaStateless-ApiHandler'));
   const blobGets = (repository: string) => proxy.hits(new RegExp(`^GET /v2/${repository}/blobs/`));
@@ -229,7 +232,10 @@ describeWithRegistry('the Lambda handlers against dynalite and a real registry',
   });
 
   it('reads a base64-encoded request body and snake_case keys', async () => {
-    const event = restApiEvent('POST', '/v1/images/scan', { body: JSON.stringify({ image_name: `${ECR_HOST}/team/exact:v1`, include_snoozed: true }), base64: true });
+    const event = restApiEvent('POST', '/v1/images/scan', {
+      body: JSON.stringify({ image_name: `${ECR_HOST}/team/exact:v1`, include_snoozed: true }),
+      base64: true,
+    });
     const res = await api(event, lambdaContext('LaminaStateless-ApiHandler'));
     expect(res.statusCode).toBe(200);
     expect(json(res).id).toBe(images.exact.manifestDigest);
@@ -281,16 +287,17 @@ describeWithRegistry('the Lambda handlers against dynalite and a real registry',
     expect(blobGets('team/pushed')).toBe(3);
     const requestsAfterFirst = proxy.hits(/^\S+ \/v2\/team\/pushed\//);
 
-    const second = await workerB(sqsEvent([JSON.stringify(ecrPushEvent('team/pushed', image.manifestDigest, 'v1'))]), lambdaContext('LaminaStateless-ScanWorker', 300_000));
+    const second = await workerB(
+      sqsEvent([JSON.stringify(ecrPushEvent('team/pushed', image.manifestDigest, 'v1'))]),
+      lambdaContext('LaminaStateless-ScanWorker', 300_000),
+    );
     expect(second).toEqual({ batchItemFailures: [] });
     // Pinned by digest and already stored: the registry is not asked again at all.
     expect(proxy.hits(/^\S+ \/v2\/team\/pushed\//)).toBe(requestsAfterFirst);
 
     const stored = await get(image.manifestDigest);
     expect(stored.statusCode).toBe(200);
-    expect(json(stored).names).toEqual([
-      { registry: ECR_HOST, remote: 'team/pushed', tag: 'v1', fullName: `${ECR_HOST}/team/pushed:v1` },
-    ]);
+    expect(json(stored).names).toEqual([{ registry: ECR_HOST, remote: 'team/pushed', tag: 'v1', fullName: `${ECR_HOST}/team/pushed:v1` }]);
   });
 
   it('scans a digest once when two push events race in two worker containers', async () => {
@@ -313,7 +320,14 @@ describeWithRegistry('the Lambda handlers against dynalite and a real registry',
     const stanzas: string[] = [];
     for (let i = 0; i < count; i++) stanzas.push(stanza(`pkg-${randomBytes(12).toString('hex')}`, `${i}.${randomBytes(4).toString('hex')}-1`));
     const image = await buildImage({
-      layers: [{ entries: [{ path: 'etc/os-release', content: OS_RELEASE }, { path: 'var/lib/dpkg/status', content: stanzas.join('\n') }] }],
+      layers: [
+        {
+          entries: [
+            { path: 'etc/os-release', content: OS_RELEASE },
+            { path: 'var/lib/dpkg/status', content: stanzas.join('\n') },
+          ],
+        },
+      ],
     });
     await pushImage(registry, 'team/huge', 'v1', image);
 
@@ -340,7 +354,12 @@ describeWithRegistry('the Lambda handlers against dynalite and a real registry',
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(res.statusCode).toBe(503);
     expect(res.headers).toMatchObject({ 'retry-after': '10' });
-    expect(json(res)).toEqual({ error: `scan of ${fullName} is in progress, retry`, code: 14, message: `scan of ${fullName} is in progress, retry`, details: [] });
+    expect(json(res)).toEqual({
+      error: `scan of ${fullName} is in progress, retry`,
+      code: 14,
+      message: `scan of ${fullName} is in progress, retry`,
+      details: [],
+    });
 
     const sent = sqs.commandCalls(SendMessageCommand);
     expect(sent).toHaveLength(1);

@@ -95,7 +95,16 @@ class Upstreams {
         const id = url.searchParams.get('cveId') ?? '';
         const vector = NVD_VECTORS[id];
         const vulnerabilities = vector
-          ? [{ cve: { id, published: '2025-01-01T00:00:00.000', lastModified: '2025-02-01T00:00:00.000', metrics: { cvssMetricV31: [{ type: 'Primary', cvssData: { version: '3.1', vectorString: vector } }] } } }]
+          ? [
+              {
+                cve: {
+                  id,
+                  published: '2025-01-01T00:00:00.000',
+                  lastModified: '2025-02-01T00:00:00.000',
+                  metrics: { cvssMetricV31: [{ type: 'Primary', cvssData: { version: '3.1', vectorString: vector } }] },
+                },
+              },
+            ]
           : [];
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ resultsPerPage: vulnerabilities.length, startIndex: 0, totalResults: vulnerabilities.length, vulnerabilities }));
@@ -205,10 +214,12 @@ describe('the advisory updater Lambda handler', () => {
     ]);
     // Only advisories without a vector of their own are looked up: not CVE-2025-0002.
     expect(result.cvss).toEqual({ requested: 2, written: 2, deferred: 0 });
-    expect(upstreams.requests.filter((r) => r.startsWith('GET /nvd/')).map((r) => new URL(r.slice(4), 'http://x').searchParams.get('cveId')).sort()).toEqual([
-      'CVE-2025-0001',
-      'CVE-2025-0003',
-    ]);
+    expect(
+      upstreams.requests
+        .filter((r) => r.startsWith('GET /nvd/'))
+        .map((r) => new URL(r.slice(4), 'http://x').searchParams.get('cveId'))
+        .sort(),
+    ).toEqual(['CVE-2025-0001', 'CVE-2025-0003']);
 
     const found = await store.findByPackages([
       { ecosystem: 'Debian:12', name: 'zlib' },

@@ -13,7 +13,7 @@ describe('connections go to the address the host policy checked', () => {
   let port = 0;
 
   function listen(address: string, who: string): Promise<number> {
-    const server = createServer((req, res) => {
+    const server = createServer((_req, res) => {
       seen.push(who);
       const body = JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: `answered by ${who}` }] });
       res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });

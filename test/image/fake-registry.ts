@@ -10,7 +10,7 @@ export interface SeenRequest {
   headers: IncomingMessage['headers'];
 }
 
-export type Intercept = (req: IncomingMessage, res: ServerResponse, seen: SeenRequest[]) => boolean | void;
+export type Intercept = (req: IncomingMessage, res: ServerResponse, seen: SeenRequest[]) => boolean | undefined;
 
 export interface LoopbackServer {
   /** `127.0.0.1:PORT` */
@@ -119,8 +119,18 @@ export class FakeRegistry {
     const manifest = {
       schemaVersion: 2,
       mediaType: docker ? DOCKER_MANIFEST : OCI_MANIFEST,
-      config: { mediaType: docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.size },
-      layers: [{ mediaType: docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar', digest: layer.digest, size: layer.size }],
+      config: {
+        mediaType: docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json',
+        digest: config.digest,
+        size: config.size,
+      },
+      layers: [
+        {
+          mediaType: docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar',
+          digest: layer.digest,
+          size: layer.size,
+        },
+      ],
     };
     const stored = this.putManifest(repo, tags, manifest, manifest.mediaType);
     return { ...stored, config, layer, manifest };

@@ -53,8 +53,18 @@ const valid: Array<[input: string, registry: string, remote: string, tag: string
   [`[2001:db8::1]:5000/repo@sha256:${F64}`, '[2001:db8::1]:5000', 'repo', '', `sha256:${F64}`],
   ['[::1]:5000/repo', '[::1]:5000', 'repo', 'latest'],
   ['[fc00::1]:5000/docker/docker', '[fc00::1]:5000', 'docker/docker', 'latest'],
-  ['thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev', 'docker.io', 'library/thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev', 'latest'],
-  [`docker.io/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a`, 'docker.io', 'library/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a', 'latest'],
+  [
+    'thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev',
+    'docker.io',
+    'library/thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev',
+    'latest',
+  ],
+  [
+    `docker.io/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a`,
+    'docker.io',
+    'library/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a',
+    'latest',
+  ],
   ['dbcc1', 'docker.io', 'library/dbcc1', 'latest'],
   ['docker-rules/docker', 'docker.io', 'docker-rules/docker', 'latest'],
   ['docker---rules/docker', 'docker.io', 'docker---rules/docker', 'latest'],
@@ -83,17 +93,20 @@ const valid: Array<[input: string, registry: string, remote: string, tag: string
 
 describe('parseImageName normalises names by docker reference rules', () => {
   // Rows padded to five columns: jest passes a `done` callback in place of a missing trailing argument.
-  test.each(valid.map(([input, registry, remote, tag, digest]) => [input, registry, remote, tag, digest ?? '']))('%s', (input, registry, remote, tag, digest) => {
-    const reference = parseImageName(input);
-    const base = `${registry}/${remote}`;
-    expect(reference).toEqual({
-      registry,
-      remote,
-      tag,
-      ...(digest ? { digest } : {}),
-      fullName: tag ? `${base}:${tag}` : `${base}@${digest}`,
-    });
-  });
+  test.each(valid.map(([input, registry, remote, tag, digest]) => [input, registry, remote, tag, digest ?? '']))(
+    '%s',
+    (input, registry, remote, tag, digest) => {
+      const reference = parseImageName(input);
+      const base = `${registry}/${remote}`;
+      expect(reference).toEqual({
+        registry,
+        remote,
+        tag,
+        ...(digest ? { digest } : {}),
+        fullName: tag ? `${base}:${tag}` : `${base}@${digest}`,
+      });
+    },
+  );
 
   test('nginx is docker.io/library/nginx:latest, as the API reference shows', () => {
     expect(parseImageName('nginx')).toEqual({

@@ -4,7 +4,7 @@ import { RegistryClient, type RegistryClientOptions } from '../../lib/image/regi
 import { insecureRegistriesFromEnv } from '../../lib/image/registry/endpoint';
 import { MAX_INDEX_MANIFESTS, MAX_MANIFEST_LAYERS } from '../../lib/image/registry/manifest';
 import type { HostPolicy } from '../../lib/image/registry/host-policy';
-import { RuntimeError, httpStatusOf } from '../../lib/stackrox/errors';
+import { httpStatusOf } from '../../lib/stackrox/errors';
 import { drain, failure } from '../support/outcomes';
 import { DOCKER_LIST, FakeRegistry, json, OCI_INDEX, sha256, startLoopback, type LoopbackServer } from './fake-registry';
 
@@ -65,7 +65,12 @@ describe('RegistryClient against a loopback registry', () => {
         entry(amd64, { os: 'linux', architecture: 'amd64' }),
         entry(arm64, { os: 'linux', architecture: 'arm64' }),
         entry(armv7, { os: 'linux', architecture: 'arm', variant: 'v7' }),
-        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256('attestation'), size: 11, platform: { os: 'unknown', architecture: 'unknown' } },
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: sha256('attestation'),
+          size: 11,
+          platform: { os: 'unknown', architecture: 'unknown' },
+        },
       ];
       registry.putManifest('multi/app', ['oci'], { schemaVersion: 2, mediaType: OCI_INDEX, manifests }, OCI_INDEX);
       registry.putManifest('multi/app', ['list'], { schemaVersion: 2, mediaType: DOCKER_LIST, manifests }, DOCKER_LIST);
@@ -93,7 +98,12 @@ describe('RegistryClient against a loopback registry', () => {
   });
 
   test('a schema 1 manifest is refused as unsupported (FailedPrecondition)', async () => {
-    registry.putManifest('old/app', ['v1'], { schemaVersion: 1, name: 'old/app', tag: 'v1', fsLayers: [], history: [] }, 'application/vnd.docker.distribution.manifest.v1+prettyjws');
+    registry.putManifest(
+      'old/app',
+      ['v1'],
+      { schemaVersion: 1, name: 'old/app', tag: 'v1', fsLayers: [], history: [] },
+      'application/vnd.docker.distribution.manifest.v1+prettyjws',
+    );
     const err = await failure(client().resolve(ref('old/app:v1')));
     expect(err.code).toBe(9);
     expect(err.message).toMatch(/failed to fetch manifest for .*old\/app:v1: unsupported manifest/);
@@ -104,7 +114,9 @@ describe('RegistryClient against a loopback registry', () => {
     const err = await failure(client().resolve(ref('team/app:missing')));
     expect(err.code).toBe(5);
     expect(httpStatusOf(err)).toBe(404);
-    expect(err.message).toBe(`image enrichment error: failed to fetch manifest for ${registry.host}/team/app:missing: manifest unknown (HTTP 404 Not Found): not found`);
+    expect(err.message).toBe(
+      `image enrichment error: failed to fetch manifest for ${registry.host}/team/app:missing: manifest unknown (HTTP 404 Not Found): not found`,
+    );
   });
 
   describe('bounds on what a manifest may list', () => {
@@ -243,7 +255,7 @@ describe('RegistryClient against a loopback registry', () => {
     test('429 with Retry-After is retried', async () => {
       registry.putImage('team/app', ['v1']);
       let failures = 1;
-      registry.intercept = (req, res) => {
+      registry.intercept = (_req, res) => {
         if (failures-- <= 0) return false;
         res.setHeader('Retry-After', '1');
         json(res, 429, { errors: [{ code: 'TOOMANYREQUESTS', message: 'slow down' }] });
@@ -291,7 +303,11 @@ describe('RegistryClient against a loopback registry', () => {
         res.write(blob.bytes.subarray(0, 100));
         return true; // and never the rest
       };
-      const stream = await client({ timeoutMs: 2000, idleTimeoutMs: 150 }).openBlob(ref('team/app:v1'), { mediaType: 'x', digest: blob.digest, size: blob.size });
+      const stream = await client({ timeoutMs: 2000, idleTimeoutMs: 150 }).openBlob(ref('team/app:v1'), {
+        mediaType: 'x',
+        digest: blob.digest,
+        size: blob.size,
+      });
       const err = await failure(drain(stream));
       expect(err.code).toBe(14);
       expect(err.message).toContain('sent no data for 150 ms');
@@ -406,7 +422,7 @@ describe('RegistryClient against a loopback registry', () => {
     });
 
     test('a redirect to plain HTTP on a host that is not insecure is refused', async () => {
-      registry.intercept = (req, res) => {
+      registry.intercept = (_req, res) => {
         res.writeHead(302, { Location: `http://localhost:${storage.port}/x` });
         res.end();
         return true;
@@ -418,7 +434,7 @@ describe('RegistryClient against a loopback registry', () => {
     });
 
     test('a redirect to a metadata address is refused by the host policy', async () => {
-      registry.intercept = (req, res) => {
+      registry.intercept = (_req, res) => {
         res.writeHead(303, { Location: 'https://169.254.169.254/latest/meta-data/' });
         res.end();
         return true;
@@ -476,15 +492,19 @@ describe('RegistryClient against a loopback registry', () => {
     expect(err.message).toContain('deadline reached');
   });
 
-  test('an aborted signal stops a blob stream part-way with the caller\'s reason', async () => {
+  test("an aborted signal stops a blob stream part-way with the caller's reason", async () => {
     const blob = registry.putBlob(Buffer.alloc(10_000, 3));
-    registry.intercept = (req, res) => {
+    registry.intercept = (_req, res) => {
       res.writeHead(200, { 'Content-Length': blob.size });
       res.write(blob.bytes.subarray(0, 100));
       return true;
     };
     const controller = new AbortController();
-    const stream = await client({ idleTimeoutMs: 10_000 }).openBlob(ref('team/app:v1'), { mediaType: 'x', digest: blob.digest, size: blob.size }, { signal: controller.signal });
+    const stream = await client({ idleTimeoutMs: 10_000 }).openBlob(
+      ref('team/app:v1'),
+      { mediaType: 'x', digest: blob.digest, size: blob.size },
+      { signal: controller.signal },
+    );
     setTimeout(() => controller.abort(new Error('deadline reached')), 50);
     const err = await failure(drain(stream));
     expect(err.message).toContain('deadline reached');

@@ -48,7 +48,11 @@ describe('registry requests have an overall deadline besides the idle timeout', 
     // 400+ bytes at one per 20 ms take over 8 s; the idle timeout (5 s) is never reached.
     server = await startLoopback((_req, res) => trickle(res, BODY, 20));
     const started = Date.now();
-    const response = await transport({ deadlineMs: 500 }).send({ method: 'GET', url: `http://${server.host}/v2/team/app/manifests/v1`, what: 'failed to fetch manifest for team/app:v1' });
+    const response = await transport({ deadlineMs: 500 }).send({
+      method: 'GET',
+      url: `http://${server.host}/v2/team/app/manifests/v1`,
+      what: 'failed to fetch manifest for team/app:v1',
+    });
     const failure = await response.bytes(1024 * 1024).then(
       () => undefined,
       (err: unknown) => err as { code?: number; message: string },
@@ -61,7 +65,11 @@ describe('registry requests have an overall deadline besides the idle timeout', 
   it('the deadline also ends a request whose headers never come, across retries', async () => {
     server = await startLoopback(() => undefined);
     const started = Date.now();
-    const sending = transport({ deadlineMs: 400, timeoutMs: 300, retries: 5 }).send({ method: 'GET', url: `http://${server.host}/token`, what: 'failed to get a token' });
+    const sending = transport({ deadlineMs: 400, timeoutMs: 300, retries: 5 }).send({
+      method: 'GET',
+      url: `http://${server.host}/token`,
+      what: 'failed to get a token',
+    });
     await expect(sending).rejects.toMatchObject({ code: GrpcCode.DeadlineExceeded });
     expect(Date.now() - started).toBeLessThan(1_500);
   });
@@ -121,7 +129,11 @@ describe('registry requests have an overall deadline besides the idle timeout', 
 
   it('a repository named "blobs" does not give its manifests the blob deadline', async () => {
     server = await startLoopback((_req, res) => trickle(res, BODY, 20));
-    const response = await transport({ deadlineMs: 300, blobDeadlineMs: 60_000 }).send({ method: 'GET', url: `http://${server.host}/v2/team/blobs/manifests/latest`, what: 'fetch' });
+    const response = await transport({ deadlineMs: 300, blobDeadlineMs: 60_000 }).send({
+      method: 'GET',
+      url: `http://${server.host}/v2/team/blobs/manifests/latest`,
+      what: 'fetch',
+    });
     await expect(response.bytes(1024 * 1024)).rejects.toMatchObject({ code: GrpcCode.DeadlineExceeded, message: expect.stringContaining('within 300 ms') });
   });
 

@@ -1,7 +1,6 @@
 import { parseImageName } from '../../lib/image/reference';
 import { RegistryClient, type RegistryClientOptions } from '../../lib/image/registry';
 import type { ResolvedImage } from '../../lib/image/types';
-import { RuntimeError } from '../../lib/stackrox/errors';
 import { drain, failure } from '../support/outcomes';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { buildImage, pushImage, pushIndex, pushRawManifest, readLayerBlob, type BuiltImage } from '../support/image-builder';
@@ -26,7 +25,11 @@ function smallImage(format: 'oci' | 'docker', architecture = 'amd64', variant?: 
   });
 }
 
-function clientFor(registry: { host: string; username?: string; password?: string }, options: RegistryClientOptions = {}, withCredentials = true): RegistryClient {
+function clientFor(
+  registry: { host: string; username?: string; password?: string },
+  options: RegistryClientOptions = {},
+  withCredentials = true,
+): RegistryClient {
   return new RegistryClient({
     insecureRegistries: [registry.host],
     env: NO_DOCKER_CONFIG,
@@ -94,12 +97,16 @@ describeWithRegistry('RegistryClient against a real registry without auth', () =
   test('a Docker manifest list resolves per platform too', async () => {
     await expectPulled(clientFor(registry), `${registry.host}/team/multi:list`, docker);
     const client = clientFor(registry);
-    const resolved = await client.resolve(parseImageName(`${registry.host}/team/multi:list`), { platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } });
+    const resolved = await client.resolve(parseImageName(`${registry.host}/team/multi:list`), {
+      platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+    });
     expect(resolved.manifestDigest).toBe(dockerArm64.manifestDigest);
   });
 
   test('an index without the platform is NotFound listing the platforms', async () => {
-    const err = await failure(clientFor(registry, { platform: { os: 'linux', architecture: 'ppc64le' } }).resolve(parseImageName(`${registry.host}/team/multi:oci`)));
+    const err = await failure(
+      clientFor(registry, { platform: { os: 'linux', architecture: 'ppc64le' } }).resolve(parseImageName(`${registry.host}/team/multi:oci`)),
+    );
     expect(err.code).toBe(5);
     expect(err.message).toContain('linux/amd64, linux/arm64/v8');
   });
@@ -137,7 +144,14 @@ describeWithRegistry('RegistryClient against a real registry without auth', () =
       JSON.stringify({
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.index.v1+json',
-        manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: inner.digest, size: inner.bytes.length, platform: { os: 'linux', architecture: 'amd64' } }],
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.index.v1+json',
+            digest: inner.digest,
+            size: inner.bytes.length,
+            platform: { os: 'linux', architecture: 'amd64' },
+          },
+        ],
       }),
     );
     await pushRawManifest(registry, 'team/nested', 'outer', 'application/vnd.oci.image.index.v1+json', outer);
@@ -163,7 +177,10 @@ describeWithRegistry('RegistryClient against a real registry with basic auth', (
   });
 
   test('credentials from LAMINA_REGISTRY_CREDENTIALS work too', async () => {
-    const env = { ...NO_DOCKER_CONFIG, LAMINA_REGISTRY_CREDENTIALS: JSON.stringify({ [registry.host]: { username: registry.username, password: registry.password } }) };
+    const env = {
+      ...NO_DOCKER_CONFIG,
+      LAMINA_REGISTRY_CREDENTIALS: JSON.stringify({ [registry.host]: { username: registry.username, password: registry.password } }),
+    };
     await expectPulled(new RegistryClient({ insecureRegistries: [registry.host], env }), `${registry.host}/private/app:v1`, image);
   });
 

@@ -57,10 +57,7 @@ describe('mergeLayers', () => {
   });
 
   it('treats an opaque root as hiding every lower layer', () => {
-    const merged = mergeLayers([
-      layer({ 'var/lib/dpkg/status': status(pkg('foo', '1')) }),
-      layer({}, { opaqueDirs: [''] }),
-    ]);
+    const merged = mergeLayers([layer({ 'var/lib/dpkg/status': status(pkg('foo', '1')) }), layer({}, { opaqueDirs: [''] })]);
     expect(merged.packages).toEqual([]);
   });
 

@@ -58,10 +58,10 @@ async function scan(layers: GeneratedEntry[][], options: { cache?: LayerCache; r
   for (const entries of layers) descriptors.push(source.add(await generatedLayer(entries)));
   const resolved: ResolvedImage = {
     reference,
-    manifestDigest: 'sha256:' + '0'.repeat(64),
+    manifestDigest: `sha256:${'0'.repeat(64)}`,
     manifest: { mediaType: 'application/vnd.oci.image.manifest.v1+json', config: source.add(Buffer.from('{}')), layers: descriptors },
     config: {},
-    configDigest: 'sha256:' + '1'.repeat(64),
+    configDigest: `sha256:${'1'.repeat(64)}`,
   };
   return indexImage(
     resolved,
@@ -87,12 +87,14 @@ describe('a package database over its size limit', () => {
   // The dpkg status limit is 64 MiB; the file replaces the lower layer's status and cannot be read.
   const upper: GeneratedEntry[] = [{ name: 'var/lib/dpkg/status', size: 64 * MIB + 1 }];
 
-  it('still replaces the lower layers\' database: their packages are not reported as current, and the scan is partial', async () => {
+  it("still replaces the lower layers' database: their packages are not reported as current, and the scan is partial", async () => {
     const image = await scan([lower, upper]);
     expect(image.inventory.os?.id).toBe('debian');
     expect(names(image)).toEqual([]);
     expect(image.inventory.partial).toBe(true);
-    expect(image.inventory.warnings).toContainEqual(expect.stringMatching(/^dpkg: var\/lib\/dpkg\/status was not read \(67108865 bytes exceeds the 64 MiB limit for this file\)/));
+    expect(image.inventory.warnings).toContainEqual(
+      expect.stringMatching(/^dpkg: var\/lib\/dpkg\/status was not read \(67108865 bytes exceeds the 64 MiB limit for this file\)/),
+    );
   });
 
   it('the same from the layer cache', async () => {
@@ -117,7 +119,9 @@ describe('a package database over its size limit', () => {
     expect(names(image)).toEqual([]);
     expect(image.inventory.partial).toBe(true);
     expect(image.inventory.warnings).toContainEqual(
-      expect.stringMatching(/^dpkg: var\/lib\/dpkg\/status was not read \(symbolic link to var\/lib\/dpkg\/status.d\/big, which was not read: 16777217 bytes exceeds/),
+      expect.stringMatching(
+        /^dpkg: var\/lib\/dpkg\/status was not read \(symbolic link to var\/lib\/dpkg\/status.d\/big, which was not read: 16777217 bytes exceeds/,
+      ),
     );
   });
 
@@ -133,7 +137,12 @@ describe('a damaged dpkg status', () => {
   it('is reported partial with a warning naming the file', async () => {
     const garbage = Buffer.alloc(20_000);
     for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 7919 + 13) % 256;
-    const image = await scan([[{ name: 'etc/os-release', content: DEBIAN }, { name: 'var/lib/dpkg/status', content: garbage }]]);
+    const image = await scan([
+      [
+        { name: 'etc/os-release', content: DEBIAN },
+        { name: 'var/lib/dpkg/status', content: garbage },
+      ],
+    ]);
     expect(image.inventory.os?.id).toBe('debian');
     expect(names(image)).toEqual([]);
     expect(image.inventory.partial).toBe(true);
@@ -161,19 +170,29 @@ describeWithShared('damaged rpm databases make the scan partial', () => {
 
   it.each([
     ['a Berkeley DB cut short', BDB, (db: Buffer) => db.subarray(0, 16384), /Berkeley DB file is truncated/],
-    ['a Berkeley DB whose metadata page lost its page count', BDB, (db: Buffer) => {
-      const copy = Buffer.from(db);
-      copy.writeUInt32LE(0, 32);
-      return copy;
-    }, /Berkeley DB file has no hash pages/],
+    [
+      'a Berkeley DB whose metadata page lost its page count',
+      BDB,
+      (db: Buffer) => {
+        const copy = Buffer.from(db);
+        copy.writeUInt32LE(0, 32);
+        return copy;
+      },
+      /Berkeley DB file has no hash pages/,
+    ],
     ['a Berkeley DB with its package header garbled', BDB, (db: Buffer) => garbleHeaders(db), /unreadable package header|overflow|hash page/],
     ['an SQLite database cut short', SQLITE, (db: Buffer) => db.subarray(0, 8192), /SQLite database is damaged/],
     ['an SQLite database missing its last page', SQLITE, (db: Buffer) => db.subarray(0, db.length - 4096), /SQLite database is damaged/],
-    ['an SQLite database with its schema page garbled', SQLITE, (db: Buffer) => {
-      const copy = Buffer.from(db);
-      copy.fill(0xa5, 100, 4096);
-      return copy;
-    }, /SQLite database is damaged|no Packages table/],
+    [
+      'an SQLite database with its schema page garbled',
+      SQLITE,
+      (db: Buffer) => {
+        const copy = Buffer.from(db);
+        copy.fill(0xa5, 100, 4096);
+        return copy;
+      },
+      /SQLite database is damaged|no Packages table/,
+    ],
   ])('%s: OS found, a warning naming the file, partial', async (_label, db, damage, why) => {
     const image = await scan([centos(db[1], damage(fixture(db)))]);
     expect(image.inventory.os?.id).toBe('centos');
@@ -220,7 +239,7 @@ describe('layers of huge wanted files are read within bounds', () => {
     if (growth !== undefined) expect(growth).toBeLessThan(1024);
   });
 
-  it('forty 16 MiB file lists: what is past the layer\'s 256 MiB budget is not read, and the scan says so', async () => {
+  it("forty 16 MiB file lists: what is past the layer's 256 MiB budget is not read, and the scan says so", async () => {
     let image: IndexedImage | undefined;
     const growth = await peakGrowthMiB(async () => {
       image = await scan([base, Array.from({ length: 40 }, (_, i) => ({ name: `var/lib/dpkg/info/fake${String(i).padStart(2, '0')}.list`, size: 16 * MIB }))]);
@@ -261,7 +280,7 @@ describe('what analysers make of a layer is bounded too', () => {
     ]);
     expect(names(image)).toEqual(['base-files=12.4', 'libc6=2.36-9', 'openssl=3.0.11-1']);
     expect(image.inventory.partial).toBe(true);
-    expect(image.inventory.warnings).toEqual(['dpkg: var/lib/dpkg/info/y.list: the layer\'s file lists name more than 2000000 paths; the rest are left out']);
+    expect(image.inventory.warnings).toEqual(["dpkg: var/lib/dpkg/info/y.list: the layer's file lists name more than 2000000 paths; the rest are left out"]);
   });
 });
 

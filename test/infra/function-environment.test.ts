@@ -61,14 +61,17 @@ describe('function environment', () => {
 
   it.each<[string, Partial<LaminaSettings>]>([
     ['the defaults', {}],
-    ['every setting that adds or fills a variable', {
-      ecrRepositories: ['team/app'],
-      allowedRegistries: ['ghcr.io'],
-      clusters: [{ id: 'eu', name: 'eu', endpoint: 'https://a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com/prod' }],
-      osvEcosystems: ['Debian'],
-      osvBaseUrl: 'https://osv-mirror.example.com',
-      platform: 'linux/arm64',
-    }],
+    [
+      'every setting that adds or fills a variable',
+      {
+        ecrRepositories: ['team/app'],
+        allowedRegistries: ['ghcr.io'],
+        clusters: [{ id: 'eu', name: 'eu', endpoint: 'https://a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com/prod' }],
+        osvEcosystems: ['Debian'],
+        osvBaseUrl: 'https://osv-mirror.example.com',
+        platform: 'linux/arm64',
+      },
+    ],
   ])('sets only variables that code reads, with %s', (_name, settings) => {
     const unread = variablesOf(settings).filter(([variable]) => !read.has(variable) && !(variable in READ_BY_THE_RUNTIME));
     expect(unread.map(([variable, fn]) => `${variable} (${fn})`)).toEqual([]);

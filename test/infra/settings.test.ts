@@ -67,7 +67,16 @@ describe('deployment settings from CDK context', () => {
         return (error as Error).message;
       }
     })();
-    for (const key of ['scanMemoryMb', 'scanTimeoutSeconds', 'ecrRepositories.0', 'apiAuthorization', 'updateSchedule', 'workerBatchSize', 'clusters.0.endpoint', 'logRetentionDays']) {
+    for (const key of [
+      'scanMemoryMb',
+      'scanTimeoutSeconds',
+      'ecrRepositories.0',
+      'apiAuthorization',
+      'updateSchedule',
+      'workerBatchSize',
+      'clusters.0.endpoint',
+      'logRetentionDays',
+    ]) {
       expect(message).toContain(`  ${key}: `);
     }
   });
@@ -86,14 +95,18 @@ describe('deployment settings from CDK context', () => {
 
   it('refuses the removed signaturePublicKeys setting instead of ignoring it', () => {
     expect(() => parseSettings(fromContext({ signaturePublicKeys: [] }))).toThrow(/signaturePublicKeys: is no longer a setting/);
-    expect(() => parseSettings(fromContext({ signaturePublicKeys: '[{"id":"k","name":"k","pem":"x"}]' }))).toThrow(/signaturePublicKeys: is no longer a setting/);
+    expect(() => parseSettings(fromContext({ signaturePublicKeys: '[{"id":"k","name":"k","pem":"x"}]' }))).toThrow(
+      /signaturePublicKeys: is no longer a setting/,
+    );
     expect(Object.keys(parseSettings(fromContext({})))).not.toContain('signaturePublicKeys');
   });
 
   it('refuses duplicate cluster ids and a burst below the rate', () => {
     const cluster = { id: 'a', name: 'one', endpoint: 'https://a.example.com' };
     expect(() => parseSettings(fromContext({ clusters: [cluster, { ...cluster, name: 'two' }] }))).toThrow(/cluster ids must be unique/);
-    expect(() => parseSettings(fromContext({ apiThrottleRateLimit: 100, apiThrottleBurstLimit: 10 }))).toThrow(/apiThrottleBurstLimit: must be at least apiThrottleRateLimit/);
+    expect(() => parseSettings(fromContext({ apiThrottleRateLimit: 100, apiThrottleBurstLimit: 10 }))).toThrow(
+      /apiThrottleBurstLimit: must be at least apiThrottleRateLimit/,
+    );
   });
 
   it('refuses "*" mixed with named repositories', () => {
@@ -101,7 +114,11 @@ describe('deployment settings from CDK context', () => {
   });
 
   it('refuses clusters too large for the functions environment', () => {
-    const clusters = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}`, name: `cluster ${i} ${'x'.repeat(200)}`, endpoint: `https://scanner-${i}.example.com/prod` }));
+    const clusters = Array.from({ length: 12 }, (_, i) => ({
+      id: `c${i}`,
+      name: `cluster ${i} ${'x'.repeat(200)}`,
+      endpoint: `https://scanner-${i}.example.com/prod`,
+    }));
     expect(() => parseSettings(fromContext({ clusters }))).toThrow(/clusters: the list takes \d+ bytes as JSON, .*4 KB environment/);
     expect(() => parseSettings(fromContext({ clusters: clusters.slice(0, 2) }))).not.toThrow();
   });

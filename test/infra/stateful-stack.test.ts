@@ -24,9 +24,11 @@ describe('stateful stack', () => {
         SSESpecification: { SSEEnabled: true },
       });
     }
-    expect(Object.keys(tables).map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(
-      ['Advisories', 'Images', 'InFlight', 'LayerIndex', 'Snoozes'],
-    );
+    expect(
+      Object.keys(tables)
+        .map((id) => id.replace(/[0-9A-F]{8}$/, ''))
+        .sort(),
+    ).toEqual(['Advisories', 'Images', 'InFlight', 'LayerIndex', 'Snoozes']);
   });
 
   it('lets DynamoDB expire layer-cache entries, in-flight scans and snoozes through expiresAt, and nothing else', () => {

@@ -76,7 +76,10 @@ describe('stateless stack with two watched repositories', () => {
         ResponseType: 'THROTTLED',
         ResponseTemplates: { 'application/json': '{"error": $context.error.messageString, "code": 8, "message": $context.error.messageString, "details": []}' },
       });
-      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'ACCESS_DENIED', ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code": 7,') } });
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: 'ACCESS_DENIED',
+        ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code": 7,') },
+      });
     });
   });
 
@@ -147,7 +150,10 @@ describe('stateless stack with two watched repositories', () => {
       const scanQueue = Object.entries(queues).find(([id]) => id.startsWith('ScanQueue'))![1];
       const workerTimeout = functionByDescription(template, 'scan worker').Properties.Timeout as number;
       expect(scanQueue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * workerTimeout);
-      expect(scanQueue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^ScanDeadLetters/), 'Arn'] }, maxReceiveCount: 3 });
+      expect(scanQueue.Properties.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^ScanDeadLetters/), 'Arn'] },
+        maxReceiveCount: 3,
+      });
       for (const queue of Object.values(queues)) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       for (const policy of Object.values(template.findResources('AWS::SQS::QueuePolicy'))) {
         expect(policy.Properties.PolicyDocument.Statement).toEqual(
@@ -179,8 +185,12 @@ describe('stateless stack with two watched repositories', () => {
     expect(watched).toEqual(
       [
         'AWS/ApiGateway/5XXError',
-        'AWS/Lambda/Errors', 'AWS/Lambda/Errors', 'AWS/Lambda/Errors',
-        'AWS/Lambda/Throttles', 'AWS/Lambda/Throttles', 'AWS/Lambda/Throttles',
+        'AWS/Lambda/Errors',
+        'AWS/Lambda/Errors',
+        'AWS/Lambda/Errors',
+        'AWS/Lambda/Throttles',
+        'AWS/Lambda/Throttles',
+        'AWS/Lambda/Throttles',
         'AWS/SQS/ApproximateNumberOfMessagesVisible',
       ].sort(),
     );
@@ -225,7 +235,10 @@ describe('stateless stack with two watched repositories', () => {
         expect(JSON.stringify(statements)).not.toMatch(/s3:|Config|ResultSpill/);
       }
       expect(statementsOf(template, 'ApiHandlerFunctionServiceRole')).toContainEqual(
-        expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']), Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ScanQueue/), 'Arn'] } }),
+        expect.objectContaining({
+          Action: expect.arrayContaining(['sqs:SendMessage']),
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ScanQueue/), 'Arn'] },
+        }),
       );
     });
 
@@ -253,9 +266,7 @@ describe('ECR push scans without any context', () => {
       'detail-type': ['ECR Image Action'],
       detail: { 'action-type': ['PUSH'], result: ['SUCCESS'] },
     });
-    expect(rules[0].Properties.Targets).toEqual([
-      expect.objectContaining({ Arn: { 'Fn::GetAtt': [expect.stringMatching(/^ScanQueue/), 'Arn'] } }),
-    ]);
+    expect(rules[0].Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [expect.stringMatching(/^ScanQueue/), 'Arn'] } })]);
   });
 
   it('lets the API and the worker pull from every repository of this account and region, and log in to ECR', () => {

@@ -103,7 +103,12 @@ describe('truncated and corrupt layers end in LayerCorruptError', () => {
   });
 
   it('a truncated gzip stream', async () => {
-    const data = gzip(await buildTar([{ name: 'a', content: Buffer.alloc(100_000, 3) }, { name: 'b', content: 'x' }]));
+    const data = gzip(
+      await buildTar([
+        { name: 'a', content: Buffer.alloc(100_000, 3) },
+        { name: 'b', content: 'x' },
+      ]),
+    );
     const err = await rejection(readLayer(streamOf(data.subarray(0, data.length - 10)), wantNothing));
     expect(err).toBeInstanceOf(LayerCorruptError);
     expect(err).toMatchObject({ reason: 'truncated', message: 'unexpected end of layer data (truncated gzip stream)' });
@@ -156,7 +161,10 @@ describe('abort and source failures', () => {
   });
 
   it.each(COMPRESSIONS)('aborts a stalled %s layer promptly with the signal reason', async (_kind, compress) => {
-    const tar = await buildTar([{ name: 'a', content: Buffer.alloc(200_000, 1) }, { name: 'b', content: 'x' }]);
+    const tar = await buildTar([
+      { name: 'a', content: Buffer.alloc(200_000, 1) },
+      { name: 'b', content: 'x' },
+    ]);
     const data = compress(tar);
     const source = stallingSource(data.subarray(0, Math.floor(data.length / 2)));
     const controller = new AbortController();
@@ -195,8 +203,21 @@ describe('abort and source failures', () => {
 
   it('a selector that throws fails the read with its error and leaves nothing running', async () => {
     const boom = new Error('selector bug');
-    const source = streamOf(gzip(await buildTar([{ name: 'a', content: 'x' }, { name: 'b', content: 'y' }])));
-    await expect(readLayer(source, { limitFor: () => { throw boom; } })).rejects.toBe(boom);
+    const source = streamOf(
+      gzip(
+        await buildTar([
+          { name: 'a', content: 'x' },
+          { name: 'b', content: 'y' },
+        ]),
+      ),
+    );
+    await expect(
+      readLayer(source, {
+        limitFor: () => {
+          throw boom;
+        },
+      }),
+    ).rejects.toBe(boom);
     expect(source.destroyed).toBe(true);
   });
 });

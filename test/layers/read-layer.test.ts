@@ -48,13 +48,19 @@ describe('compression is detected by magic bytes', () => {
     expect(contents.uncompressedBytes).toBe(tar.length);
   });
 
-  it('resolves only once the source has ended: a failure after the compressed stream is the layer\'s failure', async () => {
+  it("resolves only once the source has ended: a failure after the compressed stream is the layer's failure", async () => {
     const tar = await sampleTar();
     // Bytes after the gzip trailer, then the source fails (as a registry blob whose digest is wrong does at its end).
     const source = new PassThrough();
     source.write(gzip(tar));
     const reading = readLayer(source, wanted);
-    const outcome = Promise.race([reading.then(() => 'resolved', (err: Error) => err.message), new Promise((r) => setTimeout(() => r('pending'), 100))]);
+    const outcome = Promise.race([
+      reading.then(
+        () => 'resolved',
+        (err: Error) => err.message,
+      ),
+      new Promise((r) => setTimeout(() => r('pending'), 100)),
+    ]);
     expect(await outcome).toBe('pending');
     source.write(Buffer.alloc(512 * 1024));
     source.destroy(new Error('digest mismatch'));
@@ -90,7 +96,11 @@ describe('compression is detected by magic bytes', () => {
     expect(detectCompression(zstdCompress(tar))).toBe('zstd');
     expect(detectCompression(tar)).toBe('none');
     expect(detectCompression(Buffer.from([0x1f]))).toBe('none');
-    for (const [data, kind] of [[gzip(tar), 'gzip'], [zstdCompress(tar), 'zstd'], [tar, 'none']] as const) {
+    for (const [data, kind] of [
+      [gzip(tar), 'gzip'],
+      [zstdCompress(tar), 'zstd'],
+      [tar, 'none'],
+    ] as const) {
       const { compression, output } = await decompressStream(streamOf(data, 2));
       const chunks: Buffer[] = [];
       for await (const chunk of output) chunks.push(chunk as Buffer);

@@ -20,7 +20,12 @@ describe("a layer's budget for wanted files", () => {
     const contents = await readLayer(streamOf(gzip(tar)), selectPaths(limits), { maxWantedBytes: 10 * KIB });
     expect([...contents.files.keys()]).toEqual(['a', 'b']);
     const reason = "the layer's 10 KiB budget for wanted files was spent before it";
-    expect(contents.unread).toEqual(new Map([['c', reason], ['d', reason]]));
+    expect(contents.unread).toEqual(
+      new Map([
+        ['c', reason],
+        ['d', reason],
+      ]),
+    );
     expect(contents.notes).toEqual([]);
   });
 

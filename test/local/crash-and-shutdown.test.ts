@@ -53,7 +53,11 @@ describe('lamina serve after a crash and on SIGTERM', () => {
   }
 
   const scan = (url: string, force = false) =>
-    fetch(`${url}/v1/images/scan`, { method: 'POST', body: JSON.stringify({ imageName: `${registry.host}/team/app:1`, force }), headers: { 'content-type': 'application/json' } });
+    fetch(`${url}/v1/images/scan`, {
+      method: 'POST',
+      body: JSON.stringify({ imageName: `${registry.host}/team/app:1`, force }),
+      headers: { 'content-type': 'application/json' },
+    });
   const layerRequests = () => registry.requests.filter((r) => r.path.endsWith(`/blobs/${layerDigest}`)).length;
   async function untilLayerRequested(before: number): Promise<void> {
     while (layerRequests() === before) await new Promise((r) => setTimeout(r, 25));
@@ -104,7 +108,10 @@ describe('lamina serve after a crash and on SIGTERM', () => {
     const served = await serve();
     const before = layerRequests();
     // force: the first test stored this image, and a stored answer would never reach the registry.
-    const pending = scan(served.url, true).then((r) => r.status, () => 'connection closed');
+    const pending = scan(served.url, true).then(
+      (r) => r.status,
+      () => 'connection closed',
+    );
     await untilLayerRequested(before);
     served.process.kill('SIGTERM');
     expect(await served.exited).toBe(0);

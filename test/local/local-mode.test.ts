@@ -51,7 +51,12 @@ describe('local mode', () => {
       expect(local.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const res = await fetch(`${local.url}/v1/images/scan`, { method: 'POST', body: '{"imageName": ""}' });
       expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({ error: 'image name must be specified: invalid arguments', code: 3, message: 'image name must be specified: invalid arguments', details: [] });
+      expect(await res.json()).toEqual({
+        error: 'image name must be specified: invalid arguments',
+        code: 3,
+        message: 'image name must be specified: invalid arguments',
+        details: [],
+      });
       // Snoozing is served by the same API path, with its state in the snooze table.
       const snooze = await fetch(`${local.url}/v1/imagecves/suppress`, { method: 'PATCH', body: '{"cves": ["CVE-2023-45853"], "duration": "3600s"}' });
       expect(snooze.status).toBe(200);
@@ -62,7 +67,13 @@ describe('local mode', () => {
   });
 
   it('takes table names from the same variables as Lambda', async () => {
-    const env = { LAMINA_IMAGES_TABLE: 'scans', LAMINA_LAYER_INDEX_TABLE: 'layers', LAMINA_INFLIGHT_TABLE: 'leases', LAMINA_ADVISORIES_TABLE: 'advisories', LAMINA_SNOOZES_TABLE: 'snoozed' };
+    const env = {
+      LAMINA_IMAGES_TABLE: 'scans',
+      LAMINA_LAYER_INDEX_TABLE: 'layers',
+      LAMINA_INFLIGHT_TABLE: 'leases',
+      LAMINA_ADVISORIES_TABLE: 'advisories',
+      LAMINA_SNOOZES_TABLE: 'snoozed',
+    };
     const local = await startLocalMode({ config: { ...configFromEnv({}), dataDir }, env, port: 0, host: '127.0.0.1', inMemory: true });
     try {
       const { TableNames } = await local.dynamo.client.send(new ListTablesCommand({}));

@@ -60,7 +60,9 @@ function fixtureLayer(files: Record<string, string>): TarEntrySpec[] {
 
   /** Every package of the inventory is listed once in each document, under its purl and version. */
   function expectEveryPackage(stored: Awaited<ReturnType<typeof sbomsOf>>['stored'], spdx: Doc, cyclonedx: Doc): void {
-    const spdxPurls = spdx.packages.flatMap((p: Doc) => (p.externalRefs ?? []).filter((r: Doc) => r.referenceType === 'purl').map((r: Doc) => `${r.referenceLocator} ${p.versionInfo}`));
+    const spdxPurls = spdx.packages.flatMap((p: Doc) =>
+      (p.externalRefs ?? []).filter((r: Doc) => r.referenceType === 'purl').map((r: Doc) => `${r.referenceLocator} ${p.versionInfo}`),
+    );
     const cdxPurls = cyclonedx.components.filter((c: Doc) => c.type === 'library').map((c: Doc) => `${c.purl} ${c.version}`);
     const expected = stored.inventory.packages.map((p) => `${p.purl} ${p.version}`).sort();
     expect(cdxPurls.sort()).toEqual(expected);
@@ -69,7 +71,12 @@ function fixtureLayer(files: Record<string, string>): TarEntrySpec[] {
 
   it('an Alpine image (apk database from the peers) lists every apk package with a pkg:apk/alpine purl', async () => {
     const { stored, spdx, cyclonedx } = await sbomsOf('sbom/alpine', [
-      { entries: fixtureLayer({ 'etc/os-release': 'os-release/syft-alpine/os-release', 'lib/apk/db/installed': 'pkgdb/apk/trivy-alpine-installed/rootfs/lib/apk/db/installed' }) },
+      {
+        entries: fixtureLayer({
+          'etc/os-release': 'os-release/syft-alpine/os-release',
+          'lib/apk/db/installed': 'pkgdb/apk/trivy-alpine-installed/rootfs/lib/apk/db/installed',
+        }),
+      },
     ]);
     expect(stored.inventory.packages.length).toBeGreaterThan(10);
     expect(stored.inventory.packages.every((p) => /^pkg:apk\/alpine\/[^@]+@[^?]+\?arch=\w+&distro=alpine-3\./.test(p.purl))).toBe(true);
@@ -94,15 +101,19 @@ function fixtureLayer(files: Record<string, string>): TarEntrySpec[] {
     expectEveryPackage(stored, spdx, cyclonedx);
   });
 
-  (debianRootfsAvailable() ? it : it.skip)('the mmdebstrap bookworm root filesystem lists every dpkg package with a pkg:deb/debian purl', async () => {
-    const { stored, spdx, cyclonedx, image } = await sbomsOf('sbom/debian', [{ tarFile: await debianRootfsTar(), compression: 'gzip' }]);
-    expect(stored.inventory.packages.length).toBeGreaterThan(80);
-    const libc = stored.inventory.packages.find((p) => p.name === 'libc6')!;
-    expect(libc.purl).toMatch(/^pkg:deb\/debian\/libc6@2\.36-[^?]+\?arch=amd64&distro=debian-12$/);
-    expect(libc.source?.name).toBe('glibc');
-    expect(libc.layer).toEqual({ digest: image.layers[0].digest, index: 0 });
-    expectEveryPackage(stored, spdx, cyclonedx);
-    const described = spdx.packages.find((p: Doc) => p.SPDXID === spdx.documentDescribes[0]);
-    expect(described.primaryPackagePurpose).toBe('CONTAINER');
-  }, 600_000);
+  (debianRootfsAvailable() ? it : it.skip)(
+    'the mmdebstrap bookworm root filesystem lists every dpkg package with a pkg:deb/debian purl',
+    async () => {
+      const { stored, spdx, cyclonedx, image } = await sbomsOf('sbom/debian', [{ tarFile: await debianRootfsTar(), compression: 'gzip' }]);
+      expect(stored.inventory.packages.length).toBeGreaterThan(80);
+      const libc = stored.inventory.packages.find((p) => p.name === 'libc6')!;
+      expect(libc.purl).toMatch(/^pkg:deb\/debian\/libc6@2\.36-[^?]+\?arch=amd64&distro=debian-12$/);
+      expect(libc.source?.name).toBe('glibc');
+      expect(libc.layer).toEqual({ digest: image.layers[0].digest, index: 0 });
+      expectEveryPackage(stored, spdx, cyclonedx);
+      const described = spdx.packages.find((p: Doc) => p.SPDXID === spdx.documentDescribes[0]);
+      expect(described.primaryPackagePurpose).toBe('CONTAINER');
+    },
+    600_000,
+  );
 });

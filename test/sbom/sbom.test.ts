@@ -65,8 +65,7 @@ const cyclonedx = (input: SbomInput) => renderCycloneDx(input) as CycloneDx;
 const spdx = (input: SbomInput) => renderSpdx(input) as Spdx;
 
 const property = (component: CdxComponent, name: string) => component.properties?.find((p) => p.name === name)?.value;
-const annotation = (pkg: SpdxPackage, name: string) =>
-  pkg.annotations.find((a) => a.comment.startsWith(`${name}=`))?.comment.slice(name.length + 1);
+const annotation = (pkg: SpdxPackage, name: string) => pkg.annotations.find((a) => a.comment.startsWith(`${name}=`))?.comment.slice(name.length + 1);
 const purlOf = (pkg: SpdxPackage) => pkg.externalRefs.find((ref) => ref.referenceType === 'purl')?.referenceLocator;
 
 /** The one library component that is this package (same purl, same evidence location). */

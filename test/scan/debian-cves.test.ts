@@ -95,11 +95,11 @@ function findings(image: StorageImage): Record<string, string[]> {
     expect(pinned).not.toBe(status);
     image = await buildImage({
       format: 'docker',
-      layers: [
-        { tarFile: await debianRootfsTar(), compression: 'gzip' },
-        { entries: [{ path: 'var/lib/dpkg/status', content: pinned }] },
+      layers: [{ tarFile: await debianRootfsTar(), compression: 'gzip' }, { entries: [{ path: 'var/lib/dpkg/status', content: pinned }] }],
+      history: [
+        { created_by: '/bin/sh -c #(nop) ADD file:bookworm in / ' },
+        { created_by: 'RUN /bin/sh -c apt-get install libgnutls30=3.7.9-2+deb12u3 # buildkit' },
       ],
-      history: [{ created_by: '/bin/sh -c #(nop) ADD file:bookworm in / ' }, { created_by: 'RUN /bin/sh -c apt-get install libgnutls30=3.7.9-2+deb12u3 # buildkit' }],
     });
     await pushImage(registry, 'library/debian', 'pinned', image);
     service = createImageService({ ...configFromEnv({}), insecureRegistries: [registry.host] }, new MemoryImageStore(), { advisories });
@@ -127,7 +127,11 @@ function findings(image: StorageImage): Record<string, string[]> {
     const tar = result.scan!.components.find((c) => c.name === 'tar')!;
     expect(tar.vulns[0].severity).toBe('LOW_VULNERABILITY_SEVERITY');
 
-    const cves = new Set(Object.values(expected).flat().map((f) => f.split(' ')[0]));
+    const cves = new Set(
+      Object.values(expected)
+        .flat()
+        .map((f) => f.split(' ')[0]),
+    );
     expect(result.cves).toBe(cves.size);
     expect(result.fixableCves).toBe(2);
     expect(result.scan!.notes).toEqual([]);
@@ -145,7 +149,8 @@ function findings(image: StorageImage): Record<string, string[]> {
     expect(after.fixableCves).toBe(3);
     expect(Date.parse(after.lastUpdated!)).toBeGreaterThanOrEqual(Date.parse(before.lastUpdated!));
     // CVEs already reported keep the time they were first seen in this image.
-    const firstSeen = (img: StorageImage, cve: string) => img.scan!.components.find((c) => c.name === 'libgnutls30')!.vulns.find((v) => v.cve === cve)!.firstImageOccurrence;
+    const firstSeen = (img: StorageImage, cve: string) =>
+      img.scan!.components.find((c) => c.name === 'libgnutls30')!.vulns.find((v) => v.cve === cve)!.firstImageOccurrence;
     expect(firstSeen(after, 'CVE-2024-12243')).toBe(firstSeen(before, 'CVE-2024-12243'));
   }, 600_000);
 });

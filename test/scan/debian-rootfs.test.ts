@@ -16,7 +16,13 @@ if (!available) console.warn('SKIPPED Debian root filesystem scan: needs docker-
 function dpkgQuery(root: string): string[] {
   const out = execFileSync(
     'dpkg-query',
-    ['--admindir', join(root, 'var/lib/dpkg'), '-W', '-f', '${db:Status-Status}\t${Package}\t${Version}\t${source:Package}\t${source:Version}\t${Architecture}\n'],
+    [
+      '--admindir',
+      join(root, 'var/lib/dpkg'),
+      '-W',
+      '-f',
+      '${db:Status-Status}\t${Package}\t${Version}\t${source:Package}\t${source:Version}\t${Architecture}\n',
+    ],
     { encoding: 'utf8' },
   );
   return out
@@ -50,9 +56,7 @@ function dpkgQuery(root: string): string[] {
 
     expect(result.scan?.operatingSystem).toBe('debian:12');
     const stored = await new FileImageStore(dataDir).get(result.id);
-    const scanned = stored!.inventory.packages
-      .map((p) => [p.name, p.version, p.source!.name, p.source!.version, p.architecture].join('\t'))
-      .sort();
+    const scanned = stored!.inventory.packages.map((p) => [p.name, p.version, p.source!.name, p.source!.version, p.architecture].join('\t')).sort();
     const expected = dpkgQuery(root);
     expect(expected.length).toBeGreaterThan(80);
     expect(scanned).toEqual(expected);

@@ -13,13 +13,18 @@ import { registryAvailable, startRegistry, type TestRegistry } from '../support/
 const describeWithRegistry = registryAvailable() ? describe : describe.skip;
 if (!registryAvailable()) console.warn('SKIPPED scan-image tests: /usr/bin/docker-registry is not installed (npm test installs it as root)');
 
-const OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n';
+const OS_RELEASE =
+  'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n';
 
 function stanza(name: string, version: string, extra = '', status = 'install ok installed'): string {
   return `Package: ${name}\nStatus: ${status}\nPriority: required\nArchitecture: amd64\nVersion: ${version}\n${extra}Description: ${name}\n`;
 }
 
-const BASE_STATUS = [stanza('base-files', '12.4+deb12u5'), stanza('libc6', '2.36-9+deb12u4', 'Source: glibc\n'), stanza('zlib1g', '1:1.2.13.dfsg-1', 'Source: zlib\n')].join('\n');
+const BASE_STATUS = [
+  stanza('base-files', '12.4+deb12u5'),
+  stanza('libc6', '2.36-9+deb12u4', 'Source: glibc\n'),
+  stanza('zlib1g', '1:1.2.13.dfsg-1', 'Source: zlib\n'),
+].join('\n');
 const CURL_STATUS = [BASE_STATUS, stanza('curl', '7.88.1-10+deb12u5'), stanza('gone', '1.0', '', 'deinstall ok config-files')].join('\n');
 
 function baseLayer(): TarEntrySpec[] {
@@ -58,9 +63,18 @@ describeWithRegistry('scanning images from a real registry', () => {
         { compression: 'gzip', entries: baseLayer() },
         {
           compression: 'zstd',
-          entries: [{ path: 'var/lib/dpkg/status', content: CURL_STATUS }, { path: 'opt/app/.wh.config', content: '' }],
+          entries: [
+            { path: 'var/lib/dpkg/status', content: CURL_STATUS },
+            { path: 'opt/app/.wh.config', content: '' },
+          ],
         },
-        { compression: 'none', entries: [{ path: 'var/lib/dpkg/.wh..wh..opq', content: '' }, { path: 'var/lib/dpkg/status', content: BASE_STATUS }] },
+        {
+          compression: 'none',
+          entries: [
+            { path: 'var/lib/dpkg/.wh..wh..opq', content: '' },
+            { path: 'var/lib/dpkg/status', content: BASE_STATUS },
+          ],
+        },
         { compression: 'gzip', entries: [{ path: 'var/lib/dpkg/status', content: CURL_STATUS }] },
       ],
       history: [
@@ -80,12 +94,7 @@ describeWithRegistry('scanning images from a real registry', () => {
     expect(result.name).toEqual({ registry: registry.host, remote: 'team/layered', tag: 'v1', fullName: `${registry.host}/team/layered:v1` });
     expect(result.scan?.operatingSystem).toBe('debian:12');
     const components = result.scan!.components.map((c) => `${c.name} ${c.version} @${c.layerIndex}`).sort();
-    expect(components).toEqual([
-      'base-files 12.4+deb12u5 @0',
-      'curl 7.88.1-10+deb12u5 @4',
-      'libc6 2.36-9+deb12u4 @0',
-      'zlib1g 1:1.2.13.dfsg-1 @0',
-    ]);
+    expect(components).toEqual(['base-files 12.4+deb12u5 @0', 'curl 7.88.1-10+deb12u5 @4', 'libc6 2.36-9+deb12u4 @0', 'zlib1g 1:1.2.13.dfsg-1 @0']);
     expect(result.metadata?.v1?.layers.map((l) => [l.instruction, l.empty])).toEqual([
       ['ADD', false],
       ['RUN', false],

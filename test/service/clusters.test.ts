@@ -28,10 +28,24 @@ const T0 = new Date('2025-04-01T08:00:00.000Z');
 
 function vuln(cve: string, cvss: number): StorageEmbeddedVulnerability {
   return {
-    cve, cvss, summary: '', link: `https://nvd.nist.gov/vuln/detail/${cve}`, scoreVersion: 'V3', cvssV2: null, cvssV3: null,
-    publishedOn: null, lastModified: null, vulnerabilityType: 'IMAGE_VULNERABILITY', vulnerabilityTypes: ['IMAGE_VULNERABILITY'],
-    suppressed: false, suppressActivation: null, suppressExpiry: null, firstSystemOccurrence: null, firstImageOccurrence: null,
-    severity: 'MODERATE_VULNERABILITY_SEVERITY', state: 'OBSERVED',
+    cve,
+    cvss,
+    summary: '',
+    link: `https://nvd.nist.gov/vuln/detail/${cve}`,
+    scoreVersion: 'V3',
+    cvssV2: null,
+    cvssV3: null,
+    publishedOn: null,
+    lastModified: null,
+    vulnerabilityType: 'IMAGE_VULNERABILITY',
+    vulnerabilityTypes: ['IMAGE_VULNERABILITY'],
+    suppressed: false,
+    suppressActivation: null,
+    suppressExpiry: null,
+    firstSystemOccurrence: null,
+    firstImageOccurrence: null,
+    severity: 'MODERATE_VULNERABILITY_SEVERITY',
+    state: 'OBSERVED',
   };
 }
 
@@ -39,7 +53,9 @@ function vuln(cve: string, cvss: number): StorageEmbeddedVulnerability {
 function storedScan(): StoredScan {
   const reference = { registry: 'registry.internal.example', remote: 'team/app', tag: '', digest: DIGEST, fullName: NAME };
   const os = { id: 'alpine', versionId: '3.20.1' };
-  const inventory: Inventory = inventoryOf(os, [osPackage({ manager: 'apk', name: 'musl', version: '1.2.5-r0', sourceName: 'musl', sourceVersion: '1.2.5-r0' }, os)]);
+  const inventory: Inventory = inventoryOf(os, [
+    osPackage({ manager: 'apk', name: 'musl', version: '1.2.5-r0', sourceName: 'musl', sourceVersion: '1.2.5-r0' }, os),
+  ]);
   const resolved: ResolvedImage = {
     reference,
     manifestDigest: DIGEST,
@@ -135,7 +151,10 @@ describe('cluster configuration', () => {
       ['[{"id": "a", "name": "a", "endpoint": "https://u:p@x.example"}]', 'LAMINA_CLUSTERS 0.endpoint: must not carry credentials'],
       ['[{"id": "a", "name": "a", "endpoint": "https://x.example/?k=v"}]', 'LAMINA_CLUSTERS 0.endpoint: must not have a query or fragment'],
       ['[{"id": "a", "name": "a", "endpoint": "https://x.example", "region": "eu-west-1"}]', 'LAMINA_CLUSTERS 0: '],
-      ['[{"id": "a", "name": "a", "endpoint": "https://x.example"}, {"id": "a", "name": "b", "endpoint": "https://y.example"}]', 'LAMINA_CLUSTERS value: cluster ids must be unique'],
+      [
+        '[{"id": "a", "name": "a", "endpoint": "https://x.example"}, {"id": "a", "name": "b", "endpoint": "https://y.example"}]',
+        'LAMINA_CLUSTERS value: cluster ids must be unique',
+      ],
     ];
     for (const [text, message] of cases) {
       expect(() => parseClusters(text)).toThrow(message);
@@ -227,7 +246,7 @@ describe('ScanImage delegated to a cluster', () => {
     await expect(bare.scanImage({ imageName: NAME, force: false, includeSnoozed: false, cluster: 'c-7f3a' })).rejects.toMatchObject({ code: 5 });
   });
 
-  it('relays the cluster\'s own errors with their code and message', async () => {
+  it("relays the cluster's own errors with their code and message", async () => {
     const missing = `registry.internal.example/team/app@sha256:${'00'.repeat(32)}`;
     const answer = await scan({ imageName: missing, cluster: 'c-7f3a', force: true });
     expect(answer.status).toBe(404);
@@ -254,13 +273,19 @@ describe('ScanImage delegated to a cluster', () => {
     }
   });
 
-  it('applies this deployment\'s snoozes to the forwarded answer', async () => {
+  it("applies this deployment's snoozes to the forwarded answer", async () => {
     await localSnoozes.suppress({ cves: ['CVE-2025-0100'], durationMs: 0 });
     const hidden = await scan({ imageName: NAME, cluster: 'c-7f3a' });
     expect(hidden.json.scan.components[0].vulns.map((v: Json) => v.cve)).toEqual(['CVE-2025-0101']);
     expect(hidden.json.cves).toBe(1);
     const shown = await scan({ imageName: NAME, cluster: 'c-7f3a', includeSnoozed: true });
-    expect(shown.json.scan.components[0].vulns[0]).toMatchObject({ cve: 'CVE-2025-0100', suppressed: true, state: 'DEFERRED', suppressActivation: '2025-04-01T08:00:00Z', suppressExpiry: null });
+    expect(shown.json.scan.components[0].vulns[0]).toMatchObject({
+      cve: 'CVE-2025-0100',
+      suppressed: true,
+      state: 'DEFERRED',
+      suppressActivation: '2025-04-01T08:00:00Z',
+      suppressExpiry: null,
+    });
     expect(shown.json.cves).toBe(2);
   });
 
@@ -291,20 +316,43 @@ describe('ScanImage delegated to a cluster', () => {
     try {
       const services = localServices({}, [{ id: 'odd', name: 'odd', endpoint: odd.url }]);
       const cases: [(res: ServerResponse) => void, number, number, string, string?][] = [
-        [(res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>'), 503, 14, 'cluster "odd" answered HTTP 502 with a body that is not JSON'],
+        [
+          (res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>'),
+          503,
+          14,
+          'cluster "odd" answered HTTP 502 with a body that is not JSON',
+        ],
         [(res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'), 500, 13, 'cluster "odd" answered HTTP 200 with a body that is not JSON'],
         [(res) => res.writeHead(200).end('[1, 2]'), 500, 13, 'cluster "odd" answered with something that is not an image'],
         [(res) => res.writeHead(403).end('{"message": "Forbidden"}'), 403, 7, 'cluster "odd" answered HTTP 403: Forbidden'],
-        [(res) => res.writeHead(429, { 'retry-after': '30' }).end('{"message": "Too Many Requests"}'), 429, 8, 'cluster "odd" answered HTTP 429: Too Many Requests', '30'],
         [
-          (res) => res.writeHead(503, { 'retry-after': '10' }).end('{"error": "scan of x is in progress, retry", "code": 14, "message": "scan of x is in progress, retry", "details": []}'),
-          503, 14, 'scan of x is in progress, retry', '10',
+          (res) => res.writeHead(429, { 'retry-after': '30' }).end('{"message": "Too Many Requests"}'),
+          429,
+          8,
+          'cluster "odd" answered HTTP 429: Too Many Requests',
+          '30',
+        ],
+        [
+          (res) =>
+            res
+              .writeHead(503, { 'retry-after': '10' })
+              .end('{"error": "scan of x is in progress, retry", "code": 14, "message": "scan of x is in progress, retry", "details": []}'),
+          503,
+          14,
+          'scan of x is in progress, retry',
+          '10',
         ],
       ];
       for (const [answer, status, code, message, retry] of cases) {
         reply = answer;
         const result = await scan({ imageName: NAME, cluster: 'odd' }, services);
-        expect({ message, status: result.status, code: result.json.code, text: result.json.message, retry: result.headers['retry-after'] }).toEqual({ message, status, code, text: message, retry });
+        expect({ message, status: result.status, code: result.json.code, text: result.json.message, retry: result.headers['retry-after'] }).toEqual({
+          message,
+          status,
+          code,
+          text: message,
+          retry,
+        });
       }
     } finally {
       await close(odd.server);
@@ -313,7 +361,16 @@ describe('ScanImage delegated to a cluster', () => {
 });
 
 /** SigV4 worked out independently with node:crypto, from the AWS documentation of the algorithm. */
-function expectedSignature(input: { method: string; url: URL; headers: Record<string, string>; signedHeaders: string[]; body: string; secret: string; region: string; amzDate: string }): string {
+function expectedSignature(input: {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  signedHeaders: string[];
+  body: string;
+  secret: string;
+  region: string;
+  amzDate: string;
+}): string {
   const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
   const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
   const lower = Object.fromEntries(Object.entries(input.headers).map(([name, value]) => [name.toLowerCase(), value]));
@@ -334,7 +391,13 @@ describe('SigV4 for API Gateway clusters', () => {
     expect(executeApiRegion('ABC123DEFG.execute-api.us-gov-west-1.amazonaws.com')).toBe('us-gov-west-1');
     expect(executeApiRegion('abc123defg.execute-api.cn-north-1.amazonaws.com.cn')).toBe('cn-north-1');
     expect(executeApiRegion('abc123defg-vpce-0123456789abcdef0.execute-api.ap-southeast-2.vpce.amazonaws.com')).toBe('ap-southeast-2');
-    for (const host of ['scanner.example.com', '127.0.0.1', 'execute-api.eu-west-1.amazonaws.com', 'abc.execute-api.eu-west-1.amazonaws.com.evil.example', 'abc.s3.eu-west-1.amazonaws.com']) {
+    for (const host of [
+      'scanner.example.com',
+      '127.0.0.1',
+      'execute-api.eu-west-1.amazonaws.com',
+      'abc.execute-api.eu-west-1.amazonaws.com.evil.example',
+      'abc.s3.eu-west-1.amazonaws.com',
+    ]) {
       expect({ host, region: executeApiRegion(host) }).toEqual({ host, region: undefined });
     }
     const signerFor = executeApiSigners(credentials);
@@ -349,13 +412,25 @@ describe('SigV4 for API Gateway clusters', () => {
     const headers = await signer.sign({ method: 'POST', url, headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
     expect(headers.host).toBeUndefined();
     expect(headers['x-amz-date']).toBe('20250401T080000Z');
-    const match = /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20250401\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(headers.authorization);
+    const match =
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20250401\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(
+        headers.authorization,
+      );
     expect(match).not.toBeNull();
     const signedHeaders = match![1].split(';');
     expect(signedHeaders).toEqual(expect.arrayContaining(['content-type', 'host', 'x-amz-date']));
     expect(signedHeaders).toEqual([...signedHeaders].sort());
     expect(match![2]).toBe(
-      expectedSignature({ method: 'POST', url, headers: { ...headers, host: url.host }, signedHeaders, body, secret: credentials.secretAccessKey, region: 'eu-west-1', amzDate: '20250401T080000Z' }),
+      expectedSignature({
+        method: 'POST',
+        url,
+        headers: { ...headers, host: url.host },
+        signedHeaders,
+        body,
+        secret: credentials.secretAccessKey,
+        region: 'eu-west-1',
+        amzDate: '20250401T080000Z',
+      }),
     );
   });
 
@@ -377,7 +452,9 @@ describe('SigV4 for API Gateway clusters', () => {
       expect(image.id).toBe(DIGEST);
       expect(seen[0].url).toBe('https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod/v1/images/scan');
       expect(seen[0].headers['x-amz-security-token']).toBe('IQoJb3JpZ2luX2VjEXAMPLE');
-      expect(raw.seen[0].headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-security-token[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+      expect(raw.seen[0].headers.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-security-token[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
+      );
       expect(raw.seen[0].headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
     } finally {
       await close(raw.server);
@@ -389,7 +466,9 @@ describe('clusters from the Lambda environment', () => {
   it('builds the delegation from LAMINA_CLUSTERS, none when unset, and fails on malformed configuration', async () => {
     expect(awsClusterDelegation({})).toBeUndefined();
     expect(awsClusterDelegation({ LAMINA_CLUSTERS: '[]' })).toBeUndefined();
-    const delegation = awsClusterDelegation({ LAMINA_CLUSTERS: JSON.stringify([{ id: 'a', name: 'Alpha', endpoint: 'https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod' }]) });
+    const delegation = awsClusterDelegation({
+      LAMINA_CLUSTERS: JSON.stringify([{ id: 'a', name: 'Alpha', endpoint: 'https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod' }]),
+    });
     expect(await delegation?.directory.find('Alpha')).toMatchObject({ id: 'a' });
     expect(() => awsClusterDelegation({ LAMINA_CLUSTERS: '[{"id": "a"}]' })).toThrow(/^LAMINA_CLUSTERS 0\.name: /);
   });

@@ -91,13 +91,17 @@ function smallImage(): StorageImage {
 describe('StorageImage JSON as the StackRox gateway prints it', () => {
   it('prints a small image field for field, in proto order, with defaults and int64 strings', () => {
     expect(toJson(smallImage())).toBe(
-      '{"id":"' + DIGEST + '",' +
+      '{"id":"' +
+        DIGEST +
+        '",' +
         '"name":{"registry":"docker.io","remote":"library/debian","tag":"bookworm","fullName":"docker.io/library/debian:bookworm"},' +
         '"names":[{"registry":"docker.io","remote":"library/debian","tag":"bookworm","fullName":"docker.io/library/debian:bookworm"}],' +
         '"metadata":{"v1":{"digest":"sha256:c1","created":"2024-06-13T00:00:00Z","author":"",' +
         '"layers":[{"instruction":"RUN","value":"x","created":"2024-06-13T00:00:00Z","author":"","empty":false}],' +
         '"user":"root","command":["bash"],"entrypoint":[],"volumes":[],"labels":{}},' +
-        '"v2":{"digest":"' + DIGEST + '"},"layerShas":["sha256:l1"],"dataSource":null,"version":"0"},' +
+        '"v2":{"digest":"' +
+        DIGEST +
+        '"},"layerShas":["sha256:l1"],"dataSource":null,"version":"0"},' +
         '"scan":{"scannerVersion":"0.1.0","scanTime":"2024-07-01T10:00:00.500Z",' +
         '"components":[{"name":"base-files","version":"12.4+deb12u6","license":null,"vulns":[],"layerIndex":0,"priority":"0",' +
         '"source":"OS","location":"","riskScore":0,"fixedBy":"","executables":[]}],' +
@@ -152,9 +156,25 @@ describe('StorageImage JSON as the StackRox gateway prints it', () => {
       }),
     );
     expect(Object.keys(json)).toEqual([
-      'cve', 'cvss', 'summary', 'link', 'fixedBy', 'scoreVersion', 'cvssV2', 'cvssV3', 'publishedOn', 'lastModified',
-      'vulnerabilityType', 'vulnerabilityTypes', 'suppressed', 'suppressActivation', 'suppressExpiry',
-      'firstSystemOccurrence', 'firstImageOccurrence', 'severity', 'state',
+      'cve',
+      'cvss',
+      'summary',
+      'link',
+      'fixedBy',
+      'scoreVersion',
+      'cvssV2',
+      'cvssV3',
+      'publishedOn',
+      'lastModified',
+      'vulnerabilityType',
+      'vulnerabilityTypes',
+      'suppressed',
+      'suppressActivation',
+      'suppressExpiry',
+      'firstSystemOccurrence',
+      'firstImageOccurrence',
+      'severity',
+      'state',
     ]);
     expect(json.cvssV2).toBeNull();
     expect(json.cvssV3).toMatchObject({ exploitabilityScore: 1.8, impactScore: 5.9, score: 7.8 });
@@ -197,9 +217,20 @@ describe('StorageImage JSON as the StackRox gateway prints it', () => {
     image.scan!.components[0].vulns = [vulnerability({ fixedBy: '2.36-9+deb12u3', cvss: Math.fround(7.8) })];
     image.scan!.components[0].topCvss = Math.fround(7.8);
     image.topCvss = Math.fround(7.8);
-    image.signature = { signatures: [{ cosign: { rawSignature: 'c2ln', signaturePayload: 'e30=', certPem: '', certChainPem: '' } }, {}], fetched: '2024-07-01T10:00:00Z' };
+    image.signature = {
+      signatures: [{ cosign: { rawSignature: 'c2ln', signaturePayload: 'e30=', certPem: '', certChainPem: '' } }, {}],
+      fetched: '2024-07-01T10:00:00Z',
+    };
     image.signatureVerificationData = {
-      results: [{ verificationTime: '2024-07-01T10:00:01Z', verifierId: 'io.stackrox.signatureintegration.1', status: 'VERIFIED', description: '', verifiedImageReferences: ['docker.io/library/debian:bookworm'] }],
+      results: [
+        {
+          verificationTime: '2024-07-01T10:00:01Z',
+          verifierId: 'io.stackrox.signatureintegration.1',
+          status: 'VERIFIED',
+          description: '',
+          verifiedImageReferences: ['docker.io/library/debian:bookworm'],
+        },
+      ],
     };
     const text = toJson(image);
     expect(toJson(JSON.parse(text) as StorageImage)).toBe(text);
@@ -207,21 +238,36 @@ describe('StorageImage JSON as the StackRox gateway prints it', () => {
   });
 
   it('prints defaults for fields an older stored result lacks, never undefined', () => {
-    const json = encodeStorageImage({ id: DIGEST, scan: { components: [{ name: 'x', vulns: [{ cve: 'CVE-1' }] }] } } as unknown as StorageImage) as Record<string, any>;
+    const json = encodeStorageImage({ id: DIGEST, scan: { components: [{ name: 'x', vulns: [{ cve: 'CVE-1' }] }] } } as unknown as StorageImage) as Record<
+      string,
+      any
+    >;
     expect(json).toMatchObject({ name: null, names: [], metadata: null, lastUpdated: null, priority: '0', riskScore: 0, notes: [] });
-    expect(json.scan.components[0]).toMatchObject({ version: '', priority: '0', source: 'OS', vulns: [{ cve: 'CVE-1', cvss: 0, severity: 'UNKNOWN_VULNERABILITY_SEVERITY', state: 'OBSERVED', vulnerabilityTypes: [] }] });
+    expect(json.scan.components[0]).toMatchObject({
+      version: '',
+      priority: '0',
+      source: 'OS',
+      vulns: [{ cve: 'CVE-1', cvss: 0, severity: 'UNKNOWN_VULNERABILITY_SEVERITY', state: 'OBSERVED', vulnerabilityTypes: [] }],
+    });
     expect(JSON.stringify(json)).not.toContain('undefined');
   });
 
   it('prints labels sorted by key, as protojson prints maps', () => {
     const image = smallImage();
     image.metadata!.v1!.labels = { 'org.opencontainers.image.version': '1.0', maintainer: 'me', 'com.example.a': 'x' };
-    expect(Object.keys((encodeStorageImage(image) as Record<string, any>).metadata.v1.labels)).toEqual(['com.example.a', 'maintainer', 'org.opencontainers.image.version']);
+    expect(Object.keys((encodeStorageImage(image) as Record<string, any>).metadata.v1.labels)).toEqual([
+      'com.example.a',
+      'maintainer',
+      'org.opencontainers.image.version',
+    ]);
   });
 
   it('prints an image name alone', () => {
     expect(encodeImageName({ registry: 'quay.io', remote: 'org/app', tag: '', fullName: 'quay.io/org/app@sha256:ab' })).toEqual({
-      registry: 'quay.io', remote: 'org/app', tag: '', fullName: 'quay.io/org/app@sha256:ab',
+      registry: 'quay.io',
+      remote: 'org/app',
+      tag: '',
+      fullName: 'quay.io/org/app@sha256:ab',
     });
   });
 });

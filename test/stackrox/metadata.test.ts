@@ -76,7 +76,13 @@ describe('image metadata from the config blob', () => {
         created: '2023-11-21T05:21:24.536066751Z',
         author: '',
         layers: [
-          { instruction: 'ADD', value: 'file:39d17d28c5de0bd629e5b7c8190228e5a445d61d668e189b7523e90e68f78244 in /', created: '2023-11-21T05:21:24.149403587Z', author: '', empty: false },
+          {
+            instruction: 'ADD',
+            value: 'file:39d17d28c5de0bd629e5b7c8190228e5a445d61d668e189b7523e90e68f78244 in /',
+            created: '2023-11-21T05:21:24.149403587Z',
+            author: '',
+            empty: false,
+          },
           { instruction: 'CMD', value: '["bash"]', created: '2023-11-21T05:21:24.536066751Z', author: '', empty: true },
         ],
         user: 'root',
@@ -124,7 +130,10 @@ describe('image metadata from the config blob', () => {
   it('splits created_by lines into instruction and value', () => {
     expect(instructionOf('/bin/sh -c #(nop)  CMD ["bash"]')).toEqual({ instruction: 'CMD', value: '["bash"]' });
     expect(instructionOf('/bin/sh -c #(nop) WORKDIR /usr/src/app')).toEqual({ instruction: 'WORKDIR', value: '/usr/src/app' });
-    expect(instructionOf('/bin/sh -c apt-get update && apt-get install -y curl')).toEqual({ instruction: 'RUN', value: 'apt-get update && apt-get install -y curl' });
+    expect(instructionOf('/bin/sh -c apt-get update && apt-get install -y curl')).toEqual({
+      instruction: 'RUN',
+      value: 'apt-get update && apt-get install -y curl',
+    });
     expect(instructionOf('/bin/sh -c #(nop) COPY file:abc123 in / ')).toEqual({ instruction: 'COPY', value: 'file:abc123 in /' });
     expect(instructionOf('|2 A=1 B=2 /bin/sh -c make')).toEqual({ instruction: 'RUN', value: '|2 A=1 B=2 /bin/sh -c make' });
     expect(instructionOf('HEALTHCHECK &{["CMD-SHELL" "curl -f http://localhost/ || exit 1"] "30s" "3s" "0s" \'\\x03\'}').instruction).toBe('HEALTHCHECK');
@@ -150,7 +159,9 @@ describe('image metadata from the config blob', () => {
   });
 
   it('survives a config of the wrong shape', () => {
-    const config = JSON.parse('{"created": 12, "history": [null, 7, {"created_by": 5, "created": "garbage"}], "config": {"Cmd": "bash", "Labels": {"a": 1, "b": "x"}, "Volumes": ["/x"], "User": 0}}') as ImageConfig;
+    const config = JSON.parse(
+      '{"created": 12, "history": [null, 7, {"created_by": 5, "created": "garbage"}], "config": {"Cmd": "bash", "Labels": {"a": 1, "b": "x"}, "Volumes": ["/x"], "User": 0}}',
+    ) as ImageConfig;
     const metadata = buildMetadata(resolved(config, 1), NOW);
     expect(metadata.v1).toMatchObject({ created: '2024-07-01T12:00:00Z', user: 'root', command: [], volumes: [], labels: { b: 'x' } });
     expect(metadata.v1!.layers).toEqual([{ instruction: 'RUN', value: '', created: '2024-07-01T12:00:00Z', author: '', empty: false }]);

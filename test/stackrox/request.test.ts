@@ -16,17 +16,30 @@ const parse = (text: string) => parseScanImageRequest(parseJsonBody(text));
 describe('ScanImage request body', () => {
   it('reads camelCase keys and fills defaults for the rest', () => {
     expect(parse('{"imageName":"nginx:1.25","includeSnoozed":true}')).toEqual({ imageName: 'nginx:1.25', force: false, includeSnoozed: true, cluster: '' });
-    expect(parse('{"imageName":"nginx","force":true,"cluster":"prod-vpc"}')).toEqual({ imageName: 'nginx', force: true, includeSnoozed: false, cluster: 'prod-vpc' });
+    expect(parse('{"imageName":"nginx","force":true,"cluster":"prod-vpc"}')).toEqual({
+      imageName: 'nginx',
+      force: true,
+      includeSnoozed: false,
+      cluster: 'prod-vpc',
+    });
   });
 
   it('reads snake_case keys as protojson does', () => {
     expect(parse('{"image_name":"quay.io/org/app@sha256:ab","include_snoozed":true}')).toEqual({
-      imageName: 'quay.io/org/app@sha256:ab', force: false, includeSnoozed: true, cluster: '',
+      imageName: 'quay.io/org/app@sha256:ab',
+      force: false,
+      includeSnoozed: true,
+      cluster: '',
     });
   });
 
   it('ignores unknown keys, and reads null as the default', () => {
-    expect(parse('{"imageName":"nginx","unknownField":{"a":[1]},"cluster":null,"force":null}')).toEqual({ imageName: 'nginx', force: false, includeSnoozed: false, cluster: '' });
+    expect(parse('{"imageName":"nginx","unknownField":{"a":[1]},"cluster":null,"force":null}')).toEqual({
+      imageName: 'nginx',
+      force: false,
+      includeSnoozed: false,
+      cluster: '',
+    });
   });
 
   it('refuses wrong types with InvalidArgument naming the field', () => {

@@ -3,12 +3,32 @@ import type { StorageEmbeddedImageScanComponent, StorageEmbeddedVulnerability, S
 
 type Severity = 'LOW' | 'MODERATE' | 'IMPORTANT' | 'CRITICAL' | 'UNKNOWN';
 
-function vuln(cve: string, severity: Severity, scoreVersion: 'V2' | 'V3' = 'V3', extra: Partial<StorageEmbeddedVulnerability> = {}): StorageEmbeddedVulnerability {
+function vuln(
+  cve: string,
+  severity: Severity,
+  scoreVersion: 'V2' | 'V3' = 'V3',
+  extra: Partial<StorageEmbeddedVulnerability> = {},
+): StorageEmbeddedVulnerability {
   return {
-    cve, cvss: 5, summary: '', link: '', scoreVersion, cvssV2: null, cvssV3: null, publishedOn: null, lastModified: null,
-    vulnerabilityType: 'IMAGE_VULNERABILITY', vulnerabilityTypes: ['IMAGE_VULNERABILITY'], suppressed: false,
-    suppressActivation: null, suppressExpiry: null, firstSystemOccurrence: null, firstImageOccurrence: null,
-    severity: `${severity}_VULNERABILITY_SEVERITY` as StorageVulnerabilitySeverity, state: 'OBSERVED', ...extra,
+    cve,
+    cvss: 5,
+    summary: '',
+    link: '',
+    scoreVersion,
+    cvssV2: null,
+    cvssV3: null,
+    publishedOn: null,
+    lastModified: null,
+    vulnerabilityType: 'IMAGE_VULNERABILITY',
+    vulnerabilityTypes: ['IMAGE_VULNERABILITY'],
+    suppressed: false,
+    suppressActivation: null,
+    suppressExpiry: null,
+    firstSystemOccurrence: null,
+    firstImageOccurrence: null,
+    severity: `${severity}_VULNERABILITY_SEVERITY` as StorageVulnerabilitySeverity,
+    state: 'OBSERVED',
+    ...extra,
   };
 }
 
@@ -19,7 +39,12 @@ function component(name: string, vulns: StorageEmbeddedVulnerability[] = [], ver
 function image(components: StorageEmbeddedImageScanComponent[], created: string | null): Pick<StorageImage, 'scan' | 'metadata'> {
   return {
     scan: { scannerVersion: '', scanTime: null, components, operatingSystem: 'debian:12', dataSource: null, notes: [] },
-    metadata: { v1: { digest: '', created, author: '', layers: [], user: 'root', command: [], entrypoint: [], volumes: [], labels: {} }, v2: null, layerShas: [], version: '0' },
+    metadata: {
+      v1: { digest: '', created, author: '', layers: [], user: 'root', command: [], entrypoint: [], volumes: [], labels: {} },
+      v2: null,
+      layerShas: [],
+      version: '0',
+    },
   };
 }
 
@@ -38,7 +63,13 @@ describe('risk scores', () => {
 
   it('scores a component by its vulnerabilities alone: 1 + (Σ s²/10)/100·3', () => {
     // 9.5²/10 + 8.5²/10 + 5.5²/10 + 2²/10 = 9.025 + 7.225 + 3.025 + 0.4 = 19.675 → 1 + 0.19675·3 = 1.59025
-    const openssl = component('openssl', [vuln('CVE-1', 'CRITICAL'), vuln('CVE-2', 'IMPORTANT', 'V2'), vuln('CVE-3', 'MODERATE'), vuln('CVE-4', 'LOW'), vuln('CVE-5', 'UNKNOWN')]);
+    const openssl = component('openssl', [
+      vuln('CVE-1', 'CRITICAL'),
+      vuln('CVE-2', 'IMPORTANT', 'V2'),
+      vuln('CVE-3', 'MODERATE'),
+      vuln('CVE-4', 'LOW'),
+      vuln('CVE-5', 'UNKNOWN'),
+    ]);
     expect(componentRiskScore(openssl)).toBeCloseTo(1.59025, 5);
     expect(componentRiskScore(component('zlib1g'))).toBe(0);
     expect(componentRiskScore(component('tzdata', [vuln('CVE-6', 'UNKNOWN')]))).toBe(0);
@@ -83,8 +114,14 @@ describe('risk scores', () => {
 describe('scan counts', () => {
   it('counts unique CVE ids, unique fixable ones, and the top CVSS', () => {
     const components = [
-      component('libssl3', [vuln('CVE-2024-0727', 'LOW', 'V3', { cvss: 5.5, fixedBy: '3.0.13-1~deb12u1' }), vuln('CVE-2023-5678', 'MODERATE', 'V3', { cvss: 5.3 })]),
-      component('openssl', [vuln('CVE-2024-0727', 'LOW', 'V3', { cvss: 5.5 }), vuln('CVE-2023-6129', 'MODERATE', 'V3', { cvss: Math.fround(6.5), fixedBy: '' })]),
+      component('libssl3', [
+        vuln('CVE-2024-0727', 'LOW', 'V3', { cvss: 5.5, fixedBy: '3.0.13-1~deb12u1' }),
+        vuln('CVE-2023-5678', 'MODERATE', 'V3', { cvss: 5.3 }),
+      ]),
+      component('openssl', [
+        vuln('CVE-2024-0727', 'LOW', 'V3', { cvss: 5.5 }),
+        vuln('CVE-2023-6129', 'MODERATE', 'V3', { cvss: Math.fround(6.5), fixedBy: '' }),
+      ]),
       component('zlib1g'),
     ];
     expect(scanCounts(components)).toEqual({ components: 3, cves: 3, fixableCves: 1, topCvss: Math.fround(6.5) });
@@ -103,7 +140,11 @@ describe('scan counts', () => {
 });
 
 describe('scan hash', () => {
-  const set = [component('libc6', [], '2.36-9+deb12u7'), component('bash', [], '5.2.15-2+b7'), { ...component('express', [], '4.19.2'), source: 'NODEJS' as const, location: 'app/node_modules/express/package.json' }];
+  const set = [
+    component('libc6', [], '2.36-9+deb12u7'),
+    component('bash', [], '5.2.15-2+b7'),
+    { ...component('express', [], '4.19.2'), source: 'NODEJS' as const, location: 'app/node_modules/express/package.json' },
+  ];
 
   it('is a uint64 decimal string that ignores order and duplicates', () => {
     const hash = scanHash(set);

@@ -32,10 +32,25 @@ const inventory: Inventory = inventoryOf(os, [
 
 function vuln(cve: string, extra: Partial<StorageEmbeddedVulnerability> = {}): StorageEmbeddedVulnerability {
   return {
-    cve, cvss: 7.5, summary: '', link: `https://nvd.nist.gov/vuln/detail/${cve}`, scoreVersion: 'V3', cvssV2: null, cvssV3: null,
-    publishedOn: null, lastModified: null, vulnerabilityType: 'IMAGE_VULNERABILITY', vulnerabilityTypes: ['IMAGE_VULNERABILITY'],
-    suppressed: false, suppressActivation: null, suppressExpiry: null, firstSystemOccurrence: null, firstImageOccurrence: null,
-    severity: 'IMPORTANT_VULNERABILITY_SEVERITY', state: 'OBSERVED', ...extra,
+    cve,
+    cvss: 7.5,
+    summary: '',
+    link: `https://nvd.nist.gov/vuln/detail/${cve}`,
+    scoreVersion: 'V3',
+    cvssV2: null,
+    cvssV3: null,
+    publishedOn: null,
+    lastModified: null,
+    vulnerabilityType: 'IMAGE_VULNERABILITY',
+    vulnerabilityTypes: ['IMAGE_VULNERABILITY'],
+    suppressed: false,
+    suppressActivation: null,
+    suppressExpiry: null,
+    firstSystemOccurrence: null,
+    firstImageOccurrence: null,
+    severity: 'IMPORTANT_VULNERABILITY_SEVERITY',
+    state: 'OBSERVED',
+    ...extra,
   };
 }
 
@@ -93,8 +108,17 @@ describe('assembling the StorageImage of a scan', () => {
 
   it('turns inventory components into StackRox components without vulnerabilities', () => {
     expect(componentOf(inventory.packages[0])).toEqual({
-      name: 'bash', version: '5.2.15-2+b7', license: { name: 'GPL-3', type: '', url: '' }, vulns: [], layerIndex: 0, priority: '0',
-      source: 'OS', location: '', riskScore: 0, fixedBy: '', executables: [],
+      name: 'bash',
+      version: '5.2.15-2+b7',
+      license: { name: 'GPL-3', type: '', url: '' },
+      vulns: [],
+      layerIndex: 0,
+      priority: '0',
+      source: 'OS',
+      location: '',
+      riskScore: 0,
+      fixedBy: '',
+      executables: [],
     });
     expect(componentOf(inventory.packages[1])).toMatchObject({ license: null, source: 'NODEJS', location: 'app/node_modules/express/package.json' });
   });
@@ -103,14 +127,20 @@ describe('assembling the StorageImage of a scan', () => {
     const [bash, express] = inventory.packages.map(componentOf);
     const image = assemble({
       components: [
-        { ...bash, vulns: [vuln('CVE-2022-3715', { cvss: Math.fround(7.8), fixedBy: '5.2.15-2+b8' }), vuln('CVE-2019-18276', { cvss: 7.8, severity: 'LOW_VULNERABILITY_SEVERITY' })] },
+        {
+          ...bash,
+          vulns: [
+            vuln('CVE-2022-3715', { cvss: Math.fround(7.8), fixedBy: '5.2.15-2+b8' }),
+            vuln('CVE-2019-18276', { cvss: 7.8, severity: 'LOW_VULNERABILITY_SEVERITY' }),
+          ],
+        },
         express,
       ],
     });
     expect(image).toMatchObject({ components: 2, cves: 2, fixableCves: 1, topCvss: Math.fround(7.8) });
     const [scoredBash, scoredExpress] = image.scan!.components;
     expect(scoredBash.topCvss).toBe(Math.fround(7.8));
-    expect(scoredBash.riskScore).toBeCloseTo(1 + (6.4 + 0.4) / 100 * 3, 5);
+    expect(scoredBash.riskScore).toBeCloseTo(1 + ((6.4 + 0.4) / 100) * 3, 5);
     expect(scoredExpress).not.toHaveProperty('topCvss');
     expect(image.riskScore).toBeCloseTo((1 + (6.8 / 100) * 3) * 1.05, 5);
     const json = encodeStorageImage(image) as Record<string, any>;
@@ -121,7 +151,11 @@ describe('assembling the StorageImage of a scan', () => {
 
   it('adds PARTIAL_SCAN_DATA when part of the scan is missing', () => {
     expect(assemble({ scanNotes: ['OS_CVES_UNAVAILABLE'] }).scan!.notes).toEqual(['OS_CVES_UNAVAILABLE', 'PARTIAL_SCAN_DATA']);
-    expect(assemble({ scanNotes: ['OS_UNAVAILABLE', 'LANGUAGE_CVES_UNAVAILABLE'] }).scan!.notes).toEqual(['OS_UNAVAILABLE', 'LANGUAGE_CVES_UNAVAILABLE', 'PARTIAL_SCAN_DATA']);
+    expect(assemble({ scanNotes: ['OS_UNAVAILABLE', 'LANGUAGE_CVES_UNAVAILABLE'] }).scan!.notes).toEqual([
+      'OS_UNAVAILABLE',
+      'LANGUAGE_CVES_UNAVAILABLE',
+      'PARTIAL_SCAN_DATA',
+    ]);
     expect(assemble({ inventory: { ...inventory, os: undefined } }).scan!.notes).toEqual(['OS_UNAVAILABLE', 'PARTIAL_SCAN_DATA']);
     expect(scanNotesWithPartial(['OS_CVES_STALE'])).toEqual(['OS_CVES_STALE']);
     expect(scanNotesWithPartial(['PARTIAL_SCAN_DATA', 'OS_UNAVAILABLE', 'OS_UNAVAILABLE'])).toEqual(['PARTIAL_SCAN_DATA', 'OS_UNAVAILABLE']);
@@ -138,7 +172,13 @@ describe('snoozed vulnerabilities', () => {
   const [bash, express] = inventory.packages.map(componentOf);
   const image = assemble({
     components: [
-      { ...bash, vulns: [vuln('CVE-1', { fixedBy: '5.3' }), vuln('CVE-2', { suppressed: true, state: 'DEFERRED', suppressActivation: '2024-07-01T00:00:00Z', cvss: 9.8 })] },
+      {
+        ...bash,
+        vulns: [
+          vuln('CVE-1', { fixedBy: '5.3' }),
+          vuln('CVE-2', { suppressed: true, state: 'DEFERRED', suppressActivation: '2024-07-01T00:00:00Z', cvss: 9.8 }),
+        ],
+      },
       { ...express, vulns: [vuln('CVE-3', { state: 'FALSE_POSITIVE', fixedBy: '4.19.3' })] },
     ],
   });

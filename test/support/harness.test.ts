@@ -17,7 +17,12 @@ function twoLayerImage(format: 'oci' | 'docker' = 'oci'): Promise<BuiltImage> {
   return buildImage({
     format,
     layers: [
-      { entries: [{ path: 'etc/', type: 'dir' }, { path: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }] },
+      {
+        entries: [
+          { path: 'etc/', type: 'dir' },
+          { path: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' },
+        ],
+      },
       { compression: 'zstd', entries: [{ path: 'etc/.wh.os-release' }, { path: 'bin/sh', type: 'symlink', linkname: 'dash' }] },
     ],
     config: { config: { Cmd: ['sh'] } },
@@ -124,7 +129,9 @@ describeWithRegistry('the fault proxy', () => {
   afterAll(() => registry?.stop());
 
   it('answers a status N times, then forwards, and counts hits', async () => {
-    const proxy = await startFaultProxy(registry, [{ match: /^GET \/v2\/team\/app\/manifests\//, action: 'status', status: 503, times: 2, headers: { 'retry-after': '1' } }]);
+    const proxy = await startFaultProxy(registry, [
+      { match: /^GET \/v2\/team\/app\/manifests\//, action: 'status', status: 503, times: 2, headers: { 'retry-after': '1' } },
+    ]);
     try {
       const statuses = [];
       for (let i = 0; i < 3; i++) statuses.push((await getManifest(proxy, 'team/app', 'v1')).status);

@@ -179,7 +179,13 @@ async function buildLayer(dir: string, index: number, layer: LayerSpec, format: 
   } else {
     await pipeline(source, uncompressed, compression === 'gzip' ? createGzip() : new PassThrough(), compressed, createWriteStream(file));
   }
-  return { digest: compressed.digest(), diffId: uncompressed.digest(), size: compressed.size, mediaType: layer.mediaType ?? layerMediaType(format, compression), file };
+  return {
+    digest: compressed.digest(),
+    diffId: uncompressed.digest(),
+    size: compressed.size,
+    mediaType: layer.mediaType ?? layerMediaType(format, compression),
+    file,
+  };
 }
 
 /** Builds layers (as temp files), the image config and the manifest; nothing is pushed yet. */

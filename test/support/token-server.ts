@@ -44,8 +44,21 @@ async function makeSigningCertificate(dir: string): Promise<{ key: KeyObject; ce
   const keyFile = join(dir, 'token-signing.key');
   const certFile = join(dir, 'token-signing.crt');
   await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyFile, '-out', certFile, '-days', '7', '-subj', `/CN=${TOKEN_ISSUER}`,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '7',
+    '-subj',
+    `/CN=${TOKEN_ISSUER}`,
   ]);
   const key = createPrivateKey(await readFile(keyFile));
   const x5c = new X509Certificate(await readFile(certFile)).raw.toString('base64');
@@ -61,7 +74,10 @@ function parseScope(scope: string): ResourceAccess | undefined {
   const first = scope.indexOf(':');
   const last = scope.lastIndexOf(':');
   if (first <= 0 || last === first) return undefined;
-  const actions = scope.slice(last + 1).split(',').filter(Boolean);
+  const actions = scope
+    .slice(last + 1)
+    .split(',')
+    .filter(Boolean);
   return { type: scope.slice(0, first), name: scope.slice(first + 1, last), actions };
 }
 
@@ -91,8 +107,14 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     const now = Math.floor(Date.now() / 1000);
     const header = { typ: 'JWT', alg: 'ES256', x5c: [x5c] };
     const claims = {
-      iss: TOKEN_ISSUER, sub: subject, aud: audience, exp: now + TOKEN_LIFETIME_SECONDS, nbf: now - 1, iat: now,
-      jti: randomUUID(), access,
+      iss: TOKEN_ISSUER,
+      sub: subject,
+      aud: audience,
+      exp: now + TOKEN_LIFETIME_SECONDS,
+      nbf: now - 1,
+      iat: now,
+      jti: randomUUID(),
+      access,
     };
     const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
     const signature = sign('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' });
@@ -113,11 +135,20 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     const credentials = basicCredentials(req);
     const authenticated = credentials !== undefined && credentials.username === options.username && credentials.password === options.password;
     if (credentials && !authenticated) {
-      return answer(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'invalid username or password' }] }, {
-        'www-authenticate': 'Basic realm="lamina-test-token"',
-      });
+      return answer(
+        res,
+        401,
+        { errors: [{ code: 'UNAUTHORIZED', message: 'invalid username or password' }] },
+        {
+          'www-authenticate': 'Basic realm="lamina-test-token"',
+        },
+      );
     }
-    const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).map(parseScope).filter((s): s is ResourceAccess => s !== undefined);
+    const scopes = url.searchParams
+      .getAll('scope')
+      .flatMap((s) => s.split(' '))
+      .map(parseScope)
+      .filter((s): s is ResourceAccess => s !== undefined);
     const token = jwt(authenticated ? credentials.username : '', url.searchParams.get('service') ?? TOKEN_SERVICE, grant(scopes, authenticated));
     answer(res, 200, { token, access_token: token, expires_in: TOKEN_LIFETIME_SECONDS, issued_at: new Date().toISOString() });
   });

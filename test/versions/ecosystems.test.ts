@@ -65,7 +65,10 @@ describe('bad input never crashes the matcher', () => {
 
   test.each(ecosystems)('%s: every outcome is a number or an InvalidVersionError', (ecosystem) => {
     for (const bad of hostile) {
-      for (const pair of [[bad, '1.0'], ['1.0', bad]]) {
+      for (const pair of [
+        [bad, '1.0'],
+        ['1.0', bad],
+      ]) {
         try {
           const r = compareVersions(ecosystem, pair[0] as string, pair[1] as string);
           expect([-1, 0, 1]).toContain(r);
@@ -95,7 +98,32 @@ describe('bad input never crashes the matcher', () => {
 describeWithShared('versions of the shared advisory fixtures', () => {
   test('the ecosystem list has a scheme for every ecosystem the task names', () => {
     const names = Object.keys(JSON.parse(readFileSync(advisoryFixture('schema/osv-ecosystems.json'), 'utf8')) as Record<string, string>);
-    for (const name of ['Debian', 'Ubuntu', 'Alpine', 'Red Hat', 'Rocky Linux', 'AlmaLinux', 'Wolfi', 'Chainguard', 'npm', 'PyPI', 'Maven', 'Go', 'RubyGems', 'NuGet', 'crates.io', 'Packagist', 'Hex', 'Pub', 'SwiftURL', 'openSUSE', 'SUSE', 'Mageia', 'Photon OS', 'Azure Linux']) {
+    for (const name of [
+      'Debian',
+      'Ubuntu',
+      'Alpine',
+      'Red Hat',
+      'Rocky Linux',
+      'AlmaLinux',
+      'Wolfi',
+      'Chainguard',
+      'npm',
+      'PyPI',
+      'Maven',
+      'Go',
+      'RubyGems',
+      'NuGet',
+      'crates.io',
+      'Packagist',
+      'Hex',
+      'Pub',
+      'SwiftURL',
+      'openSUSE',
+      'SUSE',
+      'Mageia',
+      'Photon OS',
+      'Azure Linux',
+    ]) {
       expect(names).toContain(name);
       expect(getVersionScheme(name)).not.toBe('generic');
     }

@@ -1,13 +1,5 @@
 import { compareVersions, InvalidVersionError } from '../../lib/versions';
-import {
-  LEADING_ZERO_ONES,
-  LEADING_ZERO_ZEROS,
-  MAVEN_EQUAL,
-  MAVEN_LESS,
-  MNG_7644_QUALIFIERS,
-  VERSIONS_NUMBER,
-  VERSIONS_QUALIFIER,
-} from './data/maven';
+import { LEADING_ZERO_ONES, LEADING_ZERO_ZEROS, MAVEN_EQUAL, MAVEN_LESS, MNG_7644_QUALIFIERS, VERSIONS_NUMBER, VERSIONS_QUALIFIER } from './data/maven';
 
 const cmp = (a: string, b: string): number => compareVersions('Maven', a, b);
 

@@ -12,7 +12,16 @@ describe('rpm versions', () => {
   });
 
   test.each(RPM_EVR_CASES)('EVR %j vs %j is %i in every rpm ecosystem', (a, b, expected) => {
-    for (const eco of ['Red Hat:rhel_aus:8.4::appstream', 'Rocky Linux:9', 'AlmaLinux:8', 'openSUSE:Leap 15.5', 'SUSE:Linux Enterprise Server 15 SP5', 'Mageia:9', 'Photon OS:5.0', 'Azure Linux:3']) {
+    for (const eco of [
+      'Red Hat:rhel_aus:8.4::appstream',
+      'Rocky Linux:9',
+      'AlmaLinux:8',
+      'openSUSE:Leap 15.5',
+      'SUSE:Linux Enterprise Server 15 SP5',
+      'Mageia:9',
+      'Photon OS:5.0',
+      'Azure Linux:3',
+    ]) {
       expect(compareVersions(eco, a, b)).toBe(expected);
       expect(compareVersions(eco, b, a)).toBe(-expected || 0);
     }

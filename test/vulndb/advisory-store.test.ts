@@ -162,7 +162,9 @@ describe.each(implementations)('advisory store %s', (_name, make) => {
     const v3 = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
     expect(await store.putCvss('CVE-2024-3094', { v3Vector: v3, lastModified: '2025-01-01T00:00:00.000' })).toBe(true);
     expect(await store.putCvss('CVE-2024-3094', { v3Vector: v3, lastModified: '2025-01-01T00:00:00.000' })).toBe(false);
-    expect(await store.putCvss('CVE-2024-3094', { v3Vector: 'CVSS:3.0/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', lastModified: '2024-01-01T00:00:00.000' })).toBe(false);
+    expect(await store.putCvss('CVE-2024-3094', { v3Vector: 'CVSS:3.0/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', lastModified: '2024-01-01T00:00:00.000' })).toBe(
+      false,
+    );
     const cvss = await store.getCvss(['CVE-2024-3094', 'CVE-0000-0000']);
     expect(cvss.get('CVE-2024-3094')).toEqual({ v3Vector: v3, v31: true, lastModified: '2025-01-01T00:00:00.000' });
     expect(cvss.has('CVE-0000-0000')).toBe(false);

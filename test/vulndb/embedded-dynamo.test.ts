@@ -16,7 +16,9 @@ describe('embedded dynalite for local mode', () => {
     expect(first.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const store = new DynamoAdvisoryStore(first.client, 'advisories');
     await store.ensureTables();
-    await store.putAdvisories([{ id: 'GHSA-1', modified: '2024-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'npm', name: 'lodash' }, versions: ['4.17.20'] }] }]);
+    await store.putAdvisories([
+      { id: 'GHSA-1', modified: '2024-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'npm', name: 'lodash' }, versions: ['4.17.20'] }] },
+    ]);
     const version = await store.getDataVersion();
     await first.stop();
 

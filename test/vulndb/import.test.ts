@@ -80,7 +80,9 @@ describeWithShared('importing real advisory exports', () => {
     await writeFile(join(dir, 'PYSEC-2014-13.json'), JSON.stringify({ ...record, modified: '2030-01-01T00:00:00Z', summary: 'revised' }));
     expect(await importAdvisories(dir, store)).toMatchObject({ records: 1, written: 1 });
     expect(await store.getDataVersion()).not.toBe(version);
-    expect((await store.findByPackages([{ ecosystem: 'PyPI', name: 'requests' }])).get('PyPI|requests')!.find((o) => o.id === 'PYSEC-2014-13')!.summary).toBe('revised');
+    expect((await store.findByPackages([{ ecosystem: 'PyPI', name: 'requests' }])).get('PyPI|requests')!.find((o) => o.id === 'PYSEC-2014-13')!.summary).toBe(
+      'revised',
+    );
   });
 
   it('imports a zip of the fixtures with malformed entries counted and skipped', async () => {
@@ -90,7 +92,12 @@ describeWithShared('importing real advisory exports', () => {
       if (file.includes('/schema/')) continue;
       entries.push([relative(root, file), await readFile(file)]);
     }
-    entries.push(['broken/not-json.json', '{"id": "X-1", "modified": '], ['broken/no-modified.json', '{"id": "X-2"}'], ['broken/garbage.json', '[1, 2]'], ['README.txt', 'not an advisory']);
+    entries.push(
+      ['broken/not-json.json', '{"id": "X-1", "modified": '],
+      ['broken/no-modified.json', '{"id": "X-2"}'],
+      ['broken/garbage.json', '[1, 2]'],
+      ['README.txt', 'not an advisory'],
+    );
     const zipPath = join(work, 'all.zip');
     await writeZip(zipPath, entries);
 

@@ -32,7 +32,10 @@ function apk(name: string, version: string, origin = name): (os: Os) => Package 
 }
 
 function inventory(os: Os, packages: Array<(os: Os) => Package>): Inventory {
-  return inventoryOf(os, packages.map((make) => make(os)));
+  return inventoryOf(
+    os,
+    packages.map((make) => make(os)),
+  );
 }
 
 function fixture(path: string): Osv {
@@ -87,7 +90,7 @@ describe('matchInventory', () => {
     expect(result.components[0].vulns).toEqual([]);
   });
 
-  withFixtures('matches Alpine by major.minor release through the origin package, with the record\'s CVSS v3', async () => {
+  withFixtures("matches Alpine by major.minor release through the origin package, with the record's CVSS v3", async () => {
     const store = new MemoryAdvisoryStore();
     await store.putAdvisories([fixture('osv/Alpine/ALPINE-CVE-2025-26519.json')]);
     const affected = await matchAsStackRox(inventory(ALPINE_318, [apk('musl-utils', '1.2.4-r2', 'musl'), apk('musl', '1.2.4-r3')]), store, { now: NOW });
@@ -117,7 +120,13 @@ describe('matchInventory', () => {
     // Without a distro rating the NVD v3 score decides: 5.4 is MEDIUM → MODERATE.
     const result = await matchAsStackRox(inventory(DEBIAN_11, [dpkg('samba-libs', '2:4.13.13+dfsg-1~deb11u3', 'samba')]), store, { now: NOW });
     const vuln = result.components[0].vulns[0];
-    expect(vuln).toMatchObject({ cve: 'CVE-2022-32746', cvss: 5.4, scoreVersion: 'V3', severity: 'MODERATE_VULNERABILITY_SEVERITY', fixedBy: '2:4.13.13+dfsg-1~deb11u5' });
+    expect(vuln).toMatchObject({
+      cve: 'CVE-2022-32746',
+      cvss: 5.4,
+      scoreVersion: 'V3',
+      severity: 'MODERATE_VULNERABILITY_SEVERITY',
+      fixedBy: '2:4.13.13+dfsg-1~deb11u5',
+    });
     expect(vuln.cvssV3?.vector).toBe('CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:N/I:L/A:L');
     expect(vuln.publishedOn).toBe('2022-08-25T00:00:00.000Z');
     expect(vuln.summary).toBe('CVE-2022-32746 in samba');
@@ -128,7 +137,13 @@ describe('matchInventory', () => {
     await store.putAdvisories([
       debianCve('CVE-2023-45853', 'Debian:12', 'zlib', [{ introduced: '0' }], {
         severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
-        affected: [{ package: { ecosystem: 'Debian:12', name: 'zlib' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }], ecosystem_specific: { urgency: 'low' } }],
+        affected: [
+          {
+            package: { ecosystem: 'Debian:12', name: 'zlib' },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }],
+            ecosystem_specific: { urgency: 'low' },
+          },
+        ],
       }),
     ]);
     const result = await matchAsStackRox(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
@@ -147,7 +162,9 @@ describe('matchInventory', () => {
       modified: '2026-01-02T00:00:00Z',
       summary: 'curl - security update',
       upstream: ['CVE-2023-23914', 'CVE-2023-23915'],
-      affected: [{ package: { ecosystem: 'Debian:11', name: 'curl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '7.74.0-1.3+deb11u7' }] }] }],
+      affected: [
+        { package: { ecosystem: 'Debian:11', name: 'curl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '7.74.0-1.3+deb11u7' }] }] },
+      ],
     };
     await store.putAdvisories([
       dsa,
@@ -178,7 +195,7 @@ describe('matchInventory', () => {
   it('skips an advisory whose versions its ecosystem cannot order, with a warning, and keeps matching others', async () => {
     const store = new MemoryAdvisoryStore();
     await store.putAdvisories([
-      debianCve('CVE-2024-0001', 'Debian:12', 'zlib', [{ introduced: '0' }, { fixed: '' + '9'.repeat(600) }]),
+      debianCve('CVE-2024-0001', 'Debian:12', 'zlib', [{ introduced: '0' }, { fixed: `${'9'.repeat(600)}` }]),
       debianCve('CVE-2024-0002', 'Debian:12', 'zlib', [{ introduced: '0' }, { fixed: '1:1.3-1' }]),
     ]);
     const result = await matchAsStackRox(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
@@ -194,7 +211,12 @@ describe('matchInventory', () => {
       {
         id: 'CVE-2024-0004',
         modified: '2026-01-01T00:00:00Z',
-        affected: [{ package: { ecosystem: 'Debian:12', name: 'zlib' }, ranges: [{ type: 'GIT', repo: 'https://github.com/madler/zlib', events: [{ introduced: '0' }] }] }],
+        affected: [
+          {
+            package: { ecosystem: 'Debian:12', name: 'zlib' },
+            ranges: [{ type: 'GIT', repo: 'https://github.com/madler/zlib', events: [{ introduced: '0' }] }],
+          },
+        ],
       },
     ]);
     const result = await matchAsStackRox(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });

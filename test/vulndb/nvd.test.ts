@@ -47,7 +47,9 @@ class FakeNvd {
       const cveId = params.get('cveId');
       if (cveId) {
         if (!FIXTURE_CVES.includes(cveId)) {
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ resultsPerPage: 0, startIndex: 0, totalResults: 0, vulnerabilities: [] }));
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ resultsPerPage: 0, startIndex: 0, totalResults: 0, vulnerabilities: [] }));
           return;
         }
         res.writeHead(200, { 'content-type': 'application/json' }).end(readFileSync(advisoryFixture(`nvd/api-2.0/${cveId}.json`)));
@@ -57,7 +59,9 @@ class FakeNvd {
       const all = FIXTURE_CVES.flatMap((id) => JSON.parse(readFileSync(advisoryFixture(`nvd/api-2.0/${id}.json`), 'utf8')).vulnerabilities);
       const start = Number(params.get('startIndex') ?? '0');
       const page = all.slice(start, start + this.pageSize);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ resultsPerPage: page.length, startIndex: start, totalResults: all.length, vulnerabilities: page }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ resultsPerPage: page.length, startIndex: start, totalResults: all.length, vulnerabilities: page }));
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/rest/json/cves/2.0`;
@@ -145,7 +149,12 @@ describeWithShared('NVD CVE API 2.0 client against a local server', () => {
       { id: 'DLA-1', modified: '2024-01-01T00:00:00Z', upstream: ['CVE-2024-3094', 'DEBIAN-CVE-2024-3094'] },
       { id: 'GHSA-1', modified: '2024-01-01T00:00:00Z', aliases: ['CVE-2023-4863'] },
       { id: 'CVE-2022-32746', modified: '2024-01-01T00:00:00Z' },
-      { id: 'GHSA-2', modified: '2024-01-01T00:00:00Z', aliases: ['CVE-2017-6507'], severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }] },
+      {
+        id: 'GHSA-2',
+        modified: '2024-01-01T00:00:00Z',
+        aliases: ['CVE-2017-6507'],
+        severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+      },
     ]);
     expect(ids).toEqual(['CVE-2022-32746', 'CVE-2023-4863', 'CVE-2024-3094']);
     const result = await enrichCvss(store, ids, new NvdClient({ baseUrl: nvd.url, clock }), { max: 1 });

@@ -7,7 +7,10 @@ import { advisoryFixture, describeWithShared } from '../support/shared-fixtures'
 function fixtureRecords(): Array<[string, unknown]> {
   const root = advisoryFixture('osv');
   return readdirSync(root).flatMap((ecosystem) =>
-    readdirSync(join(root, ecosystem)).map((file): [string, unknown] => [`${ecosystem}/${file}`, JSON.parse(readFileSync(join(root, ecosystem, file), 'utf8'))]),
+    readdirSync(join(root, ecosystem)).map((file): [string, unknown] => [
+      `${ecosystem}/${file}`,
+      JSON.parse(readFileSync(join(root, ecosystem, file), 'utf8')),
+    ]),
   );
 }
 
@@ -57,7 +60,9 @@ describe('OSV parser on bad input', () => {
       aliases: null,
       summary: null,
       extra: { anything: true },
-      affected: [{ package: { ecosystem: 'PyPI', name: 'pyyaml' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: 0 }, { fixed: 5.4 }] }], versions: null }],
+      affected: [
+        { package: { ecosystem: 'PyPI', name: 'pyyaml' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: 0 }, { fixed: 5.4 }] }], versions: null },
+      ],
     });
     expect(osv).toEqual({
       id: 'X-1',

@@ -55,7 +55,11 @@ class Bucket {
           res.writeHead((entry.status = 416), { 'content-range': `bytes */${body.length}` }).end();
           return;
         }
-        res.writeHead((entry.status = 206), { etag, 'content-length': body.length - start, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` });
+        res.writeHead((entry.status = 206), {
+          etag,
+          'content-length': body.length - start,
+          'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+        });
       } else {
         res.writeHead((entry.status = 200), { etag, 'content-length': body.length, 'accept-ranges': 'bytes' });
       }
@@ -95,7 +99,11 @@ async function pypiRecords(): Promise<Record[]> {
   return Promise.all(names.map(async (name) => JSON.parse(await readFile(join(dir, name), 'utf8')) as Record));
 }
 
-const newest = (records: Record[]) => records.map((r) => r.modified).sort((a, b) => Date.parse(a) - Date.parse(b)).at(-1);
+const newest = (records: Record[]) =>
+  records
+    .map((r) => r.modified)
+    .sort((a, b) => Date.parse(a) - Date.parse(b))
+    .at(-1);
 
 describeWithShared('OSV updater against a bucket on loopback', () => {
   let bucket: Bucket;
@@ -150,9 +158,19 @@ describeWithShared('OSV updater against a bucket on loopback', () => {
 
     // A part whose file changed on the server: If-Range no longer matches, the server sends it whole.
     bucket.cutNext = 1;
-    bucket.files.set('/Go/all.zip', await zipOf([{ id: 'GO-1', modified: '2024-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'Go', name: 'example.com/a' }, versions: ['v1.0.0'] }] } as Record]));
+    bucket.files.set(
+      '/Go/all.zip',
+      await zipOf([
+        { id: 'GO-1', modified: '2024-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'Go', name: 'example.com/a' }, versions: ['v1.0.0'] }] } as Record,
+      ]),
+    );
     await updateAdvisories(store, { baseUrl: bucket.url, ecosystems: ['Go'], workDir: work, maxDownloadAttempts: 1 });
-    bucket.files.set('/Go/all.zip', await zipOf([{ id: 'GO-2', modified: '2024-02-01T00:00:00Z', affected: [{ package: { ecosystem: 'Go', name: 'example.com/a' }, versions: ['v1.0.0'] }] } as Record]));
+    bucket.files.set(
+      '/Go/all.zip',
+      await zipOf([
+        { id: 'GO-2', modified: '2024-02-01T00:00:00Z', affected: [{ package: { ecosystem: 'Go', name: 'example.com/a' }, versions: ['v1.0.0'] }] } as Record,
+      ]),
+    );
     const restarted = await updateAdvisories(store, { baseUrl: bucket.url, ecosystems: ['Go'], workDir: work });
     expect(restarted.ecosystems[0]).toMatchObject({ status: 'updated', written: 1, cursor: '2024-02-01T00:00:00Z' });
     expect(bucket.log.slice(-1)[0]).toMatchObject({ path: '/Go/all.zip', status: 200, range: expect.stringMatching(/^bytes=/) });

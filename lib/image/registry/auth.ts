@@ -104,12 +104,7 @@ export class Authenticator {
     }
   }
 
-  private async fetchToken(
-    challenge: Challenge,
-    scope: string,
-    credentials: RegistryCredentials | undefined,
-    target: AuthTarget,
-  ): Promise<CachedToken> {
+  private async fetchToken(challenge: Challenge, scope: string, credentials: RegistryCredentials | undefined, target: AuthTarget): Promise<CachedToken> {
     const realm = new URL(challenge.params.realm);
     if (realm.protocol === 'http:' && !this.realmAllowsPlainHttp(target.registry)) {
       throw registryFailure(GrpcCode.PermissionDenied, target.what, `token realm ${realm.origin} is plain HTTP for a registry that is not insecure`);
@@ -129,7 +124,9 @@ export class Authenticator {
     if (response.status !== 200) {
       const reason = registryReason(response.status, response.statusText, body.toString('utf8'));
       const code = response.status === 401 ? GrpcCode.Unauthenticated : codeForStatus(response.status);
-      const subject = credentials ? `registry token service refused the credentials of ${credentials.username}` : 'registry token service refused an anonymous token';
+      const subject = credentials
+        ? `registry token service refused the credentials of ${credentials.username}`
+        : 'registry token service refused an anonymous token';
       throw registryFailure(code === GrpcCode.NotFound ? GrpcCode.PermissionDenied : code, target.what, `${subject}: ${reason}`);
     }
     let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };

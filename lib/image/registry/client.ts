@@ -95,10 +95,7 @@ export class RegistryClient implements ImageSource {
       maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,
       userAgent: options.userAgent ?? 'lamina',
     });
-    const credentials = new CredentialChain([
-      options.credentials,
-      defaultCredentials({ explicit: options.registryCredentials, env: options.env }),
-    ]);
+    const credentials = new CredentialChain([options.credentials, defaultCredentials({ explicit: options.registryCredentials, env: options.env })]);
     this.auth = new Authenticator(this.transport, credentials, (registry) => this.insecure.has(registry));
   }
 

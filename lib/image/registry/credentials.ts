@@ -119,9 +119,7 @@ export class CredentialChain implements CredentialProvider {
 }
 
 /** lamina's default lookup: an explicit map, then `LAMINA_REGISTRY_CREDENTIALS`, then Docker's config.json. */
-export function defaultCredentials(
-  options: { explicit?: Record<string, RegistryCredentials>; env?: NodeJS.ProcessEnv } = {},
-): CredentialProvider {
+export function defaultCredentials(options: { explicit?: Record<string, RegistryCredentials>; env?: NodeJS.ProcessEnv } = {}): CredentialProvider {
   const env = options.env ?? process.env;
   return new CredentialChain([
     options.explicit ? new StaticCredentials(options.explicit) : undefined,

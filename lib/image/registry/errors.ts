@@ -1,15 +1,10 @@
-import { CodedError, GrpcCode, codedError } from '../../errors';
+import { type CodedError, GrpcCode, codedError } from '../../errors';
 
 /** StackRox's prefix for failures while talking to a registry. */
 const PREFIX = 'image enrichment error';
 
 /** A CodedError for a registry operation: `image enrichment error: <what>: <reason>` plus the code's suffix. */
-export function registryFailure(
-  code: GrpcCode,
-  what: string,
-  reason: string,
-  options?: { cause?: unknown; retryAfterSeconds?: number },
-): CodedError {
+export function registryFailure(code: GrpcCode, what: string, reason: string, options?: { cause?: unknown; retryAfterSeconds?: number }): CodedError {
   return codedError(code, `${PREFIX}: ${what}: ${reason}`, options);
 }
 

@@ -70,9 +70,7 @@ const indexSchema = z.object({
   manifests: z.array(descriptorSchema),
 });
 
-export type ParsedManifest =
-  | { kind: 'image'; manifest: ImageManifest }
-  | { kind: 'index'; mediaType: string; manifests: Descriptor[] };
+export type ParsedManifest = { kind: 'image'; manifest: ImageManifest } | { kind: 'index'; mediaType: string; manifests: Descriptor[] };
 
 function stripMediaTypeParameters(contentType: string | null): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
@@ -127,11 +125,7 @@ export function parseManifest(body: Buffer, contentType: string | null, what: st
     throw registryFailure(GrpcCode.FailedPrecondition, what, `unsupported manifest media type "${declared || 'none'}"`);
   }
   if (Array.isArray(record.layers) && record.layers.length > MAX_MANIFEST_LAYERS) {
-    throw registryFailure(
-      GrpcCode.FailedPrecondition,
-      what,
-      `the image has ${record.layers.length} layers, more than the ${MAX_MANIFEST_LAYERS} lamina scans`,
-    );
+    throw registryFailure(GrpcCode.FailedPrecondition, what, `the image has ${record.layers.length} layers, more than the ${MAX_MANIFEST_LAYERS} lamina scans`);
   }
   const parsed = imageManifestSchema.safeParse(json, ENGLISH);
   if (!parsed.success) throw invalid(what, 'manifest', parsed.error);

@@ -33,7 +33,9 @@ function headersOf(res: IncomingMessage): Headers {
 
 function requestHeaders(init: RequestInit | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
-  new Headers(init?.headers).forEach((value, name) => (headers[name] = value));
+  new Headers(init?.headers).forEach((value, name) => {
+    headers[name] = value;
+  });
   return headers;
 }
 

@@ -366,8 +366,7 @@ export class Transport {
       headers: response.headers,
       url,
       stream: open,
-      bytes: (limit) =>
-        readAll(open(), limit, () => registryFailure(GrpcCode.FailedPrecondition, what, `response is larger than ${limit} bytes`)),
+      bytes: (limit) => readAll(open(), limit, () => registryFailure(GrpcCode.FailedPrecondition, what, `response is larger than ${limit} bytes`)),
       discard: () => {
         if (stream) stream.destroy();
         else response.body?.cancel().catch(() => undefined);

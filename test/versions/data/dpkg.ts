@@ -60,23 +60,12 @@ export const DPKG_COMPARISONS: Array<[string, string, -1 | 0 | 1]> = [
 ];
 
 /** Strings dpkg's parseversion rejects with an error (compare throws). */
-export const DPKG_ERRORS: string[] = [
-  '',
-  '  ',
-  '0:',
-  '0:0 0-1',
-  '-1:0-1',
-  '999999999999999999999999:0-1',
-  'a:0-0',
-  'A:0-0',
-  '-0',
-  '0:-0',
-];
+export const DPKG_ERRORS: string[] = ['', '  ', '0:', '0:0 0-1', '-1:0-1', '999999999999999999999999:0-1', 'a:0-0', 'A:0-0', '-0', '0:-0'];
 
 /** Strings dpkg parses with a warning: compare orders them, isValidVersion is false. */
 export const DPKG_WARNINGS: string[] = [
   '0:abc3-0',
-  ...'!#@$%&/|\\<>()[]{};,_=*^\''.split('').map((c) => `0:0${c}-0`),
+  ..."!#@$%&/|\\<>()[]{};,_=*^'".split('').map((c) => `0:0${c}-0`),
   '0:0-0:0',
-  ...'!#@$%&/|\\<>()[]{}:;,_=*^\''.split('').map((c) => `0:0-${c}`),
+  ..."!#@$%&/|\\<>()[]{}:;,_=*^'".split('').map((c) => `0:0-${c}`),
 ];

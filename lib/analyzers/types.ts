@@ -37,6 +37,11 @@ export interface PackageRecord {
   license?: string;
   /** Files the package owns (normalised image paths), filled in when the database lists them. */
   files?: ImagePath[];
+  /**
+   * Where inside the evidence file the package was found, when that is not the file itself: the nested archive of
+   * a jar in a war (`app.war:WEB-INF/lib/inner.jar`). The inventory's location is this, else the file's path.
+   */
+  location?: string;
 }
 
 /** An installed OS package as its package database records it. */

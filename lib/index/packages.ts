@@ -18,7 +18,7 @@ export function packagesOf(merged: MergedPackage[], os: OsRelease | undefined, l
       version: pkg.version,
       purl: purlOf(pkg, os, distribution),
       licenses: pkg.license ? [pkg.license] : [],
-      location: path,
+      location: pkg.location ?? path,
       layer: { digest: layers[layer]?.digest ?? '', index: historyIndex[layer] ?? layer },
       analyzer,
     };

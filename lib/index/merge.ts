@@ -40,7 +40,7 @@ function hide(state: Map<ImagePath, FileState>, hidden: (path: ImagePath) => boo
  * file is; for language packages also the evidence path, since every installed copy is a package of its own.
  */
 export function packageKey(pkg: PackageRecord, path: ImagePath): string {
-  const where = pkg.manager ? pkg.manager : `${pkg.ecosystem ?? ''}|${path}`;
+  const where = pkg.manager ? pkg.manager : `${pkg.ecosystem ?? ''}|${pkg.location ?? path}`;
   return `${where}|${pkg.name}|${pkg.architecture ?? ''}|${pkg.version}`;
 }
 

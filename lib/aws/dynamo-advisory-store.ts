@@ -5,6 +5,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
+  type AttributeValue,
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
@@ -13,6 +14,7 @@ import { contentHash, packageAdvisories } from '../vulndb/package-advisories';
 import {
   cleanCvss,
   cvssSupersedes,
+  ecosystemsOfKeys,
   newestById,
   supersedes,
   type AdvisoryState,
@@ -56,6 +58,9 @@ const advPk = (id: string) => `ADV|${id}`;
 const cvssPk = (cve: string) => `CVSS|${cve}`;
 const cursorPk = (source: string) => `CURSOR|${source}`;
 const VERSION_KEY = { pk: { S: 'META' }, sk: { S: 'DATA_VERSION' } };
+const COVERAGE_KEY = { pk: { S: 'META' }, sk: { S: 'COVERAGE' } };
+/** Ecosystems set per UpdateItem: keeps the expression well under DynamoDB's 4 KB limit. */
+const COVERAGE_BATCH = 40;
 
 async function encode(value: unknown): Promise<Buffer> {
   return gzipAsync(Buffer.from(JSON.stringify(value), 'utf8'));
@@ -176,6 +181,7 @@ export class DynamoAdvisoryStore implements AdvisoryStore {
       const puts: WriteRequest[] = [];
       for (const { osv, state } of accepted) puts.push({ PutRequest: { Item: this.track(await this.advisoryItem(osv, state)) } });
       await batchWriteAll(this.client, this.tableName, puts);
+      await this.recordCoverage(ecosystemsOfKeys(accepted.flatMap(({ state }) => state.packages)));
       await this.bumpDataVersion();
     }
     return { written: accepted.length, skipped: newest.length - accepted.length + dropped };
@@ -282,6 +288,46 @@ export class DynamoAdvisoryStore implements AdvisoryStore {
   private track(item: Item): Item {
     this.options.onItemWritten?.(item.pk.S!, item.sk.S!, itemBytes(item));
     return item;
+  }
+
+  async getCoverage(): Promise<Map<string, string>> {
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: COVERAGE_KEY, ConsistentRead: true }));
+    const ecosystems = Item?.ecosystems?.M ?? {};
+    return new Map(Object.entries(ecosystems).flatMap(([name, value]) => (value.S ? [[name, value.S] as [string, string]] : [])));
+  }
+
+  /** Marks the ecosystems an import wrote advisories of, with the time: what `db status` and the scan notes read. */
+  private async recordCoverage(ecosystems: Set<string>): Promise<void> {
+    const now = new Date().toISOString();
+    const names = [...ecosystems];
+    for (let start = 0; start < names.length; start += COVERAGE_BATCH) {
+      const batch = names.slice(start, start + COVERAGE_BATCH);
+      const attributeNames: Record<string, string> = { '#e': 'ecosystems' };
+      const values: Record<string, AttributeValue> = { ':now': { S: now } };
+      batch.forEach((name, i) => {
+        attributeNames[`#n${i}`] = name;
+      });
+      const assignments = batch.map((_, i) => `#e.#n${i} = :now`).join(', ');
+      // The map must exist before its keys can be set: create it empty when absent, then set them.
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: COVERAGE_KEY,
+          UpdateExpression: 'SET #e = if_not_exists(#e, :empty)',
+          ExpressionAttributeNames: { '#e': 'ecosystems' },
+          ExpressionAttributeValues: { ':empty': { M: {} } },
+        }),
+      );
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: COVERAGE_KEY,
+          UpdateExpression: `SET ${assignments}`,
+          ExpressionAttributeNames: attributeNames,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    }
   }
 
   private async bumpDataVersion(): Promise<void> {

@@ -116,6 +116,9 @@ async function statusCommand(config: LaminaConfig, io: CliIo): Promise<number> {
   const { dynamo, store } = await openLocalAdvisories(config);
   try {
     io.out(`advisory data version ${await store.getDataVersion()} (${localDynamoPath(config.dataDir)})\n`);
+    const coverage = [...(await store.getCoverage()).entries()].sort(([a], [b]) => a.localeCompare(b));
+    if (coverage.length === 0) io.out('no ecosystems recorded: run `lamina db update` or `lamina db import`\n');
+    for (const [ecosystem, updated] of coverage) io.out(`  ${ecosystem.padEnd(28)} last updated ${updated}\n`);
     return 0;
   } finally {
     await dynamo.stop();

@@ -129,11 +129,13 @@ export function componentsOf(inventory: Inventory, findings: Finding[], options:
 /** The scan part of a StorageImage: components with their vulnerabilities, and the notes the inventory and match call for. */
 export function scanOf(
   inventory: Inventory,
-  match: Pick<MatchResult, 'findings' | 'osAdvisoriesUnavailable'> | undefined,
+  match: Pick<MatchResult, 'findings' | 'osAdvisoriesUnavailable' | 'languageAdvisoriesUnavailable'> | undefined,
   options: ComponentsOptions,
 ): { components: StorageEmbeddedImageScanComponent[]; notes: StorageImageScanNote[] } {
   const notes = inventoryNotes(inventory);
   // Without an advisory store, say so rather than claim a clean image.
   if (!match || match.osAdvisoriesUnavailable) notes.push('OS_CVES_UNAVAILABLE');
+  const hasLanguagePackages = inventory.packages.some((p) => p.manager === undefined);
+  if (hasLanguagePackages && (!match || match.languageAdvisoriesUnavailable.length > 0)) notes.push('LANGUAGE_CVES_UNAVAILABLE');
   return { components: componentsOf(inventory, match?.findings ?? [], options), notes };
 }

@@ -30,11 +30,19 @@ export class CachedAdvisoryStore implements AdvisoryStore {
     this.cvss = new LRUCache({ max: options.maxCvss ?? 50_000 });
   }
 
+  private coverage: Map<string, string> | undefined;
+
+  async getCoverage(): Promise<Map<string, string>> {
+    this.coverage ??= await this.inner.getCoverage();
+    return this.coverage;
+  }
+
   async getDataVersion(): Promise<string> {
     const version = await this.inner.getDataVersion();
     if (version !== this.version) {
       this.packages.clear();
       this.cvss.clear();
+      this.coverage = undefined;
       this.version = version;
     }
     return version;

@@ -4,7 +4,7 @@ import type { Inventory } from '../index/types';
 import { compareVersions, InvalidVersionError } from '../versions';
 import { affectedVerdict } from './affected';
 import { buildFinding, cveIdsOf, hasOwnV3, isCveId, type AdvisoryHit, type Finding } from './findings';
-import { packageKey, type Osv } from './osv';
+import { ecosystemKey, packageKey, type Osv } from './osv';
 import { queryFor, type PackageQuery } from './package-keys';
 import type { AdvisoryReader, PackageRef } from './store';
 
@@ -12,6 +12,8 @@ export interface MatchResult {
   findings: Finding[];
   /** The image has OS packages but no advisories cover its release (or the store holds no data at all). */
   osAdvisoriesUnavailable: boolean;
+  /** Language ecosystems (`npm`, `PyPI`…) the image has packages of but the store holds no advisories for. */
+  languageAdvisoriesUnavailable: string[];
   /** Advisories that could not be evaluated (a version their ecosystem cannot order), one line each. */
   warnings: string[];
   /** The store's data version the matches were computed from; a stored scan with another one is stale. */
@@ -106,8 +108,15 @@ export async function matchInventory(inventory: Inventory, store: AdvisoryReader
   // Read the version first: data imported during the lookup makes the result look stale, never fresh.
   const dataVersion = await store.getDataVersion();
   const warnings: string[] = [];
+  const coverage = dataVersion === EMPTY_DATA_VERSION ? new Map<string, string>() : await store.getCoverage();
+  // A store written before coverage was recorded says nothing about it: only an empty store is known to lack data.
+  const covers = (ecosystem: string) => (dataVersion === EMPTY_DATA_VERSION ? false : coverage.size === 0 || coverage.has(ecosystemKey(ecosystem)));
   const hasOsPackages = inventory.packages.some((p) => p.manager !== undefined);
-  const osAdvisoriesUnavailable = hasOsPackages && (dataVersion === EMPTY_DATA_VERSION || !releaseEcosystem(inventory.os));
+  const release = releaseEcosystem(inventory.os);
+  const osAdvisoriesUnavailable = hasOsPackages && (!release || !covers(release));
+  const languageAdvisoriesUnavailable = [
+    ...new Set(inventory.packages.filter((p) => p.manager === undefined && !covers(p.ecosystem)).map((p) => ecosystemKey(p.ecosystem))),
+  ].sort();
 
   const queries = new Map<number, PackageQuery>();
   const refs = new Map<string, PackageRef>();
@@ -139,5 +148,5 @@ export async function matchInventory(inventory: Inventory, store: AdvisoryReader
       findings.push(buildFinding({ packageIndex: index, id, hits, fixedVersion, nvd: nvd.get(id), reason: reasonOf(query, hits, fixedVersion) }));
     }
   }
-  return { findings, osAdvisoriesUnavailable, warnings, dataVersion };
+  return { findings, osAdvisoriesUnavailable, languageAdvisoriesUnavailable, warnings, dataVersion };
 }

@@ -3,6 +3,7 @@ import { packageKey, type Osv } from './osv';
 import {
   cleanCvss,
   cvssSupersedes,
+  ecosystemsOfKeys,
   newestById,
   supersedes,
   type AdvisoryState,
@@ -19,6 +20,7 @@ export class MemoryAdvisoryStore implements AdvisoryStore {
   private readonly packages = new Map<string, Map<string, Osv>>();
   private readonly cvss = new Map<string, CvssRecord>();
   private readonly cursors = new Map<string, string>();
+  private readonly coverage = new Map<string, string>();
   private version = 0;
 
   async putAdvisories(records: Osv[]): Promise<PutResult> {
@@ -36,6 +38,8 @@ export class MemoryAdvisoryStore implements AdvisoryStore {
         entries.set(osv.id, copy);
       }
       this.full.set(osv.id, osv);
+      const now = new Date().toISOString();
+      for (const ecosystem of ecosystemsOfKeys(copies.keys())) this.coverage.set(ecosystem, now);
       this.states.set(osv.id, { modified: osv.modified, hash, withdrawn: Boolean(osv.withdrawn), packages: [...copies.keys()] });
       written++;
     }
@@ -66,6 +70,10 @@ export class MemoryAdvisoryStore implements AdvisoryStore {
 
   async getDataVersion(): Promise<string> {
     return String(this.version);
+  }
+
+  async getCoverage(): Promise<Map<string, string>> {
+    return new Map(this.coverage);
   }
 
   async getCursor(source: string): Promise<string | undefined> {

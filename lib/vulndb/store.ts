@@ -27,6 +27,18 @@ export interface AdvisoryReader {
   /** Changes whenever an import changed something; a stored scan with another version is stale. */
   getDataVersion(): Promise<string>;
   getCvss(cveIds: string[]): Promise<Map<string, CvssRecord>>;
+  /**
+   * The ecosystems the store holds advisories of (lookup form: `Debian:12`, `npm`), each with when an import last
+   * wrote some; empty for a store written before coverage was recorded.
+   */
+  getCoverage(): Promise<Map<string, string>>;
+}
+
+/** The ecosystems (lookup form) of the package keys an advisory is stored under. */
+export function ecosystemsOfKeys(keys: Iterable<string>): Set<string> {
+  const ecosystems = new Set<string>();
+  for (const key of keys) ecosystems.add(key.slice(0, key.indexOf('|')));
+  return ecosystems;
 }
 
 /** What an import writes (and reads back to order its writes). */

@@ -50,7 +50,11 @@ const APK_INSTALLED = ['P:musl', 'V:1.2.4-r2', 'A:x86_64', 'o:musl', '', 'P:busy
     const again = await lamina(['db', 'import', '--quiet', join(ADVISORIES, 'osv')]);
     expect(again.stdout).toMatch(/: (\d+) records read, 0 written, \1 unchanged, /);
     expect(again.stdout.split('\n')[1]).toBe(lines[3]);
-    expect((await lamina(['db', 'status'])).stdout).toMatch(new RegExp(`^${lines[3]} \\(`));
+    const status = (await lamina(['db', 'status'])).stdout;
+    expect(status).toMatch(new RegExp(`^${lines[3]} \\(`));
+    // Which ecosystems the data covers, each with its last update.
+    expect(status).toMatch(/\n {2}Alpine:v3\.\d+ +last updated \d{4}-\d\d-\d\dT/);
+    expect(status).toMatch(/\n {2}Debian:\d+ +last updated /);
   }, 300_000);
 
   it('refuses a path that does not exist, and an unknown subcommand', async () => {

@@ -27,5 +27,6 @@ export function inventoryOf(os: OsRelease | undefined, packages: Package[], extr
 export async function matchAsStackRox(inventory: Inventory, store: AdvisoryReader, options: ComponentsOptions) {
   const match = await matchInventory(inventory, store);
   const notes: StorageImageScanNote[] = match.osAdvisoriesUnavailable ? ['OS_CVES_UNAVAILABLE'] : [];
+  if (match.languageAdvisoriesUnavailable.length > 0) notes.push('LANGUAGE_CVES_UNAVAILABLE');
   return { ...match, notes, components: componentsOf(inventory, match.findings, options) };
 }

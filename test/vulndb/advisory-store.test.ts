@@ -63,6 +63,16 @@ describe.each(implementations)('advisory store %s', (_name, make) => {
     expect(found.get('npm|left-pad')).toEqual([]);
   });
 
+  it('records which ecosystems it holds advisories of, in lookup form, with when each was last written', async () => {
+    const { store } = fixture;
+    expect((await store.getCoverage()).size).toBe(0);
+    await store.putAdvisories([advisory('A-1', '2024-01-01T00:00:00Z', urllib3)]);
+    await store.putAdvisories([advisory('A-2', '2024-01-01T00:00:00Z', { ecosystem: 'Debian:12.4', name: 'zlib' })]);
+    const coverage = await store.getCoverage();
+    expect([...coverage.keys()].sort()).toEqual(['Debian:12', 'PyPI']);
+    for (const updated of coverage.values()) expect(Date.parse(updated)).not.toBeNaN();
+  });
+
   it('keeps the newer modified and skips older or identical copies, bumping the data version only on change', async () => {
     const { store } = fixture;
     const v0 = await store.getDataVersion();

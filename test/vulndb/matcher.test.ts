@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { OsPackage, OsRelease } from '../../lib/analyzers/types';
 import type { Inventory, Package } from '../../lib/index/types';
-import { inventoryOf, matchAsStackRox, osPackage } from '../support/packages';
+import { inventoryOf, matchAsStackRox, osPackage, packageOf } from '../support/packages';
 import { importAdvisories } from '../../lib/vulndb/import';
 import { MemoryAdvisoryStore } from '../../lib/vulndb/memory-store';
 import type { Osv } from '../../lib/vulndb/osv';
@@ -236,5 +236,30 @@ describe('matchInventory', () => {
     const noPackages = await matchAsStackRox(inventory(DEBIAN_12, []), store, { now: NOW });
     expect(noPackages.notes).toEqual([]);
     expect(noPackages.dataVersion).toBe(await store.getDataVersion());
+  });
+});
+
+describe('which ecosystems the store covers decides the *_CVES_UNAVAILABLE notes', () => {
+  const debianRecord = debianCve('CVE-2023-45853', 'Debian:12', 'zlib', [{ introduced: '0' }, { fixed: '1:1.3.dfsg-1' }]);
+
+  it('an image of a release the imported data does not cover says OS_CVES_UNAVAILABLE instead of looking clean', async () => {
+    const store = new MemoryAdvisoryStore();
+    await store.putAdvisories([debianRecord]);
+    const alpine = await matchAsStackRox(inventory(ALPINE_318, [apk('musl', '1.2.4-r1')]), store, { now: NOW });
+    expect(alpine.notes).toEqual(['OS_CVES_UNAVAILABLE']);
+    const debian = await matchAsStackRox(inventory(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')]), store, { now: NOW });
+    expect(debian.notes).toEqual([]);
+    expect(debian.components[0].vulns.map((v) => v.cve)).toEqual(['CVE-2023-45853']);
+  });
+
+  it('language packages of an ecosystem the store lacks say LANGUAGE_CVES_UNAVAILABLE, naming it in the match', async () => {
+    const store = new MemoryAdvisoryStore();
+    await store.putAdvisories([debianRecord]);
+    const express = packageOf({ ecosystem: 'npm', purlType: 'npm', name: 'express', version: '4.17.1' }, DEBIAN_12, {
+      location: 'app/node_modules/express/package.json',
+    });
+    const result = await matchAsStackRox(inventoryOf(DEBIAN_12, [dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib')(DEBIAN_12), express]), store, { now: NOW });
+    expect(result.languageAdvisoriesUnavailable).toEqual(['npm']);
+    expect(result.notes).toEqual(['LANGUAGE_CVES_UNAVAILABLE']);
   });
 });

@@ -104,7 +104,7 @@ export class FakeRegistry {
   }
 
   /** A single-platform image with one layer; returns the manifest as pushed. */
-  putImage(repo: string, tags: string[], options: { format?: 'oci' | 'docker'; architecture?: string; variant?: string; layer?: string } = {}) {
+  putImage(repo: string, tags: string[], options: { format?: 'oci' | 'docker'; architecture?: string; variant?: string; layer?: string | Buffer } = {}) {
     const config = this.putBlob(
       JSON.stringify({
         architecture: options.architecture ?? 'amd64',

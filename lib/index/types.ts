@@ -39,7 +39,10 @@ export interface Package {
   analyzer: string;
   /** OS packages: the package manager whose database lists it. */
   manager?: PackageManager;
-  /** The OS package owning the evidence file, if any (a language package installed by the distribution). */
+  /**
+   * The OS package owning the evidence file, if any: a language package the distribution installed (Debian's
+   * python3-urllib3). Such a package is the OS package's business: it is not matched or reported again.
+   */
   owner?: { manager: PackageManager; name: string };
 }
 

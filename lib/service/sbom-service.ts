@@ -21,7 +21,8 @@ export function sbomInputOf(stored: StoredScan, tool: { name: string; version: s
       digest: image.id,
       ...(os ? { os: 'linux', distribution: os.prettyName ?? formatOperatingSystem(os) } : {}),
     },
-    inventory,
+    // A language package whose files an OS package owns is listed once, as that OS package.
+    inventory: { ...inventory, packages: inventory.packages.filter((p) => !p.owner) },
     tool,
     created,
   };

@@ -114,15 +114,17 @@ export function componentsOf(inventory: Inventory, findings: Finding[], options:
   }
   const firstSeen = firstOccurrences(options.previous);
   const now = options.now.toISOString();
-  return inventory.packages.map((pkg, index) => {
+  return inventory.packages.flatMap((pkg, index) => {
+    // Files of an OS package are that package's: not a component of their own.
+    if (pkg.owner) return [];
     const base = componentOf(pkg);
     const own = byPackage.get(index);
-    if (!own) return base;
+    if (!own) return [base];
     const vulns = own.map((finding) => vulnerabilityOf(finding, { firstImageOccurrence: firstSeen.get(finding.id) ?? now, firstSystemOccurrence: null }));
     const compare = safeCompare(pkg.ecosystem);
     let fixedBy = '';
     for (const vuln of vulns) if (vuln.fixedBy && (!fixedBy || compare(vuln.fixedBy, fixedBy) > 0)) fixedBy = vuln.fixedBy;
-    return { ...base, vulns, fixedBy };
+    return [{ ...base, vulns, fixedBy }];
   });
 }
 
@@ -135,7 +137,7 @@ export function scanOf(
   const notes = inventoryNotes(inventory);
   // Without an advisory store, say so rather than claim a clean image.
   if (!match || match.osAdvisoriesUnavailable) notes.push('OS_CVES_UNAVAILABLE');
-  const hasLanguagePackages = inventory.packages.some((p) => p.manager === undefined);
+  const hasLanguagePackages = inventory.packages.some((p) => p.manager === undefined && !p.owner);
   if (hasLanguagePackages && (!match || match.languageAdvisoriesUnavailable.length > 0)) notes.push('LANGUAGE_CVES_UNAVAILABLE');
   return { components: componentsOf(inventory, match?.findings ?? [], options), notes };
 }

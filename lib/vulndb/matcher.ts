@@ -115,7 +115,7 @@ export async function matchInventory(inventory: Inventory, store: AdvisoryReader
   const release = releaseEcosystem(inventory.os);
   const osAdvisoriesUnavailable = hasOsPackages && (!release || !covers(release));
   const languageAdvisoriesUnavailable = [
-    ...new Set(inventory.packages.filter((p) => p.manager === undefined && !covers(p.ecosystem)).map((p) => ecosystemKey(p.ecosystem))),
+    ...new Set(inventory.packages.filter((p) => p.manager === undefined && !p.owner && !covers(p.ecosystem)).map((p) => ecosystemKey(p.ecosystem))),
   ].sort();
 
   const queries = new Map<number, PackageQuery>();

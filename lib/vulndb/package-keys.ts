@@ -13,6 +13,8 @@ export interface PackageQuery {
  * in their release's ecosystem under the name and version the distribution's advisories use.
  */
 export function queryFor(pkg: Package, inventory: Pick<Inventory, 'os'>): PackageQuery | undefined {
+  // An OS package's files are matched through the distribution's advisories, not again as a language package.
+  if (pkg.owner) return undefined;
   if (!pkg.manager) return { ecosystem: pkg.ecosystem, name: pkg.name, version: pkg.version };
   const ecosystem = releaseEcosystem(inventory.os);
   const distribution = distributionOf(inventory.os);

@@ -1,5 +1,8 @@
 import type { Evidence, OsPackage } from '../../lib/analyzers/types';
 import { mergeLayers, type AnalyzedLayer } from '../../lib/index/merge';
+import { packagesOf } from '../../lib/index/packages';
+import { componentsOf } from '../../lib/stackrox/components';
+import { queryFor } from '../../lib/vulndb/package-keys';
 
 function pkg(name: string, version: string): OsPackage {
   return { manager: 'dpkg', name, version, architecture: 'amd64', sourceName: name, sourceVersion: version };
@@ -86,5 +89,42 @@ describe('mergeLayers', () => {
       }),
     ]);
     expect(merged.packages[0].pkg.files).toEqual(['bin/bash', 'etc/skel/.bashrc']);
+  });
+});
+
+describe('language packages whose files an OS package owns', () => {
+  it('carry the owner, and are neither matched nor listed again as components', () => {
+    const metadata = 'usr/lib/python3/dist-packages/urllib3-1.26.12.dist-info/METADATA';
+    const merged = mergeLayers([
+      layer({
+        'var/lib/dpkg/status': status({ ...pkg('python3-urllib3', '1.26.12-1'), sourceName: 'python-urllib3' }),
+        'var/lib/dpkg/info/python3-urllib3.list': [{ kind: 'owned-files', manager: 'dpkg', owner: 'python3-urllib3', files: [metadata] }],
+        [metadata]: [{ kind: 'packages', analyzer: 'python', packages: [{ ecosystem: 'PyPI', purlType: 'pypi', name: 'urllib3', version: '1.26.12' }] }],
+        'opt/venv/lib/python3.11/site-packages/urllib3-2.0.0.dist-info/METADATA': [
+          { kind: 'packages', analyzer: 'python', packages: [{ ecosystem: 'PyPI', purlType: 'pypi', name: 'urllib3', version: '2.0.0' }] },
+        ],
+      }),
+    ]);
+    const os = { id: 'debian', versionId: '12' };
+    const packages = packagesOf(merged.packages, os, [], [0]);
+    const pypi = packages.filter((p) => p.ecosystem === 'PyPI');
+    expect(pypi.map((p) => [p.version, p.owner])).toEqual(
+      expect.arrayContaining([
+        ['1.26.12', { manager: 'dpkg', name: 'python3-urllib3' }],
+        ['2.0.0', undefined],
+      ]),
+    );
+    const inventory = { os, packages, partial: false, warnings: [] };
+    expect(
+      packages
+        .filter((p) => queryFor(p, inventory))
+        .map((p) => `${p.ecosystem} ${p.name} ${p.version}`)
+        .sort(),
+    ).toEqual(['Debian:12 python3-urllib3 1.26.12-1', 'PyPI urllib3 2.0.0']);
+    expect(
+      componentsOf(inventory, [], { now: new Date() })
+        .map((c) => `${c.source} ${c.name} ${c.version}`)
+        .sort(),
+    ).toEqual(['OS python3-urllib3 1.26.12-1', 'PYTHON urllib3 2.0.0']);
   });
 });

@@ -14,33 +14,14 @@ import { componentOf } from '../../lib/stackrox/components';
 import { assembleStorageImage } from '../../lib/stackrox/storage-image';
 import { inventoryOf, osPackage } from '../support/packages';
 import type { StorageEmbeddedVulnerability } from '../../lib/stackrox/types';
+import { testVulnerability } from '../support/vulnerabilities';
 
 const DIGEST = `sha256:${'5e'.repeat(32)}`;
 const NAME = `registry.example.com/team/app@${DIGEST}`;
 const T0 = new Date('2025-03-01T10:00:00.000Z');
 
 function vuln(cve: string, cvss: number, fixedBy?: string): StorageEmbeddedVulnerability {
-  return {
-    cve,
-    cvss,
-    summary: '',
-    link: `https://nvd.nist.gov/vuln/detail/${cve}`,
-    ...(fixedBy ? { fixedBy } : {}),
-    scoreVersion: 'V3',
-    cvssV2: null,
-    cvssV3: null,
-    publishedOn: null,
-    lastModified: null,
-    vulnerabilityType: 'IMAGE_VULNERABILITY',
-    vulnerabilityTypes: ['IMAGE_VULNERABILITY'],
-    suppressed: false,
-    suppressActivation: null,
-    suppressExpiry: null,
-    firstSystemOccurrence: null,
-    firstImageOccurrence: null,
-    severity: 'IMPORTANT_VULNERABILITY_SEVERITY',
-    state: 'OBSERVED',
-  };
+  return testVulnerability(cve, { cvss, severity: 'IMPORTANT_VULNERABILITY_SEVERITY', ...(fixedBy ? { fixedBy } : {}) });
 }
 
 /** A stored scan of two components: openssl with CVE-2024-0001 (fixable, 9.8) and CVE-2024-0002; zlib with CVE-2024-0002. */

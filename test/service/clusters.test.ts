@@ -21,32 +21,14 @@ import { componentOf } from '../../lib/stackrox/components';
 import { assembleStorageImage } from '../../lib/stackrox/storage-image';
 import { inventoryOf, osPackage } from '../support/packages';
 import type { StorageEmbeddedVulnerability } from '../../lib/stackrox/types';
+import { testVulnerability } from '../support/vulnerabilities';
 
 const DIGEST = `sha256:${'7a'.repeat(32)}`;
 const NAME = `registry.internal.example/team/app@${DIGEST}`;
 const T0 = new Date('2025-04-01T08:00:00.000Z');
 
 function vuln(cve: string, cvss: number): StorageEmbeddedVulnerability {
-  return {
-    cve,
-    cvss,
-    summary: '',
-    link: `https://nvd.nist.gov/vuln/detail/${cve}`,
-    scoreVersion: 'V3',
-    cvssV2: null,
-    cvssV3: null,
-    publishedOn: null,
-    lastModified: null,
-    vulnerabilityType: 'IMAGE_VULNERABILITY',
-    vulnerabilityTypes: ['IMAGE_VULNERABILITY'],
-    suppressed: false,
-    suppressActivation: null,
-    suppressExpiry: null,
-    firstSystemOccurrence: null,
-    firstImageOccurrence: null,
-    severity: 'MODERATE_VULNERABILITY_SEVERITY',
-    state: 'OBSERVED',
-  };
+  return testVulnerability(cve, { cvss, severity: 'MODERATE_VULNERABILITY_SEVERITY' });
 }
 
 /** What the remote deployment has already scanned: one component with two CVEs. */

@@ -1,31 +1,19 @@
 import { encodeComponent, encodeImageName, encodeStorageImage, encodeVulnerability, toJson } from '../../lib/stackrox/encode';
 import { float32, formatTimestamp } from '../../lib/stackrox/protojson';
 import type { StorageEmbeddedVulnerability, StorageImage } from '../../lib/stackrox/types';
+import { testVulnerability } from '../support/vulnerabilities';
 
 const DIGEST = 'sha256:4f53e8a8a1d1bd7a1d08f35d4fbba0e5d0e0b5fa6ba4b6a1b1d2e6c5b2c4b1a0';
 
 function vulnerability(overrides: Partial<StorageEmbeddedVulnerability> = {}): StorageEmbeddedVulnerability {
-  return {
-    cve: 'CVE-2023-4911',
+  return testVulnerability('CVE-2023-4911', {
     cvss: 7.8,
     summary: 'Buffer overflow in ld.so GLIBC_TUNABLES',
     link: 'https://security-tracker.debian.org/tracker/CVE-2023-4911',
-    scoreVersion: 'V3',
-    cvssV2: null,
-    cvssV3: null,
     publishedOn: '2023-10-03T18:15:10.143Z',
-    lastModified: null,
-    vulnerabilityType: 'IMAGE_VULNERABILITY',
-    vulnerabilityTypes: ['IMAGE_VULNERABILITY'],
-    suppressed: false,
-    suppressActivation: null,
-    suppressExpiry: null,
-    firstSystemOccurrence: null,
-    firstImageOccurrence: null,
     severity: 'IMPORTANT_VULNERABILITY_SEVERITY',
-    state: 'OBSERVED',
     ...overrides,
-  };
+  });
 }
 
 /** A small image as lamina stores it: no vulnerabilities, no signature, one component. */

@@ -1,5 +1,6 @@
 import { componentRiskScore, imageRiskScore, scanCounts, scanHash, severityWeight, topCvss } from '../../lib/stackrox/scores';
 import type { StorageEmbeddedImageScanComponent, StorageEmbeddedVulnerability, StorageImage, StorageVulnerabilitySeverity } from '../../lib/stackrox/types';
+import { testVulnerability } from '../support/vulnerabilities';
 
 type Severity = 'LOW' | 'MODERATE' | 'IMPORTANT' | 'CRITICAL' | 'UNKNOWN';
 
@@ -9,27 +10,7 @@ function vuln(
   scoreVersion: 'V2' | 'V3' = 'V3',
   extra: Partial<StorageEmbeddedVulnerability> = {},
 ): StorageEmbeddedVulnerability {
-  return {
-    cve,
-    cvss: 5,
-    summary: '',
-    link: '',
-    scoreVersion,
-    cvssV2: null,
-    cvssV3: null,
-    publishedOn: null,
-    lastModified: null,
-    vulnerabilityType: 'IMAGE_VULNERABILITY',
-    vulnerabilityTypes: ['IMAGE_VULNERABILITY'],
-    suppressed: false,
-    suppressActivation: null,
-    suppressExpiry: null,
-    firstSystemOccurrence: null,
-    firstImageOccurrence: null,
-    severity: `${severity}_VULNERABILITY_SEVERITY` as StorageVulnerabilitySeverity,
-    state: 'OBSERVED',
-    ...extra,
-  };
+  return testVulnerability(cve, { cvss: 5, link: '', scoreVersion, severity: `${severity}_VULNERABILITY_SEVERITY` as StorageVulnerabilitySeverity, ...extra });
 }
 
 function component(name: string, vulns: StorageEmbeddedVulnerability[] = [], version = '1.0'): StorageEmbeddedImageScanComponent {

@@ -6,6 +6,7 @@ import { componentOf } from '../../lib/stackrox/components';
 import { applySnoozeFilter, assembleStorageImage, scanNotesWithPartial } from '../../lib/stackrox/storage-image';
 import { inventoryOf, osPackage, packageOf } from '../support/packages';
 import type { StorageEmbeddedVulnerability } from '../../lib/stackrox/types';
+import { testVulnerability } from '../support/vulnerabilities';
 
 const MANIFEST = `sha256:${'ab'.repeat(32)}`;
 const SCAN_TIME = new Date('2024-07-19T12:00:00.250Z');
@@ -31,27 +32,7 @@ const inventory: Inventory = inventoryOf(os, [
 ]);
 
 function vuln(cve: string, extra: Partial<StorageEmbeddedVulnerability> = {}): StorageEmbeddedVulnerability {
-  return {
-    cve,
-    cvss: 7.5,
-    summary: '',
-    link: `https://nvd.nist.gov/vuln/detail/${cve}`,
-    scoreVersion: 'V3',
-    cvssV2: null,
-    cvssV3: null,
-    publishedOn: null,
-    lastModified: null,
-    vulnerabilityType: 'IMAGE_VULNERABILITY',
-    vulnerabilityTypes: ['IMAGE_VULNERABILITY'],
-    suppressed: false,
-    suppressActivation: null,
-    suppressExpiry: null,
-    firstSystemOccurrence: null,
-    firstImageOccurrence: null,
-    severity: 'IMPORTANT_VULNERABILITY_SEVERITY',
-    state: 'OBSERVED',
-    ...extra,
-  };
+  return testVulnerability(cve, { cvss: 7.5, severity: 'IMPORTANT_VULNERABILITY_SEVERITY', ...extra });
 }
 
 const scanner = { version: '0.1.0', dataSource: { id: 'lamina-scanner', name: 'lamina' } };

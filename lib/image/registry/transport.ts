@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { backoffDelay, sleep } from '../../backoff';
 import { CodedError, GrpcCode } from '../../errors';
 import { IdleTimeoutBody, readAll } from './body';
 import { networkReason, registryFailure } from './errors';
@@ -144,19 +145,6 @@ class Deadline {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 /** Retry-After in milliseconds (seconds or an HTTP date), undefined when absent or unreadable. */
 export function retryAfterMs(value: string | null, now: number = Date.now()): number | undefined {
   if (!value) return undefined;
@@ -262,8 +250,7 @@ export class Transport {
   }
 
   private backoff(attempt: number): number {
-    const step = Math.min(this.options.maxRetryDelayMs, this.options.retryBaseMs * 2 ** (attempt - 1));
-    return step / 2 + Math.random() * (step / 2);
+    return backoffDelay(attempt, this.options.retryBaseMs, this.options.maxRetryDelayMs);
   }
 
   private async attempt(request: TransportRequest, deadline: Deadline): Promise<RegistryResponse> {

@@ -1,7 +1,7 @@
 import { idAndMajor, majorOf, OSV_RATING_FIELDS, purlDistroOf, type Distribution } from './types';
 
 /** RHEL and its rebuilds: rpm, releases named by their major version, advisories naming binary packages. */
-function enterpriseLinux(name: string, ids: string[], purlNamespace: string, osvEcosystem?: string): Distribution {
+export function rpmDistribution(name: string, ids: string[], purlNamespace: string, osvEcosystem?: string): Distribution {
   return {
     name,
     ids,
@@ -22,10 +22,10 @@ function enterpriseLinux(name: string, ids: string[], purlNamespace: string, osv
   };
 }
 
-export const rocky = enterpriseLinux('Rocky Linux', ['rocky'], 'rocky', 'Rocky Linux');
-export const almalinux = enterpriseLinux('AlmaLinux', ['almalinux'], 'almalinux', 'AlmaLinux');
+export const rocky = rpmDistribution('Rocky Linux', ['rocky'], 'rocky', 'Rocky Linux');
+export const almalinux = rpmDistribution('AlmaLinux', ['almalinux'], 'almalinux', 'AlmaLinux');
 // Red Hat's own feeds (CSAF/OVAL) and Oracle's are not read yet: these releases have no advisory source.
-export const rhel = enterpriseLinux('Red Hat Enterprise Linux', ['rhel'], 'redhat');
-export const centos = enterpriseLinux('CentOS', ['centos'], 'centos');
-export const oracle = enterpriseLinux('Oracle Linux', ['ol'], 'oracle');
-export const scientific = enterpriseLinux('Scientific Linux', ['scientific'], 'scientific');
+export const rhel = rpmDistribution('Red Hat Enterprise Linux', ['rhel'], 'redhat');
+export const centos = rpmDistribution('CentOS', ['centos'], 'centos');
+export const oracle = rpmDistribution('Oracle Linux', ['ol'], 'oracle');
+export const scientific = rpmDistribution('Scientific Linux', ['scientific'], 'scientific');

@@ -1,20 +1,9 @@
-import { idAndVersion, OSV_RATING_FIELDS, purlDistroOf, type Distribution } from './types';
+import { idAndVersion, type Distribution } from './types';
+import { rpmDistribution } from './enterprise-linux';
 
 /** rpm distributions that are detected and reported, but have no advisory source yet. */
 function rpmWithoutFeed(name: string, ids: string[], purlNamespace: string): Distribution {
-  return {
-    name,
-    ids,
-    manager: 'rpm',
-    purlNamespace,
-    versionScheme: 'rpm',
-    osvEcosystems: [],
-    releaseEcosystem: () => undefined,
-    advisoryPackage: 'binary',
-    ratingFields: OSV_RATING_FIELDS,
-    operatingSystem: idAndVersion,
-    purlDistro: purlDistroOf,
-  };
+  return { ...rpmDistribution(name, ids, purlNamespace), operatingSystem: idAndVersion };
 }
 
 export const amazonLinux = rpmWithoutFeed('Amazon Linux', ['amzn'], 'amzn');

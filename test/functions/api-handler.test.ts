@@ -12,6 +12,7 @@ import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { buildImage, pushImage, type BuiltImage, type TarEntrySpec } from '../support/image-builder';
 import { registryAvailable, startRegistry, type TestRegistry } from '../support/registry';
 import { ecrPushEvent, lambdaContext, restApiEvent, sqsEvent } from './api-gateway-events';
+import { SCAN_TABLES, scanFunctionEnv } from './lambda-env';
 import { loadBundledHandler } from './bundled-handler';
 
 /*
@@ -34,7 +35,7 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const ECR_HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/LaminaStateless-ScanQueue';
-const TABLES = { images: 'lamina-images', layerIndex: 'lamina-layer-index', inFlight: 'lamina-inflight' };
+const TABLES = SCAN_TABLES;
 const CREATED = '2024-05-01T12:00:00Z';
 
 const ecr = mockClient(ECRClient);
@@ -119,15 +120,7 @@ describeWithRegistry('the Lambda handlers against dynalite and a real registry',
 
     // The environment the stateless stack gives the API and worker functions, pointed at dynalite and the proxy.
     Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      LAMINA_IMAGES_TABLE: TABLES.images,
-      LAMINA_LAYER_INDEX_TABLE: TABLES.layerIndex,
-      LAMINA_INFLIGHT_TABLE: TABLES.inFlight,
+      ...scanFunctionEnv(dynamo.endpoint),
       LAMINA_SCAN_QUEUE_URL: QUEUE_URL,
       LAMINA_PLATFORM: 'linux/amd64',
       LAMINA_ALLOWED_REGISTRIES: '',

@@ -3,6 +3,7 @@ import { ensureKeyValueTable } from '../../lib/aws/dynamo-image-store';
 import type { EmbeddedDynamo } from '../../lib/local/embedded-dynamo';
 import { startDynalite } from '../support/dynalite';
 import { lambdaContext, restApiEvent } from './api-gateway-events';
+import { SCAN_TABLES, scanFunctionEnv } from './lambda-env';
 import { loadBundledHandler } from './bundled-handler';
 
 /*
@@ -14,7 +15,7 @@ import { loadBundledHandler } from './bundled-handler';
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const TABLES = { images: 'lamina-images', layerIndex: 'lamina-layer-index', inFlight: 'lamina-inflight' };
+const TABLES = SCAN_TABLES;
 
 describe('GET /v1/images/{id} through the API Lambda handler', () => {
   const saved = { ...process.env };
@@ -25,15 +26,7 @@ describe('GET /v1/images/{id} through the API Lambda handler', () => {
     dynamo = await startDynalite();
     for (const table of Object.values(TABLES)) await ensureKeyValueTable(dynamo.client, table);
     Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      LAMINA_IMAGES_TABLE: TABLES.images,
-      LAMINA_LAYER_INDEX_TABLE: TABLES.layerIndex,
-      LAMINA_INFLIGHT_TABLE: TABLES.inFlight,
+      ...scanFunctionEnv(dynamo.endpoint),
     });
     api = loadBundledHandler<ApiHandler>('api');
   }, 120_000);

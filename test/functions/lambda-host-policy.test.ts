@@ -6,6 +6,7 @@ import { FakeRegistry } from '../image/fake-registry';
 import { startDynalite } from '../support/dynalite';
 import { buildImage, type BuiltImage } from '../support/image-builder';
 import { lambdaContext, restApiEvent } from './api-gateway-events';
+import { SCAN_TABLES, scanFunctionEnv } from './lambda-env';
 import { loadBundledHandler } from './bundled-handler';
 
 /*
@@ -18,7 +19,7 @@ import { loadBundledHandler } from './bundled-handler';
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const TABLES = { images: 'lamina-images', layerIndex: 'lamina-layer-index', inFlight: 'lamina-inflight' };
+const TABLES = SCAN_TABLES;
 
 describe('the API Lambda handler and registries on loopback', () => {
   const saved = { ...process.env };
@@ -51,15 +52,7 @@ describe('the API Lambda handler and registries on loopback', () => {
     Object.assign(process.env, {
       AWS_LAMBDA_FUNCTION_NAME: 'LaminaStateless-ApiHandler',
       AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      LAMINA_IMAGES_TABLE: TABLES.images,
-      LAMINA_LAYER_INDEX_TABLE: TABLES.layerIndex,
-      LAMINA_INFLIGHT_TABLE: TABLES.inFlight,
+      ...scanFunctionEnv(dynamo.endpoint),
       LAMINA_INSECURE_REGISTRIES: registry.host,
       DOCKER_CONFIG: '/nonexistent-lamina-docker-config',
       ...env,

@@ -12,6 +12,7 @@ import { packageKey } from '../../lib/vulndb/osv';
 import { etagCursor, modifiedCursor, type UpdateResult } from '../../lib/vulndb/updater';
 import { startDynalite } from '../support/dynalite';
 import { loadBundledHandler, loadBundledModule } from './bundled-handler';
+import { lambdaBaseEnv } from './lambda-env';
 
 /*
  * The advisory-updater Lambda handler, invoked as EventBridge's schedule invokes it, against dynalite and two
@@ -183,12 +184,7 @@ describe('the advisory updater Lambda handler', () => {
     store = new DynamoAdvisoryStore(dynamo.client, TABLE);
     await store.ensureTables();
     Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: 'WARN',
+      ...lambdaBaseEnv(dynamo.endpoint, 'WARN'),
       LAMINA_ADVISORIES_TABLE: TABLE,
       LAMINA_DATA_DIR: dataDir,
       LAMINA_OSV_BASE_URL: upstreams.url,

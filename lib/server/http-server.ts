@@ -31,9 +31,17 @@ function send(res: ServerResponse, response: ApiResponse): void {
   res.end(response.body);
 }
 
+export interface ApiServerOptions {
+  /** Time a client has to send its whole request, headers and body (default 60 s): a slow client cannot hold a socket. */
+  requestTimeoutMs?: number;
+}
+
 /** Hosts an ApiHandler on node:http, the same handler the Lambda adapter hosts on API Gateway. */
-export function createApiServer(handler: ApiHandler): Server {
-  return createServer((req, res) => {
+export function createApiServer(handler: ApiHandler, options: ApiServerOptions = {}): Server {
+  const requestTimeout = options.requestTimeoutMs ?? 60_000;
+  // Node checks the timeouts on this interval (30 s by default): check often enough for the timeout to mean something.
+  const timeouts = { requestTimeout, headersTimeout: Math.min(requestTimeout, 30_000), connectionsCheckingInterval: Math.min(5_000, requestTimeout / 2) };
+  const server = createServer(timeouts, (req, res) => {
     const controller = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) controller.abort(new Error('client went away'));
@@ -50,4 +58,6 @@ export function createApiServer(handler: ApiHandler): Server {
       }
     })();
   });
+  // Only the receiving of the request is bounded here; answering it is bounded by the scan deadline.
+  return server;
 }

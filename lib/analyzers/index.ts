@@ -1,8 +1,10 @@
 import type { FileSelector, ImagePath } from '../layers/types';
 import { apkAnalyzer } from './apk';
+import { dotnetAnalyzer } from './dotnet';
 import { dpkgAnalyzer } from './dpkg';
 import { osReleaseAnalyzer } from './os-release';
 import { hasPathHints, parentDir, type HintedAnalyzer } from './path-hints';
+import { pythonAnalyzer } from './python';
 import { rpmAnalyzer } from './rpm';
 import type { Analyzer } from './types';
 
@@ -11,7 +13,7 @@ export type { HintedAnalyzer, PathHints } from './path-hints';
 
 /** The analysers a scan runs, in a stable order (results are combined in this order). */
 export function defaultAnalyzers(): Analyzer[] {
-  return [osReleaseAnalyzer, dpkgAnalyzer, apkAnalyzer, rpmAnalyzer];
+  return [osReleaseAnalyzer, dpkgAnalyzer, apkAnalyzer, rpmAnalyzer, pythonAnalyzer, dotnetAnalyzer];
 }
 
 function raise(limits: Map<ImagePath, number>, path: ImagePath, limit: number): void {

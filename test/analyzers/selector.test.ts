@@ -10,9 +10,10 @@ function fakeAnalyzer(name: string, maxFileSize: number, wants: (path: string) =
 }
 
 describe('defaultAnalyzers', () => {
-  it('runs os-release, dpkg, apk and rpm, with distinct names', () => {
+  it('runs the OS analysers first, then the language ones, with distinct names', () => {
     const analyzers = defaultAnalyzers();
-    expect(analyzers.map((a) => a.name)).toEqual(['os-release', 'dpkg', 'apk', 'rpm']);
+    expect(analyzers.map((a) => a.name).slice(0, 4)).toEqual(['os-release', 'dpkg', 'apk', 'rpm']);
+    expect(new Set(analyzers.map((a) => a.name)).size).toBe(analyzers.length);
   });
 });
 
@@ -44,7 +45,7 @@ describe('selectorFor', () => {
   it('agrees with asking every analyser, path by path', () => {
     const analyzers = defaultAnalyzers();
     const paths = [
-      ...analyzers.flatMap((a) => (a as HintedAnalyzer).pathHints.exact ?? []),
+      ...analyzers.flatMap((a) => (a as Partial<HintedAnalyzer>).pathHints?.exact ?? []),
       'var/lib/dpkg/status.d/base-files',
       'var/lib/dpkg/status.d/base-files.md5sums',
       'var/lib/dpkg/status.d/base-files.conffiles',

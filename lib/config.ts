@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { Platform } from './image/types';
 
 /** Settings of a lamina process, read from the environment so local mode, the CLI and Lambda share one reading. */
@@ -66,11 +67,26 @@ function optionalPositive(name: string, value: string | undefined): number | und
   return n;
 }
 
+/**
+ * Where lamina keeps its data when LAMINA_DATA_DIR does not say: the user's cache directory
+ * ($XDG_CACHE_HOME/lamina, else ~/.cache/lamina), never the working directory, so every run finds the same data.
+ */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, 'lamina');
+  let home = env.HOME;
+  try {
+    home ||= homedir();
+  } catch {
+    // No home directory at all (some service accounts): the system's temporary directory will do.
+  }
+  return join(home || tmpdir(), '.cache', 'lamina');
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LaminaConfig {
   const port = Number(env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
   return {
-    dataDir: resolve(env.LAMINA_DATA_DIR ?? '.lamina'),
+    dataDir: env.LAMINA_DATA_DIR ? resolve(env.LAMINA_DATA_DIR) : defaultDataDir(env),
     port,
     platform: parsePlatform(env.LAMINA_PLATFORM ?? 'linux/amd64'),
     insecureRegistries: list(env.LAMINA_INSECURE_REGISTRIES),

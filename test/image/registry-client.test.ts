@@ -427,7 +427,8 @@ describe('RegistryClient against a loopback registry', () => {
         res.end();
         return true;
       };
-      const err = await failure(client().openBlob(ref('team/app:v1'), { mediaType: 'x', digest: sha256('x'), size: 1 }));
+      // Loopback hosts count as insecure by default; without that, localhost stands for any host not named insecure.
+      const err = await failure(client({ loopbackPlainHttp: false }).openBlob(ref('team/app:v1'), { mediaType: 'x', digest: sha256('x'), size: 1 }));
       expect(err.code).toBe(7);
       expect(err.message).toContain(`plain HTTP to localhost:${storage.port} is refused`);
       expect(storage.requests).toHaveLength(0);
@@ -457,6 +458,19 @@ describe('RegistryClient against a loopback registry', () => {
   });
 
   describe('policy', () => {
+    test('a registry on loopback is reached over plain HTTP without being named insecure, as Docker does', async () => {
+      const image = registry.putImage('team/app', ['v1']);
+      const plain = new RegistryClient({ env, retries: 0 });
+      expect((await plain.resolve(ref('team/app:v1'))).manifestDigest).toBe(image.digest);
+      expect((await plain.resolve(parseImageName(`localhost:${registry.server.port}/team/app:v1`))).manifestDigest).toBe(image.digest);
+      // Without it, HTTPS meets plain HTTP: the error names the registry and the setting, not a raw OpenSSL text alone.
+      const strict = await failure(new RegistryClient({ env, retries: 3, retryBaseMs: 5, loopbackPlainHttp: false }).resolve(ref('team/app:v1')));
+      expect(strict.code).toBe(14);
+      expect(strict.message).toContain(`TLS with ${registry.host} failed`);
+      expect(strict.message).toContain('--insecure-registry');
+      expect(registry.requests.filter((r) => r.path.includes('/manifests/'))).toHaveLength(2);
+    });
+
     test('a registry outside the allow-list is refused before any request', async () => {
       const err = await failure(client({ allowedRegistries: ['docker.io'] }).resolve(ref('team/app:v1')));
       expect(err.code).toBe(7);

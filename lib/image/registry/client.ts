@@ -20,6 +20,8 @@ export interface RegistryClientOptions {
   registryCredentials?: Record<string, RegistryCredentials>;
   /** host[:port] of registries that may be reached over plain HTTP; all others use HTTPS. */
   insecureRegistries?: string[];
+  /** Reach loopback registries (localhost, 127.0.0.0/8, ::1) over plain HTTP without naming them (default true). */
+  loopbackPlainHttp?: boolean;
   /** Replaces the default policy built from `allowedRegistries` and `allowedPrivateHosts`. */
   hostPolicy?: HostPolicy;
   allowedRegistries?: string[];
@@ -73,7 +75,7 @@ export class RegistryClient implements ImageSource {
   private readonly maxConfigBytes: number;
 
   constructor(options: RegistryClientOptions = {}) {
-    this.insecure = new HostSet(options.insecureRegistries ?? []);
+    this.insecure = new HostSet(options.insecureRegistries ?? [], { loopback: options.loopbackPlainHttp ?? true });
     this.hostPolicy =
       options.hostPolicy ?? new DefaultHostPolicy({ allowedRegistries: options.allowedRegistries, allowedPrivateHosts: options.allowedPrivateHosts });
     this.platform = options.platform ?? { os: 'linux', architecture: 'amd64' };

@@ -12,16 +12,29 @@ export function insecureRegistriesFromEnv(env: NodeJS.ProcessEnv = process.env):
     .filter(Boolean);
 }
 
+/** `localhost`, `*.localhost`, 127.0.0.0/8 and ::1, with or without a port: hosts Docker reaches over plain HTTP. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host
+    .toLowerCase()
+    .replace(/:\d+$/, '')
+    .replace(/^\[(.*)\]$/, '$1');
+  return name === 'localhost' || name.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || name === '::1';
+}
+
 /** A set of host[:port] entries, matched case-insensitively, entries given with or without scheme. */
 export class HostSet {
   private readonly hosts: Set<string>;
 
-  constructor(entries: string[] = []) {
+  /** With `loopback`, loopback hosts are members too (registries on this machine are plain HTTP, as for Docker). */
+  constructor(
+    entries: string[] = [],
+    private readonly options: { loopback?: boolean } = {},
+  ) {
     this.hosts = new Set(entries.map(credentialsKeyHost).filter(Boolean));
   }
 
   has(host: string): boolean {
-    return this.hosts.has(normaliseRegistryHost(host));
+    return this.hosts.has(normaliseRegistryHost(host)) || (this.options.loopback === true && isLoopbackHost(host));
   }
 }
 

@@ -145,6 +145,28 @@ class Deadline {
   }
 }
 
+/** Some TLS failures reach here without their code, only OpenSSL's words. */
+const TLS_TEXT = /\bEPROTO\b|SSL routines|wrong version number|certificate/i;
+const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|EPROTO$)/;
+
+/** The reason of a TLS failure (certificate, handshake, plain HTTP spoken back), undefined for other failures. */
+export function tlsProblem(err: unknown): string | undefined {
+  // Not instanceof Error: errors of Node's core may come from another realm (jest's, for one).
+  for (
+    let current = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+    typeof current === 'object' && current !== null;
+    current = current.cause as typeof current
+  ) {
+    const code = current.code;
+    const text = String(current.message ?? '')
+      .split('\n')[0]
+      .slice(0, 200);
+    if (typeof code === 'string' && TLS_CODES.test(code)) return `${code}: ${text}`;
+    if (TLS_TEXT.test(text)) return text;
+  }
+  return undefined;
+}
+
 /** Retry-After in milliseconds (seconds or an HTTP date), undefined when absent or unreadable. */
 export function retryAfterMs(value: string | null, now: number = Date.now()): number | undefined {
   if (!value) return undefined;
@@ -280,6 +302,16 @@ export class Transport {
       } catch (err) {
         if (request.signal?.aborted) throw cancelled(request.what, request.signal);
         if (deadline.expired) throw deadline.error;
+        const tls = target.protocol === 'https:' ? tlsProblem(err) : undefined;
+        if (tls) {
+          // Not worth another attempt: the handshake will fail the same way.
+          throw registryFailure(
+            GrpcCode.Unavailable,
+            request.what,
+            `TLS with ${target.host} failed (${tls}); if ${target.host} serves plain HTTP or a certificate this machine does not trust, name it in --insecure-registry or LAMINA_INSECURE_REGISTRIES`,
+            { cause: err },
+          );
+        }
         throw new RetryableFailure(timedOut ? `no response within ${this.options.timeoutMs} ms` : networkReason(err), err);
       } finally {
         clearTimeout(timer);

@@ -342,6 +342,9 @@ describe('RegistryClient against a loopback registry', () => {
       registry.putImage('private/app', ['v1']);
       const err = await failure(client({ registryCredentials: { [registry.host]: { username: 'user', password: 'wrong' } } }).resolve(ref('private/app:v1')));
       expect(err.code).toBe(16);
+      expect(err.message).toContain(`the registry refused the credentials of user configured for ${registry.host}`);
+      const anonymous = await failure(client().resolve(ref('private/app:v1')));
+      expect(anonymous.message).toContain(`no credentials are configured for ${registry.host}`);
     });
 
     test('bearer: anonymous token, cached across requests until it expires', async () => {

@@ -68,6 +68,7 @@ function withContext(err: unknown, what: string): unknown {
 export class RegistryClient implements ImageSource {
   private readonly transport: Transport;
   private readonly auth: Authenticator;
+  private readonly credentials: CredentialProvider;
   private readonly hostPolicy: HostPolicy;
   private readonly insecure: HostSet;
   private readonly platform: Platform;
@@ -97,8 +98,8 @@ export class RegistryClient implements ImageSource {
       maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,
       userAgent: options.userAgent ?? 'lamina',
     });
-    const credentials = new CredentialChain([options.credentials, defaultCredentials({ explicit: options.registryCredentials, env: options.env })]);
-    this.auth = new Authenticator(this.transport, credentials, (registry) => this.insecure.has(registry));
+    this.credentials = new CredentialChain([options.credentials, defaultCredentials({ explicit: options.registryCredentials, env: options.env })]);
+    this.auth = new Authenticator(this.transport, this.credentials, (registry) => this.insecure.has(registry));
   }
 
   checkReference(reference: ImageReference): void {
@@ -227,7 +228,12 @@ export class RegistryClient implements ImageSource {
     const answered = new URL(response.url);
     if (response.status === 401 && answered.origin !== new URL(registryBaseUrl(reference.registry, this.insecure)).origin) {
       reason += `; the registry redirected to ${answered.host}, which asked for credentials: none are sent to a host the registry redirects to`;
-    } else if (response.status === 401) reason += `; check the credentials configured for ${reference.registry}`;
+    } else if (response.status === 401) {
+      const configured = await this.credentials.credentialsFor(reference.registry).catch(() => undefined);
+      reason += configured
+        ? `; the registry refused the credentials of ${configured.username} configured for ${reference.registry}`
+        : `; no credentials are configured for ${reference.registry} (--username and --password, LAMINA_REGISTRY_CREDENTIALS or Docker's config.json)`;
+    }
     const retryAfter = retryAfterMs(response.headers.get('retry-after'));
     throw registryFailure(codeForStatus(response.status), what, reason, {
       retryAfterSeconds: retryAfter === undefined ? undefined : Math.ceil(retryAfter / 1000),

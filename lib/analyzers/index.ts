@@ -1,7 +1,10 @@
 import type { FileSelector, ImagePath } from '../layers/types';
 import { apkAnalyzer } from './apk';
+import { composerAnalyzer } from './composer';
 import { dotnetAnalyzer } from './dotnet';
 import { dpkgAnalyzer } from './dpkg';
+import { gemspecAnalyzer } from './gemspec';
+import { npmAnalyzer } from './npm';
 import { osReleaseAnalyzer } from './os-release';
 import { hasPathHints, parentDir, type HintedAnalyzer } from './path-hints';
 import { pythonAnalyzer } from './python';
@@ -13,7 +16,7 @@ export type { HintedAnalyzer, PathHints } from './path-hints';
 
 /** The analysers a scan runs, in a stable order (results are combined in this order). */
 export function defaultAnalyzers(): Analyzer[] {
-  return [osReleaseAnalyzer, dpkgAnalyzer, apkAnalyzer, rpmAnalyzer, pythonAnalyzer, dotnetAnalyzer];
+  return [osReleaseAnalyzer, dpkgAnalyzer, apkAnalyzer, rpmAnalyzer, npmAnalyzer, pythonAnalyzer, gemspecAnalyzer, composerAnalyzer, dotnetAnalyzer];
 }
 
 function raise(limits: Map<ImagePath, number>, path: ImagePath, limit: number): void {

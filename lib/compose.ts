@@ -37,6 +37,8 @@ export interface ComposeOptions {
   shutdown?: AbortSignal;
   /** Told about every scan (logs, metrics). */
   observer?: ScanObserver;
+  /** The configured platform was asked for explicitly: images of another platform are an error. */
+  requirePlatform?: boolean;
 }
 
 /** Wires the scan core's ports from configuration: the one place that picks concrete adapters. */
@@ -75,5 +77,6 @@ export function createImageService(config: LaminaConfig, store: ImageStore, opti
     scanTimeoutMs: config.scanTimeoutMs,
     shutdown: options.shutdown,
     observer: options.observer,
+    requirePlatform: options.requirePlatform,
   });
 }

@@ -1,6 +1,7 @@
 import { formatOperatingSystem } from '../analyzers/os-release';
 import { sleep } from '../backoff';
 import { parseImageName } from '../image/reference';
+import { formatPlatform, normalisePlatform } from '../image/registry/manifest';
 import type { ImageReference, Platform, ResolvedImage } from '../image/types';
 import type { Inventory } from '../index/types';
 import { indexResolvedImage, type ScanPorts } from '../scan';
@@ -41,6 +42,8 @@ export interface ImageServiceDeps {
   shutdown?: AbortSignal;
   /** Told about every scan that ran (logs, metrics). */
   observer?: ScanObserver;
+  /** The platform was asked for explicitly (`--platform`): an image built for another one is an error, not a substitute. */
+  requirePlatform?: boolean;
   /** How often a request waiting for another's scan of the same digest looks for the result. */
   pollIntervalMs?: number;
   /** Advisories to match inventories against; without them scans carry OS_CVES_UNAVAILABLE. */
@@ -69,6 +72,16 @@ function inProgress(reference: ImageReference): CodedError {
 
 export function imageName(reference: ImageReference): StorageImageName {
   return { registry: reference.registry, remote: reference.remote, tag: reference.tag, fullName: reference.fullName };
+}
+
+/** An image that is not an index was built for one platform: it must be the one asked for. */
+function checkPlatform(resolved: ResolvedImage, wanted: Platform): void {
+  const offered = { os: resolved.config.os ?? '', architecture: resolved.config.architecture ?? '', variant: resolved.config.variant };
+  if (!offered.os || !offered.architecture) return;
+  const a = normalisePlatform(offered);
+  const b = normalisePlatform(wanted);
+  if (a.os === b.os && a.architecture === b.architecture && (a.variant === b.variant || !b.variant)) return;
+  throw notFound(`${resolved.reference.fullName} is built for ${formatPlatform(offered)} only, not for ${formatPlatform(wanted)}`);
 }
 
 function withName(names: StorageImageName[], name: StorageImageName): StorageImageName[] {
@@ -145,6 +158,7 @@ export class ImageService {
     const started = Date.now();
     const resolved = await this.deps.scan.source.resolve(reference, { platform: this.deps.platform, signal });
     const resolveMs = Date.now() - started;
+    if (this.deps.requirePlatform && this.deps.platform) checkPlatform(resolved, this.deps.platform);
     const digest = reference.digest ?? resolved.manifestDigest;
     const previous = await this.deps.store.get(digest);
     if (previous && !request.force) return this.answerFromStore(previous, reference);

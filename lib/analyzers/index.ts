@@ -4,6 +4,7 @@ import { composerAnalyzer } from './composer';
 import { dotnetAnalyzer } from './dotnet';
 import { dpkgAnalyzer } from './dpkg';
 import { gemspecAnalyzer } from './gemspec';
+import { javaAnalyzer } from './java';
 import { npmAnalyzer } from './npm';
 import { osReleaseAnalyzer } from './os-release';
 import { hasPathHints, parentDir, type HintedAnalyzer } from './path-hints';
@@ -16,7 +17,18 @@ export type { HintedAnalyzer, PathHints } from './path-hints';
 
 /** The analysers a scan runs, in a stable order (results are combined in this order). */
 export function defaultAnalyzers(): Analyzer[] {
-  return [osReleaseAnalyzer, dpkgAnalyzer, apkAnalyzer, rpmAnalyzer, npmAnalyzer, pythonAnalyzer, gemspecAnalyzer, composerAnalyzer, dotnetAnalyzer];
+  return [
+    osReleaseAnalyzer,
+    dpkgAnalyzer,
+    apkAnalyzer,
+    rpmAnalyzer,
+    npmAnalyzer,
+    pythonAnalyzer,
+    javaAnalyzer,
+    gemspecAnalyzer,
+    composerAnalyzer,
+    dotnetAnalyzer,
+  ];
 }
 
 function raise(limits: Map<ImagePath, number>, path: ImagePath, limit: number): void {

@@ -1,0 +1,349 @@
+import type { ImagePath, LayerFile } from '../layers/types';
+import {
+  ARCHIVE_EXTENSIONS,
+  type Coordinates,
+  type Manifest,
+  manifestIdentity,
+  manifestLicense,
+  mavenName,
+  parseManifest,
+  pomCoordinates,
+} from './java/metadata';
+import { openZip, readZipEntry, type ZipEntry, ZipFormatError, zipEntries } from './java/zip';
+import type { AnalysisResult, Analyzer, PackageRecord } from './types';
+
+/**
+ * Java archives (`.jar .war .ear .jpi .hpi`) and the archives nested in them, to any of those names anywhere in the
+ * archive (`WEB-INF/lib/*.jar`, `BOOT-INF/lib/*.jar`, `lib/*.jar` of an ear, the jars of a fat jar), recursively.
+ *
+ * Per archive, its packages are, in this order of preference:
+ * 1. every `META-INF/maven/**\/pom.properties` (at any depth, as `WEB-INF/classes/META-INF/maven/…`): a shaded jar
+ *    carries one per bundled artifact, and each is reported. pom.properties elsewhere (not written by Maven) are not
+ *    read;
+ * 2. else the coordinates the manifest and file name give ({@link manifestIdentity}: Jenkins plugin attributes,
+ *    Implementation-*, Bundle-*; the groupId only where the manifest says it with confidence);
+ * 3. else nothing (an application jar named `app.jar` with no version anywhere).
+ * A package without a groupId is named by its artifactId alone: it is inventoried, but OSV names every Maven package
+ * `groupId:artifactId` and advisories are looked up by exact name, so it matches none. Nothing is looked up on the
+ * network (no Maven Central SHA-1 search).
+ *
+ * Packages of the file itself have no `location`; those of a nested archive are located at it:
+ * `<file path>:WEB-INF/lib/inner.jar`, and deeper `<file path>:lib/app.war:WEB-INF/lib/inner.jar`.
+ *
+ * Only the entries needed are decompressed: pom.properties, the manifest, nested archives. The limits in
+ * {@link JAVA_LIMITS} bound the work any file can cause (zip bombs, entry floods, deep nesting); past one, a note says
+ * what was skipped, the result is marked `unreadable` (incomplete) and what was found so far is kept. Files over
+ * `maxFileSize` (64 MiB: Lambda memory) are not read at all: the layer reader lists them as unread, with a note.
+ */
+
+export interface JavaArchiveLimits {
+  /** How many archives deep nesting is followed below the file itself (a jar in a war is 1 deep). */
+  maxDepth: number;
+  /** Central directory entries read from one archive; the rest of the archive is skipped. */
+  maxEntriesPerArchive: number;
+  /** Central directory entries read over the file and everything nested in it. */
+  maxEntriesTotal: number;
+  /** Nested archives opened per file. */
+  maxNestedArchives: number;
+  /** Uncompressed size of one nested archive. */
+  maxNestedArchiveBytes: number;
+  /** Bytes taken out of one archive (its metadata and nested archives, uncompressed). */
+  maxBytesPerArchive: number;
+  /** Bytes taken out of all archives of the file together. */
+  maxBytesTotal: number;
+  /** Uncompressed size of one pom.properties or manifest. */
+  maxMetadataBytes: number;
+  /** pom.properties read per archive. */
+  maxPomProperties: number;
+  /** Nested archives over `ratioFloorBytes` declaring more than this ratio of uncompressed to compressed bytes. */
+  maxCompressionRatio: number;
+  ratioFloorBytes: number;
+}
+
+const MIB = 1024 * 1024;
+
+export const JAVA_LIMITS: Readonly<JavaArchiveLimits> = Object.freeze({
+  maxDepth: 4,
+  maxEntriesPerArchive: 500_000,
+  maxEntriesTotal: 2_000_000,
+  maxNestedArchives: 10_000,
+  maxNestedArchiveBytes: 64 * MIB,
+  maxBytesPerArchive: 128 * MIB,
+  maxBytesTotal: 256 * MIB,
+  maxMetadataBytes: 1 * MIB,
+  maxPomProperties: 2_000,
+  // A jar is mostly compressed classes: deflated again in a war it shrinks by a few percent, and even a jar of
+  // stored entries deflates by less than 10:1.
+  maxCompressionRatio: 100,
+  ratioFloorBytes: 1 * MIB,
+});
+
+/** Notes listed per file; the rest are counted. */
+const MAX_NOTES = 20;
+
+const POM_PROPERTIES = /(^|\/)META-INF\/maven\/.+\/pom\.properties$/;
+const MANIFEST = 'META-INF/MANIFEST.MF';
+
+/** A cheap suffix test: called for every path of every layer. */
+export function isJavaArchiveName(path: string): boolean {
+  const dot = path.length - 4;
+  if (dot < 1 || path.charCodeAt(dot) !== 0x2e || path.charCodeAt(dot - 1) === 0x2f) return false;
+  const extension = path.slice(dot + 1).toLowerCase();
+  return (ARCHIVE_EXTENSIONS as readonly string[]).includes(extension);
+}
+
+/** Entry names that cannot be used as a location: `..` segments, absolute paths, drive letters, NULs, backslashes. */
+function unsafeName(name: string): boolean {
+  return name.startsWith('/') || name.includes('\\') || name.includes('\0') || /^[A-Za-z]:/.test(name) || name.split('/').includes('..');
+}
+
+function baseName(name: string): string {
+  return name.slice(name.lastIndexOf('/') + 1);
+}
+
+/** Everything one file's walk shares: what is left of the limits, and the notes. */
+class Walk {
+  readonly notes: string[] = [];
+  private omitted = 0;
+  incomplete = false;
+  /** Set once a file-wide limit is reached: nothing more is read. */
+  exhausted = false;
+  entriesLeft: number;
+  bytesLeft: number;
+  archivesLeft: number;
+
+  constructor(readonly limits: JavaArchiveLimits) {
+    this.entriesLeft = limits.maxEntriesTotal;
+    this.bytesLeft = limits.maxBytesTotal;
+    this.archivesLeft = limits.maxNestedArchives;
+  }
+
+  note(text: string, incomplete = true): void {
+    if (incomplete) this.incomplete = true;
+    if (this.notes.length < MAX_NOTES) this.notes.push(text);
+    else this.omitted++;
+  }
+
+  finish(): string[] {
+    return this.omitted > 0 ? [...this.notes, `${this.omitted} more problem(s) not listed`] : this.notes;
+  }
+}
+
+/** The archive being read: its place, and what is left of its own byte budget. */
+interface Archive {
+  content: Buffer;
+  /** The file's path, then `:<entry>` for each level of nesting. */
+  where: string;
+  /** Undefined for the file itself. */
+  location?: string;
+  fileName: string;
+  depth: number;
+  bytesLeft: number;
+}
+
+/** The entries of an archive this analyser reads. */
+interface Wanted {
+  manifest?: ZipEntry;
+  poms: ZipEntry[];
+  nested: ZipEntry[];
+}
+
+function listEntries(walk: Walk, archive: Archive): Wanted | undefined {
+  let directory: ReturnType<typeof openZip>;
+  try {
+    directory = openZip(archive.content);
+  } catch (err) {
+    walk.note(`${archive.where}: not a readable zip archive: ${(err as Error).message}`);
+    return undefined;
+  }
+  const wanted: Wanted = { poms: [], nested: [] };
+  let count = 0;
+  let unsafe = 0;
+  try {
+    for (const entry of zipEntries(archive.content, directory)) {
+      if (walk.entriesLeft === 0) {
+        walk.note(`${archive.where}: past ${walk.limits.maxEntriesTotal} zip entries in all; the rest of the archive is skipped`);
+        walk.exhausted = true;
+        break;
+      }
+      if (count === walk.limits.maxEntriesPerArchive) {
+        walk.note(`${archive.where}: more than ${walk.limits.maxEntriesPerArchive} entries; the rest of the archive is skipped`);
+        break;
+      }
+      count++;
+      walk.entriesLeft--;
+      const name = entry.name;
+      if (name.endsWith('/')) continue;
+      const isManifest = name.length === MANIFEST.length && name.toUpperCase() === MANIFEST;
+      const isPom = !isManifest && POM_PROPERTIES.test(name);
+      const isNested = !isManifest && !isPom && isJavaArchiveName(name);
+      if (!isManifest && !isPom && !isNested) continue;
+      if (unsafeName(name)) {
+        if (unsafe++ === 0) walk.note(`${archive.where}: entry ${JSON.stringify(name)} has an unsafe name; skipped`);
+        continue;
+      }
+      if (isManifest) wanted.manifest ??= entry;
+      else if (isPom) wanted.poms.push(entry);
+      else wanted.nested.push(entry);
+    }
+  } catch (err) {
+    if (!(err instanceof ZipFormatError)) throw err;
+    walk.note(`${archive.where}: damaged central directory: ${err.message}; the rest of the archive is skipped`);
+  }
+  if (unsafe > 1) walk.note(`${archive.where}: ${unsafe - 1} more entries with unsafe names skipped`);
+  return wanted;
+}
+
+/**
+ * Takes `size` bytes of the file's and the archive's budgets for an entry, or notes why not and returns 'stop': the
+ * rest of the archive is skipped (and, past the file's budget, everything else too).
+ */
+function reserve(walk: Walk, archive: Archive, entry: ZipEntry, size: number): true | 'stop' {
+  if (size > walk.bytesLeft) {
+    walk.note(`${archive.where}: ${entry.name} (${size} bytes) is past the ${walk.limits.maxBytesTotal}-byte budget of the file; the rest is skipped`);
+    walk.exhausted = true;
+    return 'stop';
+  }
+  if (size > archive.bytesLeft) {
+    walk.note(
+      `${archive.where}: ${entry.name} (${size} bytes) is past the ${walk.limits.maxBytesPerArchive}-byte budget of the archive; the rest of it is skipped`,
+    );
+    return 'stop';
+  }
+  walk.bytesLeft -= size;
+  archive.bytesLeft -= size;
+  return true;
+}
+
+/** An entry's content, or undefined (with a note) when it cannot be read. */
+function readEntry(walk: Walk, archive: Archive, entry: ZipEntry): Buffer | undefined {
+  try {
+    return readZipEntry(archive.content, entry);
+  } catch (err) {
+    if (!(err instanceof ZipFormatError)) throw err;
+    walk.note(`${archive.where}: ${entry.name} ${err.message}; skipped`);
+    return undefined;
+  }
+}
+
+/** A metadata file's content, or undefined when it is too large, unreadable, or past a budget ('stop'). */
+function readMetadata(walk: Walk, archive: Archive, entry: ZipEntry): Buffer | undefined | 'stop' {
+  if (entry.uncompressedSize > walk.limits.maxMetadataBytes) {
+    walk.note(`${archive.where}: ${entry.name} declares ${entry.uncompressedSize} bytes, more than the ${walk.limits.maxMetadataBytes} read; skipped`);
+    return undefined;
+  }
+  const reserved = reserve(walk, archive, entry, entry.uncompressedSize);
+  if (reserved !== true) return reserved;
+  return readEntry(walk, archive, entry);
+}
+
+function mavenPackage(coordinates: Coordinates, location: string | undefined, license: string | undefined): PackageRecord {
+  const pkg: PackageRecord = { ecosystem: 'Maven', purlType: 'maven', name: mavenName(coordinates), version: coordinates.version };
+  if (license) pkg.license = license;
+  if (location !== undefined) pkg.location = location;
+  return pkg;
+}
+
+/** The archive's own packages: its pom.properties, else its manifest and file name. */
+function ownPackages(walk: Walk, archive: Archive, wanted: Wanted): PackageRecord[] | 'stop' {
+  let manifest: Manifest = new Map();
+  if (wanted.manifest) {
+    const content = readMetadata(walk, archive, wanted.manifest);
+    if (content === 'stop') return 'stop';
+    if (content) manifest = parseManifest(content);
+  }
+  const license = manifestLicense(manifest);
+  if (wanted.poms.length > walk.limits.maxPomProperties) {
+    walk.note(`${archive.where}: ${wanted.poms.length} pom.properties; only the first ${walk.limits.maxPomProperties} are read`);
+  }
+  const found: Coordinates[] = [];
+  for (const entry of wanted.poms.slice(0, walk.limits.maxPomProperties)) {
+    const content = readMetadata(walk, archive, entry);
+    if (content === 'stop') return 'stop';
+    if (!content) continue;
+    const coordinates = pomCoordinates(content);
+    if (typeof coordinates === 'string') walk.note(`${archive.where}: ${entry.name} has ${coordinates}; skipped`, false);
+    else if (!found.some((seen) => mavenName(seen) === mavenName(coordinates) && seen.version === coordinates.version)) found.push(coordinates);
+  }
+  if (found.length === 0) {
+    const identity = manifestIdentity(manifest, archive.fileName);
+    return identity ? [mavenPackage(identity, archive.location, license)] : [];
+  }
+  // The manifest's licence is the archive's: it goes to the pom.properties describing the archive itself, the only
+  // one or the one whose artifactId is the file name's or the manifest's.
+  const own = manifestIdentity(manifest, archive.fileName);
+  const ownIndex = found.length === 1 ? 0 : found.findIndex((coordinates) => coordinates.artifactId === own?.artifactId);
+  return found.map((coordinates, index) => mavenPackage(coordinates, archive.location, index === ownIndex ? license : undefined));
+}
+
+function nestedArchive(walk: Walk, parent: Archive, entry: ZipEntry): Archive | undefined | 'stop' {
+  const where = `${parent.where}:${entry.name}`;
+  const { limits } = walk;
+  if (parent.depth + 1 > limits.maxDepth) {
+    walk.note(`${where}: nested more than ${limits.maxDepth} archives deep; not opened`);
+    return undefined;
+  }
+  if (walk.archivesLeft === 0) {
+    walk.note(`${parent.where}: past ${limits.maxNestedArchives} nested archives; the rest are not opened`);
+    walk.exhausted = true;
+    return 'stop';
+  }
+  if (entry.uncompressedSize > limits.maxNestedArchiveBytes) {
+    walk.note(`${where}: declares ${entry.uncompressedSize} bytes, more than the ${limits.maxNestedArchiveBytes} a nested archive may have; not opened`);
+    return undefined;
+  }
+  if (entry.uncompressedSize > limits.ratioFloorBytes && entry.uncompressedSize > limits.maxCompressionRatio * entry.compressedSize) {
+    walk.note(
+      `${where}: declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed, a ratio past ${limits.maxCompressionRatio}:1 (zip bomb?); not opened`,
+    );
+    return undefined;
+  }
+  const reserved = reserve(walk, parent, entry, entry.uncompressedSize);
+  if (reserved !== true) return reserved;
+  walk.archivesLeft--;
+  const content = readEntry(walk, parent, entry);
+  if (!content) return undefined;
+  return { content, where, location: where, fileName: baseName(entry.name), depth: parent.depth + 1, bytesLeft: limits.maxBytesPerArchive };
+}
+
+/** The packages of an archive and of the archives in it, depth first, each archive's own before its nested ones'. */
+function walkArchive(walk: Walk, archive: Archive, into: PackageRecord[]): boolean {
+  const wanted = listEntries(walk, archive);
+  if (!wanted) return false;
+  const own = ownPackages(walk, archive, wanted);
+  if (own === 'stop') return true;
+  into.push(...own);
+  for (const entry of wanted.nested) {
+    if (walk.exhausted) break;
+    const nested = nestedArchive(walk, archive, entry);
+    if (nested === 'stop') break;
+    if (nested) walkArchive(walk, nested, into);
+  }
+  return true;
+}
+
+/** The packages of one Java archive held in memory, within `limits`. */
+export function analyzeJavaArchive(content: Buffer, path: ImagePath, limits: JavaArchiveLimits = JAVA_LIMITS): AnalysisResult {
+  // An empty file (a symbolic link to a file of another layer reads as one) holds nothing to report.
+  if (content.length === 0) return { evidence: [] };
+  const walk = new Walk(limits);
+  const packages: PackageRecord[] = [];
+  const opened = walkArchive(walk, { content, where: path, fileName: baseName(path), depth: 0, bytesLeft: limits.maxBytesPerArchive }, packages);
+  const notes = walk.finish();
+  if (!opened) return { evidence: [], notes, unreadable: true };
+  const result: AnalysisResult = { evidence: [{ kind: 'packages', packages }] };
+  if (notes.length > 0) result.notes = notes;
+  if (walk.incomplete) result.unreadable = true;
+  return result;
+}
+
+/** Java archives anywhere in the image. */
+export const javaAnalyzer: Analyzer = {
+  name: 'java',
+  version: 1,
+  maxFileSize: 64 * MIB,
+  wants: isJavaArchiveName,
+  analyze(file: LayerFile): AnalysisResult {
+    return analyzeJavaArchive(file.content, file.path);
+  },
+};

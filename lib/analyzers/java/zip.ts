@@ -1,0 +1,265 @@
+import { constants as bufferConstants } from 'node:buffer';
+import * as zlib from 'node:zlib';
+
+/**
+ * A synchronous reader for zip archives held whole in memory (jars, wars, ears), for analysers, whose `analyze` is
+ * synchronous. It reads the central directory and, on request, one entry at a time: nothing is decompressed that
+ * the caller does not ask for, and nothing is ever written anywhere.
+ *
+ * Read as the JDK's `java.util.zip.ZipFile` reads: the end of central directory record is searched for backwards
+ * from the end (past a comment of at most 64 KiB); bytes prepended to the archive (a launch script before a Spring
+ * Boot "fully executable" jar) are allowed, offsets being relative to where the central directory says the archive
+ * starts; Zip64 end records and extra fields are understood; names are UTF-8. Multi-disk archives, encryption and
+ * compression methods other than stored (0) and deflate (8) are not supported.
+ *
+ * Every offset and length is checked against the buffer before it is used, and every entry read is checked against
+ * the sizes and CRC-32 the central directory declares: deflate output past the declared size is never produced
+ * (`inflateRawSync` with `maxOutputLength`), so an entry that lies about its size costs at most what it declares.
+ * Damage is reported by throwing {@link ZipFormatError}; nothing else is thrown for any input.
+ */
+
+const EOCD_SIGNATURE = 0x06054b50;
+const EOCD_LENGTH = 22;
+const ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
+const ZIP64_LOCATOR_LENGTH = 20;
+const ZIP64_EOCD_SIGNATURE = 0x06064b50;
+const ZIP64_EOCD_LENGTH = 56;
+const CENTRAL_SIGNATURE = 0x02014b50;
+const CENTRAL_LENGTH = 46;
+const LOCAL_SIGNATURE = 0x04034b50;
+const LOCAL_LENGTH = 30;
+const ZIP64_EXTRA_ID = 0x0001;
+const MAX_COMMENT = 0xffff;
+const U16_MAX = 0xffff;
+const U32_MAX = 0xffffffff;
+
+export const METHOD_STORED = 0;
+export const METHOD_DEFLATE = 8;
+const FLAG_ENCRYPTED = 0x0001;
+
+/** The archive, or one of its entries, is damaged or uses a feature this reader does not support. */
+export class ZipFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ZipFormatError';
+  }
+}
+
+/** Where an archive's central directory is. */
+export interface ZipDirectory {
+  /** Offset in the buffer where the archive starts (after any prepended bytes); entry offsets are relative to it. */
+  base: number;
+  /** Start and end (exclusive) of the central directory in the buffer. */
+  start: number;
+  end: number;
+  /** Entries the end record declares. */
+  declaredEntries: number;
+  /** The end record is a Zip64 one. */
+  zip64: boolean;
+}
+
+/** One central directory entry. */
+export interface ZipEntry {
+  /** The name as stored, decoded as UTF-8 (as the JDK decodes it). */
+  name: string;
+  flags: number;
+  method: number;
+  crc32: number;
+  compressedSize: number;
+  uncompressedSize: number;
+  /** Offset of the entry's local header in the buffer (the archive's base applied). */
+  localHeaderOffset: number;
+}
+
+function u64(buffer: Buffer, offset: number, what: string): number {
+  const value = buffer.readBigUInt64LE(offset);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipFormatError(`${what} ${value} is out of range`);
+  return Number(value);
+}
+
+function findEndRecord(buffer: Buffer): number {
+  const last = buffer.length - EOCD_LENGTH;
+  const first = Math.max(0, last - MAX_COMMENT);
+  for (let at = last; at >= first; at--) {
+    // A record whose comment would run past the end of the buffer is a stray signature (inside a comment, say).
+    if (buffer.readUInt32LE(at) === EOCD_SIGNATURE && at + EOCD_LENGTH + buffer.readUInt16LE(at + 20) <= buffer.length) return at;
+  }
+  throw new ZipFormatError(buffer.length < EOCD_LENGTH ? `${buffer.length} bytes are too few for a zip archive` : 'no end of central directory record');
+}
+
+/** The Zip64 end record's position, or undefined when the archive has no Zip64 locator. */
+function findZip64Record(buffer: Buffer, eocd: number): number | undefined {
+  const locator = eocd - ZIP64_LOCATOR_LENGTH;
+  if (locator < 0 || buffer.readUInt32LE(locator) !== ZIP64_LOCATOR_SIGNATURE) return undefined;
+  if (buffer.readUInt32LE(locator + 16) > 1) throw new ZipFormatError('multi-disk archives are not supported');
+  const declared = u64(buffer, locator + 8, 'Zip64 end record offset');
+  // The locator's offset is relative to the archive's start; with bytes prepended the record is usually right
+  // before the locator instead.
+  for (const at of [declared, locator - ZIP64_EOCD_LENGTH]) {
+    if (at >= 0 && at + ZIP64_EOCD_LENGTH <= locator && buffer.readUInt32LE(at) === ZIP64_EOCD_SIGNATURE) return at;
+  }
+  throw new ZipFormatError('the Zip64 end of central directory record is missing');
+}
+
+/** Finds and checks the central directory. */
+export function openZip(buffer: Buffer): ZipDirectory {
+  const eocd = findEndRecord(buffer);
+  let disk = buffer.readUInt16LE(eocd + 4);
+  let directoryDisk = buffer.readUInt16LE(eocd + 6);
+  let declaredEntries = buffer.readUInt16LE(eocd + 10);
+  let size = buffer.readUInt32LE(eocd + 12);
+  let offset = buffer.readUInt32LE(eocd + 16);
+  let recordAt = eocd;
+  const zip64At = findZip64Record(buffer, eocd);
+  if (zip64At !== undefined) {
+    disk = buffer.readUInt32LE(zip64At + 16);
+    directoryDisk = buffer.readUInt32LE(zip64At + 20);
+    declaredEntries = u64(buffer, zip64At + 32, 'Zip64 entry count');
+    size = u64(buffer, zip64At + 40, 'Zip64 central directory size');
+    offset = u64(buffer, zip64At + 48, 'Zip64 central directory offset');
+    recordAt = zip64At;
+  } else if (size === U32_MAX || offset === U32_MAX) {
+    throw new ZipFormatError('the end record defers to a Zip64 record that is missing');
+  }
+  if (disk !== 0 || directoryDisk !== 0) throw new ZipFormatError('multi-disk archives are not supported');
+  // As the JDK does: the central directory ends where the end record starts, and its declared offset says how many
+  // bytes precede the archive.
+  const start = recordAt - size;
+  const base = start - offset;
+  if (start < 0 || base < 0) throw new ZipFormatError(`the central directory (${size} bytes at offset ${offset}) does not fit before its end record`);
+  return { base, start, end: recordAt, declaredEntries, zip64: zip64At !== undefined };
+}
+
+/** Reads the Zip64 extended information of a central directory entry for the fields that are saturated. */
+function zip64Fields(buffer: Buffer, from: number, to: number, wanted: { uncompressed: boolean; compressed: boolean; offset: boolean }, index: number) {
+  let at = from;
+  while (at + 4 <= to) {
+    const id = buffer.readUInt16LE(at);
+    const length = buffer.readUInt16LE(at + 2);
+    const dataStart = at + 4;
+    const dataEnd = dataStart + length;
+    if (dataEnd > to) break;
+    if (id === ZIP64_EXTRA_ID) {
+      let field = dataStart;
+      const next = (what: string): number => {
+        if (field + 8 > dataEnd) throw new ZipFormatError(`entry ${index}: its Zip64 extra field has no ${what}`);
+        const value = u64(buffer, field, `entry ${index}: Zip64 ${what}`);
+        field += 8;
+        return value;
+      };
+      return {
+        uncompressed: wanted.uncompressed ? next('uncompressed size') : undefined,
+        compressed: wanted.compressed ? next('compressed size') : undefined,
+        offset: wanted.offset ? next('local header offset') : undefined,
+      };
+    }
+    at = dataEnd;
+  }
+  throw new ZipFormatError(`entry ${index}: sizes or offset defer to a Zip64 extra field that is missing`);
+}
+
+/**
+ * The central directory's entries in order. Throws {@link ZipFormatError} at the first damaged entry (after yielding
+ * the ones before it) and when the directory holds fewer entries than its end record declares.
+ */
+export function* zipEntries(buffer: Buffer, directory: ZipDirectory): Generator<ZipEntry> {
+  let at = directory.start;
+  for (let index = 1; index <= directory.declaredEntries; index++) {
+    if (at + CENTRAL_LENGTH > directory.end) {
+      throw new ZipFormatError(`the central directory ends after ${index - 1} of the ${directory.declaredEntries} entries it declares`);
+    }
+    if (buffer.readUInt32LE(at) !== CENTRAL_SIGNATURE) throw new ZipFormatError(`entry ${index}: not a central directory header`);
+    const nameLength = buffer.readUInt16LE(at + 28);
+    const extraLength = buffer.readUInt16LE(at + 30);
+    const commentLength = buffer.readUInt16LE(at + 32);
+    const nameStart = at + CENTRAL_LENGTH;
+    const extraStart = nameStart + nameLength;
+    const next = extraStart + extraLength + commentLength;
+    if (next > directory.end) throw new ZipFormatError(`entry ${index}: runs past the end of the central directory`);
+    let compressedSize = buffer.readUInt32LE(at + 20);
+    let uncompressedSize = buffer.readUInt32LE(at + 24);
+    let localOffset = buffer.readUInt32LE(at + 42);
+    const startDisk = buffer.readUInt16LE(at + 34);
+    const wanted = { uncompressed: uncompressedSize === U32_MAX, compressed: compressedSize === U32_MAX, offset: localOffset === U32_MAX };
+    if (wanted.uncompressed || wanted.compressed || wanted.offset) {
+      const fields = zip64Fields(buffer, extraStart, extraStart + extraLength, wanted, index);
+      uncompressedSize = fields.uncompressed ?? uncompressedSize;
+      compressedSize = fields.compressed ?? compressedSize;
+      localOffset = fields.offset ?? localOffset;
+    }
+    if (startDisk !== 0 && startDisk !== U16_MAX) throw new ZipFormatError(`entry ${index}: on disk ${startDisk} (multi-disk archives are not supported)`);
+    yield {
+      name: buffer.toString('utf8', nameStart, extraStart),
+      flags: buffer.readUInt16LE(at + 8),
+      method: buffer.readUInt16LE(at + 10),
+      crc32: buffer.readUInt32LE(at + 16),
+      compressedSize,
+      uncompressedSize,
+      localHeaderOffset: directory.base + localOffset,
+    };
+    at = next;
+  }
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 (IEEE), with node:zlib's native one where this Node has it (20.15 on). */
+export function crc32(data: Uint8Array): number {
+  const native = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+  if (typeof native === 'function') return native(data) >>> 0;
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * The content of one entry, checked against its declared size and CRC-32. A stored entry is a view of `buffer` (no
+ * copy); a deflated one is inflated to at most its declared size. Callers bound the declared size before asking.
+ */
+export function readZipEntry(buffer: Buffer, entry: ZipEntry): Buffer {
+  if (entry.flags & FLAG_ENCRYPTED) throw new ZipFormatError('is encrypted');
+  const header = entry.localHeaderOffset;
+  if (header + LOCAL_LENGTH > buffer.length) throw new ZipFormatError(`its local header offset ${header} is past the end of the archive`);
+  if (buffer.readUInt32LE(header) !== LOCAL_SIGNATURE) throw new ZipFormatError(`has no local header at offset ${header}`);
+  const dataStart = header + LOCAL_LENGTH + buffer.readUInt16LE(header + 26) + buffer.readUInt16LE(header + 28);
+  const dataEnd = dataStart + entry.compressedSize;
+  if (dataEnd > buffer.length) throw new ZipFormatError(`its ${entry.compressedSize} compressed bytes run past the end of the archive`);
+  const raw = buffer.subarray(dataStart, dataEnd);
+  let content: Buffer;
+  if (entry.method === METHOD_STORED) {
+    if (entry.compressedSize !== entry.uncompressedSize) {
+      throw new ZipFormatError(`is stored, yet declares ${entry.compressedSize} compressed and ${entry.uncompressedSize} uncompressed bytes`);
+    }
+    content = raw;
+  } else if (entry.method === METHOD_DEFLATE) {
+    if (entry.uncompressedSize > bufferConstants.MAX_LENGTH) throw new ZipFormatError(`declares ${entry.uncompressedSize} bytes, more than a buffer holds`);
+    try {
+      content = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new ZipFormatError(`inflates to more than the ${entry.uncompressedSize} bytes it declares`);
+      }
+      throw new ZipFormatError(`has damaged deflate data (${(err as Error).message})`);
+    }
+    if (content.length !== entry.uncompressedSize) {
+      throw new ZipFormatError(`inflates to ${content.length} bytes, not the ${entry.uncompressedSize} it declares`);
+    }
+  } else {
+    throw new ZipFormatError(`uses compression method ${entry.method}, which is not supported`);
+  }
+  const actual = crc32(content);
+  if (actual !== entry.crc32) throw new ZipFormatError(`fails its CRC-32 check (${hex(actual)}, declared ${hex(entry.crc32)})`);
+  return content;
+}
+
+function hex(value: number): string {
+  return value.toString(16).padStart(8, '0');
+}

@@ -4,11 +4,13 @@ import { composerAnalyzer } from './composer';
 import { dotnetAnalyzer } from './dotnet';
 import { dpkgAnalyzer } from './dpkg';
 import { gemspecAnalyzer } from './gemspec';
+import { goBinaryAnalyzer } from './gobinary';
 import { javaAnalyzer } from './java';
 import { npmAnalyzer } from './npm';
 import { osReleaseAnalyzer } from './os-release';
 import { hasPathHints, parentDir, type HintedAnalyzer } from './path-hints';
 import { pythonAnalyzer } from './python';
+import { rustAuditAnalyzer } from './rust-audit';
 import { rpmAnalyzer } from './rpm';
 import type { Analyzer } from './types';
 
@@ -28,6 +30,8 @@ export function defaultAnalyzers(): Analyzer[] {
     gemspecAnalyzer,
     composerAnalyzer,
     dotnetAnalyzer,
+    goBinaryAnalyzer,
+    rustAuditAnalyzer,
   ];
 }
 

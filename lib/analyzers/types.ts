@@ -87,3 +87,39 @@ export interface AnalysisResult {
    */
   unreadable?: true;
 }
+
+/**
+ * One file's bytes as an analyser consumes them while the layer streams by, for files that must not be held whole
+ * (any executable may be a Go binary of 100 MB). The calls are synchronous: the tar entry does not move on until
+ * `write` returns, which is all the backpressure there is, so a consumer does no I/O and keeps only what it needs.
+ */
+export interface StreamAnalysis {
+  /**
+   * The file's next bytes, in order. The chunk is valid during the call only (a view into a larger buffer): copy
+   * what you keep. Returns false once it needs no more bytes; `end` is still called when the file ends.
+   */
+  write(chunk: Buffer): boolean;
+  /** Every byte of the file went by (or `write` declined more): what the file says. Not called if the layer fails. */
+  end(): AnalysisResult;
+}
+
+/**
+ * An analyser that reads files as they stream by instead of whole: it is offered every regular file of a layer (not
+ * symlinks; a hard link to a streamed file of the same layer gets that file's result) and picks them by path, mode
+ * and declared size. It is an Analyzer too, so it registers and caches like any other (by name and version); as a
+ * pure stream analyser it wants no whole files (`wants` false, `maxFileSize` 0, empty `pathHints`).
+ *
+ * Every file it opens gets a result at its path, evidence or none: a file in a higher layer at the same path replaces
+ * what lower layers' files said there. A file it does not open (not executable, say) does not, so it should open
+ * every file that could replace one it reports on, and decline the rest of the bytes cheaply (`write` false).
+ */
+export interface StreamAnalyzer extends Analyzer {
+  /** Called for every regular file of every layer: cheap, no allocation. */
+  wantsStream(path: ImagePath, mode: number, size: number): boolean;
+  openStream(path: ImagePath, mode: number, size: number): StreamAnalysis;
+}
+
+export function isStreamAnalyzer(analyzer: Analyzer): analyzer is StreamAnalyzer {
+  const candidate = analyzer as Partial<StreamAnalyzer>;
+  return typeof candidate.wantsStream === 'function' && typeof candidate.openStream === 'function';
+}

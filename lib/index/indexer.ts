@@ -1,8 +1,8 @@
 import { posix } from 'node:path';
 import { selectorFor } from '../analyzers';
-import type { Analyzer, Evidence } from '../analyzers/types';
+import { type AnalysisResult, type Analyzer, type Evidence, isStreamAnalyzer, type StreamAnalysis, type StreamAnalyzer } from '../analyzers/types';
 import type { Descriptor, ImageReference, ImageSource } from '../image/types';
-import type { FileSelector, ImagePath, LayerContents, LayerFile, LayerSymlink, ReadLayerOptions } from '../layers/types';
+import type { FileSelector, FileStream, ImagePath, LayerContents, LayerFile, LayerSymlink, ReadLayerOptions } from '../layers/types';
 import { analyzerCacheKey, layerChangesCacheKey, type AnalyzerLayerResult, type LayerCache, type LayerChanges } from './layer-cache';
 import type { AnalyzedLayer } from './merge';
 
@@ -37,11 +37,95 @@ const MAX_UNREAD_NOTES = 20;
  */
 export const MAX_OWNED_PATHS_PER_LAYER = 2_000_000;
 
+interface OpenAnalysis {
+  analyzer: StreamAnalyzer;
+  analysis?: StreamAnalysis;
+  /** Still wants bytes. */
+  active: boolean;
+  result?: AnalysisResult;
+  error?: unknown;
+}
+
+/**
+ * One streamed file, fanned out to each stream analyser that opened it; what each said once the file ended. A
+ * consumer that throws loses its file, as an analyser's `analyze` that throws does (see runAnalyzer).
+ */
+class StreamedFile implements FileStream {
+  constructor(private readonly open: OpenAnalysis[]) {}
+
+  write(chunk: Buffer): boolean {
+    let wanted = false;
+    for (const entry of this.open) {
+      if (!entry.active) continue;
+      try {
+        entry.active = entry.analysis!.write(chunk);
+      } catch (err) {
+        entry.active = false;
+        entry.error = err;
+      }
+      wanted ||= entry.active;
+    }
+    return wanted;
+  }
+
+  end(): void {
+    for (const entry of this.open) {
+      entry.active = false;
+      if (entry.error === undefined) {
+        try {
+          entry.result = entry.analysis!.end();
+        } catch (err) {
+          entry.error = err;
+        }
+      }
+      // What the consumer kept while reading (buffers, windows) goes now; only its result stays.
+      entry.analysis = undefined;
+    }
+  }
+
+  /** The analyser's result for this file; undefined when it did not open it. Throws what the analyser threw. */
+  resultOf(analyzer: Analyzer): AnalysisResult | undefined {
+    const entry = this.open.find((candidate) => candidate.analyzer === analyzer);
+    if (!entry) return undefined;
+    if (entry.error !== undefined) throw entry.error;
+    return entry.result ?? { evidence: [], notes: ['the file ended before its analysis did'], unreadable: true };
+  }
+}
+
+/** Adds `streamFor` for the stream analysers among `analyzers`: every regular file is offered to each of them. */
+function withStreams(selector: FileSelector, analyzers: Analyzer[]): FileSelector {
+  const streaming = analyzers.filter(isStreamAnalyzer);
+  if (streaming.length === 0) return selector;
+  return {
+    limitFor: (path) => selector.limitFor(path),
+    streamFor(path: ImagePath, mode: number, size: number): FileStream | undefined {
+      let open: OpenAnalysis[] | undefined;
+      for (const analyzer of streaming) {
+        if (!analyzer.wantsStream(path, mode, size)) continue;
+        const entry: OpenAnalysis = { analyzer, active: true };
+        try {
+          entry.analysis = analyzer.openStream(path, mode, size);
+        } catch (err) {
+          entry.active = false;
+          entry.error = err;
+        }
+        (open ??= []).push(entry);
+      }
+      return open ? new StreamedFile(open) : undefined;
+    },
+  };
+}
+
 /**
  * The layer reader's selector for these analysers, with the lower per-path limits some analysers give
- * (`maxFileSizeFor`): a path is read up to the largest limit of the analysers that want it.
+ * (`maxFileSizeFor`): a path is read up to the largest limit of the analysers that want it. Stream analysers among
+ * them are offered every regular file (`streamFor`).
  */
 export function layerSelector(analyzers: Analyzer[]): FileSelector {
+  return withStreams(wholeFileSelector(analyzers), analyzers);
+}
+
+function wholeFileSelector(analyzers: Analyzer[]): FileSelector {
   const selector = selectorFor(analyzers);
   if (!analyzers.some((analyzer) => analyzer.maxFileSizeFor)) return selector;
   return {
@@ -69,14 +153,25 @@ function markUnreadable(result: AnalyzerLayerResult, path: ImagePath): void {
  * Runs one analyser over the layer's wanted files. A wanted file the layer holds but whose content was not read
  * (`unread`) gets no evidence at all: it still replaces the lower layers' file at that path, so that their evidence,
  * which that file superseded, is not reported as current; and the result is marked unreadable (the scan is partial).
+ * A stream analyser's results for the files it read as they streamed by (`streamed`) are taken the same way.
  */
-function runAnalyzer(analyzer: Analyzer, files: LayerFile[], unread: Map<ImagePath, string>): AnalyzerLayerResult {
+function runAnalyzer(analyzer: Analyzer, files: LayerFile[], unread: Map<ImagePath, string>, streamed?: Map<ImagePath, FileStream>): AnalyzerLayerResult {
   const result: AnalyzerLayerResult = { files: [], notes: [] };
   let ownedRoom = MAX_OWNED_PATHS_PER_LAYER;
+  const analyses: Array<{ path: ImagePath; run: () => AnalysisResult | undefined }> = [];
   for (const file of files) {
-    if (!analyzer.wants(file.path)) continue;
+    if (analyzer.wants(file.path)) analyses.push({ path: file.path, run: () => analyzer.analyze(file) });
+  }
+  if (streamed && isStreamAnalyzer(analyzer)) {
+    for (const [path, stream] of streamed) {
+      if (stream instanceof StreamedFile) analyses.push({ path, run: () => stream.resultOf(analyzer) });
+    }
+  }
+  for (const file of analyses) {
     try {
-      const { evidence, notes, unreadable } = analyzer.analyze(file);
+      const analysis = file.run();
+      if (analysis === undefined) continue;
+      const { evidence, notes, unreadable } = analysis;
       let capped = false;
       const stamped = evidence.map((item): Evidence => {
         if (item.kind === 'packages') return { ...item, analyzer: analyzer.name };
@@ -192,7 +287,7 @@ export async function indexLayer(reference: ImageReference, descriptor: Descript
   const changes: LayerChanges = { whiteouts: contents.whiteouts, opaqueDirs: contents.opaqueDirs };
   await ports.layerCache.put(layerChangesCacheKey(descriptor.digest), changes);
   for (const analyzer of missing) {
-    const result = runAnalyzer(analyzer, files, unread);
+    const result = runAnalyzer(analyzer, files, unread, contents.streamed);
     results.set(analyzer, result);
     await ports.layerCache.put(analyzerCacheKey(descriptor.digest, analyzer), result);
   }

@@ -1,7 +1,7 @@
 import type { ExtractEvents, Header } from 'tar-stream';
 import { formatBytes } from './errors';
 import { isWhiteout, normaliseImagePath, parseWhiteout } from './paths';
-import type { FileSelector, ImagePath, LayerContents, LayerFile, LayerSymlink } from './types';
+import type { FileSelector, FileStream, ImagePath, LayerContents, LayerFile, LayerSymlink } from './types';
 
 /** Past this many notes a hostile layer only gets counted, so notes cannot grow without bound. */
 const MAX_NOTES = 100;
@@ -30,6 +30,10 @@ function drain(entry: TarEntry, next: Next): void {
  *
  * Hard links are resolved only against files captured earlier in this layer: the data of an unwanted target is
  * never kept, so a wanted link to an unwanted (or later, or lower-layer) target is listed in `unread` instead.
+ *
+ * A regular file the selector's `streamFor` gives a consumer to has its bytes handed over chunk by chunk as the entry
+ * streams by (besides being read whole when it is also wanted); a hard link to a file streamed earlier in this layer
+ * shares that file's consumer.
  */
 export class LayerCollector {
   private readonly files = new Map<ImagePath, LayerFile>();
@@ -38,6 +42,7 @@ export class LayerCollector {
   private readonly opaqueDirs: ImagePath[] = [];
   private readonly notes: string[] = [];
   private readonly unread = new Map<ImagePath, string>();
+  private readonly streamed = new Map<ImagePath, FileStream>();
   private droppedNotes = 0;
   private droppedUnread = 0;
   /** Bytes charged against `maxWantedBytes` so far. */
@@ -67,10 +72,12 @@ export class LayerCollector {
         this.hardLink(path, header);
         break;
       case 'symlink':
+        this.unstream(path);
         this.symlink(path, header);
         break;
       default:
         // A directory, device or fifo replaces whatever this layer said earlier about the same path.
+        this.unstream(path);
         this.forget(path);
     }
     drain(entry, next);
@@ -79,7 +86,7 @@ export class LayerCollector {
   contents(uncompressedBytes: number): LayerContents {
     const notes = this.droppedNotes > 0 ? [...this.notes, `${this.droppedNotes} more notes were left out`] : [...this.notes];
     if (this.droppedUnread > 0) notes.push(`${this.droppedUnread} more wanted files were not read`);
-    return {
+    const contents: LayerContents = {
       files: this.files,
       symlinks: this.symlinks,
       whiteouts: this.whiteouts,
@@ -88,11 +95,18 @@ export class LayerCollector {
       unread: this.unread,
       uncompressedBytes,
     };
+    if (this.streamed.size > 0) contents.streamed = this.streamed;
+    return contents;
   }
 
   private note(message: string): void {
     if (this.notes.length < MAX_NOTES) this.notes.push(message);
     else this.droppedNotes++;
+  }
+
+  /** A later entry at a streamed path that is not streamed itself: what the earlier file's consumer saw is gone. */
+  private unstream(path: ImagePath): void {
+    if (this.streamed.size > 0) this.streamed.delete(path);
   }
 
   private forget(path: ImagePath): void {
@@ -131,34 +145,68 @@ export class LayerCollector {
 
   private regularFile(path: ImagePath, header: Header, entry: TarEntry, next: Next): void {
     const limit = path === '' ? undefined : this.selector.limitFor(path);
-    if (limit === undefined) return drain(entry, next);
     const size = header.size ?? 0;
-    if (size > limit) {
-      this.skip(path, `${size} bytes exceeds the ${formatBytes(limit)} limit for this file`);
-      return drain(entry, next);
+    const mode = header.mode ?? 0o644;
+    const stream = path === '' ? undefined : this.selector.streamFor?.(path, mode, size);
+    if (!stream) this.unstream(path);
+    let whole = false;
+    if (limit !== undefined) {
+      if (size > limit) this.skip(path, `${size} bytes exceeds the ${formatBytes(limit)} limit for this file`);
+      else if (!this.charge(size)) this.skip(path, `the layer's ${formatBytes(this.maxWantedBytes)} budget for wanted files was spent before it`);
+      else whole = true;
     }
-    if (!this.charge(size)) {
-      this.skip(path, `the layer's ${formatBytes(this.maxWantedBytes)} budget for wanted files was spent before it`);
-      return drain(entry, next);
-    }
+    if (!whole && !stream) return drain(entry, next);
     const chunks: Buffer[] = [];
     let length = 0;
+    let streaming = stream !== undefined;
+    let streamFailed = false;
     entry.on('data', (data) => {
       const chunk = data as Buffer;
-      chunks.push(chunk);
-      length += chunk.length;
+      if (whole) {
+        chunks.push(chunk);
+        length += chunk.length;
+      }
+      if (streaming) {
+        try {
+          streaming = stream!.write(chunk);
+        } catch (err) {
+          streaming = false;
+          streamFailed = true;
+          this.note(`stopped reading ${shown(path)} as it streamed by: ${(err as Error).message}`);
+        }
+      }
     });
     entry.once('end', () => {
-      // A copy: the chunks are views into much larger decompressed buffers that must not be kept alive.
-      const content = Buffer.concat(chunks, length);
-      this.symlinks.delete(path);
-      this.known(path);
-      this.files.set(path, { path, content, mode: header.mode ?? 0o644, size });
+      if (stream) this.endStream(path, stream, streamFailed);
+      if (whole) {
+        // A copy: the chunks are views into much larger decompressed buffers that must not be kept alive.
+        const content = Buffer.concat(chunks, length);
+        this.symlinks.delete(path);
+        this.known(path);
+        this.files.set(path, { path, content, mode, size });
+      }
       next();
     });
   }
 
+  /** A consumer that threw is dropped (noted): the layer goes on without what it would have said. */
+  private endStream(path: ImagePath, stream: FileStream, failed: boolean): void {
+    if (!failed) {
+      try {
+        stream.end();
+        this.streamed.set(path, stream);
+        return;
+      } catch (err) {
+        this.note(`stopped reading ${shown(path)} as it streamed by: ${(err as Error).message}`);
+      }
+    }
+    this.unstream(path);
+  }
+
   private hardLink(path: ImagePath, header: Header): void {
+    const linked = this.streamed.size > 0 ? this.streamed.get(normaliseImagePath(header.linkname ?? '') ?? '') : undefined;
+    if (linked) this.streamed.set(path, linked);
+    else this.unstream(path);
     const limit = this.selector.limitFor(path);
     if (limit === undefined) return;
     this.forget(path);

@@ -5,6 +5,22 @@ export type ImagePath = string;
 export interface FileSelector {
   /** Returns the byte limit for a wanted path, or undefined when no analyser wants it. */
   limitFor(path: ImagePath): number | undefined;
+  /**
+   * For a regular file (any path, whether `limitFor` wants it or not), a consumer of its bytes as they stream by, or
+   * undefined. Streamed bytes are not charged to the layer's budget for wanted files: the consumer bounds its memory.
+   */
+  streamFor?(path: ImagePath, mode: number, size: number): FileStream | undefined;
+}
+
+/**
+ * Receives one regular file's bytes while the tar entry streams by, so that large files are never held whole. The
+ * calls are synchronous: the entry does not move on until `write` returns (that is the backpressure).
+ */
+export interface FileStream {
+  /** The next bytes, in order; valid during the call only. False once no more are needed (the rest is skipped). */
+  write(chunk: Buffer): boolean;
+  /** The entry ended: every byte went by. Not called when the layer fails first. */
+  end(): void;
 }
 
 /** A regular file (or a hard link resolved to one) that some analyser asked for. */
@@ -42,6 +58,11 @@ export interface LayerContents {
   unread: Map<ImagePath, string>;
   /** Bytes of the uncompressed tar stream read. */
   uncompressedBytes: number;
+  /**
+   * Regular files whose bytes went to a `FileSelector.streamFor` consumer, by path, each with its consumer (a hard link
+   * to such a file of this layer shares it). A later entry at the same path that was not streamed removes the path.
+   */
+  streamed?: Map<ImagePath, FileStream>;
 }
 
 export interface ReadLayerOptions {

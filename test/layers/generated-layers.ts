@@ -5,6 +5,8 @@ import { pack } from 'tar-stream';
 /** An entry of a generated layer: given content, or `size` bytes of `fill` written a MiB at a time. */
 export type GeneratedEntry = { name: string } & ({ content: string | Buffer } | { size: number; fill?: number } | { symlink: string });
 
+/** Entries carry a fixed time: the same entries make the same layer digest, as the layer-cache tests need. */
+const FIXED_MTIME = new Date('2024-01-01T00:00:00Z');
 const CHUNK = 1024 * 1024;
 
 /**
@@ -25,17 +27,19 @@ export async function generatedLayer(entries: GeneratedEntry[]): Promise<Buffer>
   for (const spec of entries) {
     if ('symlink' in spec) {
       await new Promise<void>((resolve, reject) =>
-        archive.entry({ name: spec.name, type: 'symlink', linkname: spec.symlink }, (err) => (err ? reject(err) : resolve())),
+        archive.entry({ name: spec.name, type: 'symlink', linkname: spec.symlink, mtime: FIXED_MTIME }, (err) => (err ? reject(err) : resolve())),
       );
       continue;
     }
     if ('content' in spec) {
       const body = Buffer.from(spec.content);
-      await new Promise<void>((resolve, reject) => archive.entry({ name: spec.name, size: body.length }, body, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        archive.entry({ name: spec.name, size: body.length, mtime: FIXED_MTIME }, body, (err) => (err ? reject(err) : resolve())),
+      );
       continue;
     }
     await new Promise<void>((resolve, reject) => {
-      const entry = archive.entry({ name: spec.name, size: spec.size }, (err) => (err ? reject(err) : resolve()));
+      const entry = archive.entry({ name: spec.name, size: spec.size, mtime: FIXED_MTIME }, (err) => (err ? reject(err) : resolve()));
       const block = Buffer.alloc(Math.min(CHUNK, spec.size), spec.fill ?? 0);
       let left = spec.size;
       const write = (): void => {

@@ -113,12 +113,12 @@ export class ImageService {
    * The stored scan of an image with its inventory, scanning it when the store has none (or with `force`): what
    * SBOMs are rendered from. A delegated cluster keeps its inventories, so it is not asked here.
    */
-  async inventoryOf(request: V1ScanImageRequest, signal?: AbortSignal): Promise<StoredScan> {
+  async inventoryOf(request: V1ScanImageRequest, signal?: AbortSignal, reference?: ImageReference): Promise<StoredScan> {
     if (request.cluster) {
       await this.cluster(request.cluster);
       throw new CodedError(GrpcCode.Unimplemented, `SBOMs of images scanned through cluster "${request.cluster}" are served by that deployment`);
     }
-    return this.scanStored(request, signal);
+    return this.scanStored(request, signal, reference);
   }
 
   private async cluster(name: string) {
@@ -127,10 +127,11 @@ export class ImageService {
     return cluster;
   }
 
-  private async scanStored(request: V1ScanImageRequest, signal?: AbortSignal): Promise<StoredScan> {
+  /** `reference`: the image as a local source names it (an archive), instead of parsing `imageName`. */
+  private async scanStored(request: V1ScanImageRequest, signal?: AbortSignal, reference?: ImageReference): Promise<StoredScan> {
     const started = Date.now();
     try {
-      return await this.scanOrAnswer(request, signal);
+      return await this.scanOrAnswer(request, signal, reference);
     } catch (err) {
       if (err instanceof CodedError) {
         this.deps.observer?.scanFailed({
@@ -145,8 +146,8 @@ export class ImageService {
     }
   }
 
-  private async scanOrAnswer(request: V1ScanImageRequest, signal?: AbortSignal): Promise<StoredScan> {
-    const reference = parseImageName(request.imageName);
+  private async scanOrAnswer(request: V1ScanImageRequest, signal?: AbortSignal, named?: ImageReference): Promise<StoredScan> {
+    const reference = named ?? parseImageName(request.imageName);
     // A refused registry is refused before the store is read: a stored digest must not answer under its name.
     this.deps.scan.source.checkReference?.(reference);
     // A digest already scanned is answered from the store without touching the registry.

@@ -135,6 +135,6 @@ const STATUS = [
 
     const bad = await run('node', ['dist/bin/lamina.js', 'scan', name, '--format', 'xml'], options).catch((err) => err);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--format must be one of json, cyclonedx, spdx');
+    expect(bad.stderr).toContain('--format must be one of table, json, sarif, cyclonedx, spdx');
   }, 120_000);
 });

@@ -4,7 +4,7 @@ import { indexImage, type IndexedImage } from './index/inventory';
 import type { LayerReader } from './index/indexer';
 import type { LayerCache } from './index/layer-cache';
 import type { ReadLayerOptions } from './layers/types';
-import { historyIndexForLayer } from './stackrox/metadata';
+import { historyIndexForLayer } from './image/history';
 
 /** Everything the indexer talks to, passed in so that Lambda, the local server, the CLI and tests run the same core. */
 export interface ScanPorts {

@@ -1,6 +1,9 @@
 /** `StorageImage.metadata` from a resolved image: manifest digests and the config blob, as StackRox's registry code builds it. */
 import type { ImageConfig, ResolvedImage } from '../image/types';
+import { type HistoryEntry, historyIndexForLayer, historyOf } from '../image/history';
 import { timestampOrNull } from './protojson';
+
+export { historyIndexForLayer };
 import type { StorageDataSource, StorageImageLayer, StorageImageMetadata, StorageV1Metadata } from './types';
 
 /** StackRox's metadata format version (pkg/images/enricher: metadataVersion). */
@@ -30,8 +33,6 @@ const DOCKERFILE_INSTRUCTIONS = [
 /** Shell wrappers the classic builder puts in front of `created_by`, removed in this order. */
 const SCRUB_PREFIXES = ['/bin/sh -c #(nop)', '/bin/sh -c '];
 
-type HistoryEntry = NonNullable<ImageConfig['history']>[number];
-
 /**
  * Splits a history `created_by` line into Dockerfile instruction and value: `/bin/sh -c #(nop)  CMD ["bash"]` →
  * `CMD`, `["bash"]`; `/bin/sh -c apt-get update` → `RUN`, `apt-get update`; buildkit's `RUN /bin/sh -c make # buildkit`
@@ -56,12 +57,6 @@ function stringOr(value: unknown, fallback: string): string {
 
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
-
-function historyOf(config: ImageConfig): HistoryEntry[] {
-  const history: unknown = config.history;
-  if (!Array.isArray(history)) return [];
-  return history.filter((entry): entry is HistoryEntry => entry !== null && typeof entry === 'object' && !Array.isArray(entry));
 }
 
 function layerFromHistory(entry: HistoryEntry, now: string): StorageImageLayer {
@@ -124,20 +119,4 @@ export function buildMetadata(resolved: ResolvedImage, now: Date, dataSource?: S
     dataSource: dataSource ? { id: dataSource.id, name: dataSource.name, mirror: dataSource.mirror ?? '' } : null,
     version: METADATA_VERSION,
   };
-}
-
-/**
- * For each manifest layer, the index into `metadata.v1.layers` of the history entry that produced it: the i-th
- * non-empty history entry. Identity when the config has no history (metadata then has one entry per layer).
- * When the counts disagree, layers beyond the non-empty entries map to the last history entry, so every index is valid.
- */
-export function historyIndexForLayer(resolved: ResolvedImage): number[] {
-  const history = historyOf(resolved.config ?? {});
-  const layers = resolved.manifest.layers;
-  if (history.length === 0) return layers.map((_, index) => index);
-  const producing: number[] = [];
-  history.forEach((entry, index) => {
-    if (entry.empty_layer !== true) producing.push(index);
-  });
-  return layers.map((_, index) => producing[index] ?? history.length - 1);
 }

@@ -1,4 +1,4 @@
-import { posix } from 'node:path';
+import { ownedImagePath } from '../layers/paths';
 import type { ImagePath, LayerFile } from '../layers/types';
 import type { HintedAnalyzer } from './path-hints';
 import type { AnalysisResult, Evidence, OsPackage } from './types';
@@ -20,8 +20,7 @@ export interface ApkDatabase {
 }
 
 function ownedPath(folder: string, name: string): ImagePath | undefined {
-  const path = posix.normalize(`/${folder}/${name}`).slice(1).replace(/\/+$/, '');
-  return path === '' ? undefined : path;
+  return ownedImagePath(`${folder}/${name}`);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { posix } from 'node:path';
+import { ownedImagePath } from '../layers/paths';
 import type { ImagePath, LayerFile } from '../layers/types';
 import { parseControlFile, type ControlParagraph } from './deb822';
 import { baseName, parentDir, type HintedAnalyzer } from './path-hints';
@@ -146,12 +146,7 @@ export function pathsFromMd5sums(text: string): ImagePath[] {
   return listPaths(text, md5sumsLine).paths;
 }
 
-/** An image path without leading `/`, `.` or `..` segments; undefined for the root or an empty line. */
-function normalise(line: string): ImagePath | undefined {
-  if (line.trim() === '') return undefined;
-  const path = posix.normalize(`/${line}`).slice(1).replace(/\/+$/, '');
-  return path === '' ? undefined : path;
-}
+const normalise = ownedImagePath;
 
 function ownedFiles(stem: string, files: ImagePath[]): Evidence {
   const { owner, architecture } = ownerOf(stem);

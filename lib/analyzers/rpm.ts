@@ -1,4 +1,4 @@
-import { posix } from 'node:path';
+import { ownedImagePath } from '../layers/paths';
 import type { ImagePath, LayerFile } from '../layers/types';
 import type { HintedAnalyzer } from './path-hints';
 import { berkeleyHashValues, isBerkeleyHashDb, type BlobsResult } from './rpmdb/bdb';
@@ -48,7 +48,7 @@ function rpmPackage(
 }
 
 function ownedFiles(name: string, architecture: string | undefined, paths: string[]): Evidence {
-  const files = paths.map((path) => posix.normalize(`/${path}`).slice(1).replace(/\/+$/, '')).filter((path) => path !== '');
+  const files = paths.map(ownedImagePath).filter((path): path is ImagePath => path !== undefined);
   return architecture ? { kind: 'owned-files', manager: 'rpm', owner: name, architecture, files } : { kind: 'owned-files', manager: 'rpm', owner: name, files };
 }
 

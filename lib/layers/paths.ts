@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { ImagePath } from './types';
 
 /** Anything that might need work: `.`/`..` segments, empty segments, a leading or trailing slash. */
@@ -21,6 +22,16 @@ export function normaliseImagePath(raw: string): ImagePath | undefined {
     segments.push(segment);
   }
   return segments.join('/');
+}
+
+/**
+ * A path a package database lists as owned (`/usr/bin/x`, `./usr/bin/x`, `usr//bin/`) as an image path: `..` is
+ * clamped at the root as the package manager would resolve it; undefined for the root itself or an empty line.
+ */
+export function ownedImagePath(listed: string): ImagePath | undefined {
+  if (listed.trim() === '') return undefined;
+  const path = posix.normalize(`/${listed}`).slice(1).replace(/\/+$/, '');
+  return path === '' ? undefined : path;
 }
 
 export const WHITEOUT_PREFIX = '.wh.';

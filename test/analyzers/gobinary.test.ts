@@ -513,7 +513,7 @@ describe('Go binaries through the layer reader and the indexer', () => {
     expect(image!.inventory.packages.every((p) => p.ecosystem === 'Go')).toBe(true);
     expect(image!.inventory.partial).toBe(false);
     // Holding the 192 MiB binary would take more than that: a coarse bound, far above what the scan needs.
-    if (growth !== undefined) expect(growth).toBeLessThan(96);
+    if (growth !== undefined) expect(growth).toBeLessThan(150);
   });
 
   it('hard links share the binary result; symlinks and non-executable copies are not read', async () => {

@@ -4,6 +4,7 @@ import {
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
+  ScanCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -12,6 +13,7 @@ import {
 import { packageKey, type Osv } from '../vulndb/osv';
 import { contentHash, packageAdvisories } from '../vulndb/package-advisories';
 import {
+  addCoverageDeltas,
   cleanCvss,
   cvssSupersedes,
   ecosystemsOfKeys,
@@ -20,6 +22,7 @@ import {
   type AdvisoryState,
   type AdvisoryStore,
   type CvssRecord,
+  type EcosystemCoverage,
   type PackageRef,
   type PutResult,
 } from '../vulndb/store';
@@ -35,7 +38,8 @@ const gunzipAsync = promisify(gunzip);
  *   pk `ADV|<id>`                      sk `ADV`                modified, hash, withdrawn (BOOL), packages (L of S), doc (B, gzip full record)
  *   pk `CVSS|<cve>`                    sk `NVD`                v2, v3, v31, published, lastModified
  *   pk `CURSOR|<source>`               sk `CURSOR`             value
- *   pk `META`                          sk `DATA_VERSION`       version (N)
+ *   pk `META`                          sk `DATA_VERSION`       version (N), updatedAt
+ *   pk `META`                          sk `COVERAGE`           ecosystems (M: ecosystemKey → M { updated (S), records (N) })
  * A package's copies (only its affected entries, CVSS, aliases, a short text) are packed by id into gzip'd pages
  * of at most PAGE_BYTES, so a lookup is one BatchGetItem round for the heads and one for the few packages with
  * pages. Pages of a new revision are written before the head that names them (a conditional put on the old
@@ -61,6 +65,16 @@ const VERSION_KEY = { pk: { S: 'META' }, sk: { S: 'DATA_VERSION' } };
 const COVERAGE_KEY = { pk: { S: 'META' }, sk: { S: 'COVERAGE' } };
 /** Ecosystems set per UpdateItem: keeps the expression well under DynamoDB's 4 KB limit. */
 const COVERAGE_BATCH = 40;
+
+/** The coverage map as stored; an entry written before counts were kept is the bare time (records -1). */
+function coverageOf(entries: Record<string, AttributeValue> | undefined): Map<string, EcosystemCoverage> {
+  const coverage = new Map<string, EcosystemCoverage>();
+  for (const [name, value] of Object.entries(entries ?? {})) {
+    if (value.S) coverage.set(name, { updated: value.S, records: -1 });
+    else if (value.M?.updated?.S) coverage.set(name, { updated: value.M.updated.S, records: Number(value.M.records?.N ?? '-1') });
+  }
+  return coverage;
+}
 
 async function encode(value: unknown): Promise<Buffer> {
   return gzipAsync(Buffer.from(JSON.stringify(value), 'utf8'));
@@ -166,6 +180,7 @@ export class DynamoAdvisoryStore implements AdvisoryStore {
       return c;
     };
     const accepted: Array<{ osv: Osv; state: AdvisoryState }> = [];
+    const deltas = new Map<string, number>();
     for (const osv of newest) {
       const hash = contentHash(osv);
       const stored = states.get(osv.id);
@@ -173,6 +188,7 @@ export class DynamoAdvisoryStore implements AdvisoryStore {
       const copies = packageAdvisories(osv);
       for (const key of stored?.packages ?? []) if (!copies.has(key)) change(key).removals.add(osv.id);
       for (const [key, copy] of copies) change(key).upserts.set(osv.id, copy);
+      addCoverageDeltas(deltas, stored?.packages ?? [], copies.keys());
       accepted.push({ osv, state: { modified: osv.modified, hash, withdrawn: Boolean(osv.withdrawn), packages: [...copies.keys()] } });
     }
     if (accepted.length > 0) {
@@ -181,7 +197,7 @@ export class DynamoAdvisoryStore implements AdvisoryStore {
       const puts: WriteRequest[] = [];
       for (const { osv, state } of accepted) puts.push({ PutRequest: { Item: this.track(await this.advisoryItem(osv, state)) } });
       await batchWriteAll(this.client, this.tableName, puts);
-      await this.recordCoverage(ecosystemsOfKeys(accepted.flatMap(({ state }) => state.packages)));
+      await this.recordCoverage(deltas);
       await this.bumpDataVersion();
     }
     return { written: accepted.length, skipped: newest.length - accepted.length + dropped };
@@ -290,44 +306,141 @@ export class DynamoAdvisoryStore implements AdvisoryStore {
     return item;
   }
 
-  async getCoverage(): Promise<Map<string, string>> {
+  async getCoverage(): Promise<Map<string, EcosystemCoverage>> {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: COVERAGE_KEY, ConsistentRead: true }));
-    const ecosystems = Item?.ecosystems?.M ?? {};
-    return new Map(Object.entries(ecosystems).flatMap(([name, value]) => (value.S ? [[name, value.S] as [string, string]] : [])));
+    return coverageOf(Item?.ecosystems?.M);
   }
 
-  /** Marks the ecosystems an import wrote advisories of, with the time: what `db status` and the scan notes read. */
-  private async recordCoverage(ecosystems: Set<string>): Promise<void> {
+  /**
+   * Recounts the coverage of a store written before it was counted (or recorded at all): what `lamina db` does on
+   * opening a data directory, which no other process has open. True when it recounted.
+   */
+  async upgradeCoverage(): Promise<boolean> {
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: COVERAGE_KEY, ConsistentRead: true }));
+    if (!(await this.coverageOutdated(Item?.ecosystems?.M))) return false;
+    await this.recountCoverage(Item?.ecosystems?.M ?? {}, new Set(), new Date().toISOString());
+    return true;
+  }
+
+  /**
+   * Moves the counts of the ecosystems an import changed (ADD on their entries, so concurrent writers add up) and
+   * sets their time: what `db status` and the scan notes read. Runs after the advisory items are written: a crash in
+   * between leaves the counts short by that batch (its retry finds nothing new), never doubled.
+   */
+  private async recordCoverage(deltas: Map<string, number>): Promise<void> {
+    if (deltas.size === 0) return;
     const now = new Date().toISOString();
-    const names = [...ecosystems];
+    // The map must exist before its keys can be set: create it empty when absent, seeing what it held.
+    const { Attributes } = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: COVERAGE_KEY,
+        UpdateExpression: 'SET #e = if_not_exists(#e, :empty)',
+        ExpressionAttributeNames: { '#e': 'ecosystems' },
+        ExpressionAttributeValues: { ':empty': { M: {} } },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const held = Attributes?.ecosystems?.M;
+    if (await this.coverageOutdated(held)) {
+      // This batch's advisory items are already written, so the recount includes them.
+      await this.recountCoverage(held ?? {}, new Set(deltas.keys()), now);
+      return;
+    }
+    const names = [...deltas.keys()];
     for (let start = 0; start < names.length; start += COVERAGE_BATCH) {
       const batch = names.slice(start, start + COVERAGE_BATCH);
       const attributeNames: Record<string, string> = { '#e': 'ecosystems' };
-      const values: Record<string, AttributeValue> = { ':now': { S: now } };
       batch.forEach((name, i) => {
         attributeNames[`#n${i}`] = name;
       });
-      const assignments = batch.map((_, i) => `#e.#n${i} = :now`).join(', ');
-      // The map must exist before its keys can be set: create it empty when absent, then set them.
+      const missing = batch.flatMap((name, i) => (held?.[name] ? [] : [i]));
+      if (missing.length > 0) {
+        // An entry must exist before its fields can be set; if_not_exists keeps one another writer made meanwhile.
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: COVERAGE_KEY,
+            UpdateExpression: `SET ${missing.map((i) => `#e.#n${i} = if_not_exists(#e.#n${i}, :fresh)`).join(', ')}`,
+            ExpressionAttributeNames: { '#e': 'ecosystems', ...Object.fromEntries(missing.map((i) => [`#n${i}`, batch[i]])) },
+            ExpressionAttributeValues: { ':fresh': { M: { updated: { S: now }, records: { N: '0' } } } },
+          }),
+        );
+      }
+      const values: Record<string, AttributeValue> = { ':now': { S: now } };
+      const adds: string[] = [];
+      batch.forEach((name, i) => {
+        const delta = deltas.get(name) ?? 0;
+        if (delta === 0) return;
+        values[`:d${i}`] = { N: String(delta) };
+        adds.push(`#e.#n${i}.#r :d${i}`);
+      });
+      const sets = batch.map((_, i) => `#e.#n${i}.#u = :now`).join(', ');
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: COVERAGE_KEY,
-          UpdateExpression: 'SET #e = if_not_exists(#e, :empty)',
-          ExpressionAttributeNames: { '#e': 'ecosystems' },
-          ExpressionAttributeValues: { ':empty': { M: {} } },
-        }),
-      );
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: COVERAGE_KEY,
-          UpdateExpression: `SET ${assignments}`,
-          ExpressionAttributeNames: attributeNames,
+          UpdateExpression: `SET ${sets}${adds.length > 0 ? ` ADD ${adds.join(', ')}` : ''}`,
+          ExpressionAttributeNames: { ...attributeNames, '#u': 'updated', ...(adds.length > 0 ? { '#r': 'records' } : {}) },
           ExpressionAttributeValues: values,
         }),
       );
     }
+  }
+
+  /** Coverage entries without counts (the bare time), or none at all on a store that holds data. */
+  private async coverageOutdated(held: Record<string, AttributeValue> | undefined): Promise<boolean> {
+    if (held === undefined) return (await this.getDataVersion()) !== '0';
+    return Object.values(held).some((value) => value.M?.records?.N === undefined);
+  }
+
+  /**
+   * Counts every advisory item by the ecosystems it is stored under (one Scan) and writes the whole map. Ecosystems
+   * in `touched` get `now`; the others keep their time, or take the data version's when they had none. A writer
+   * racing this one-time recount may be counted twice or not at all.
+   */
+  private async recountCoverage(held: Record<string, AttributeValue>, touched: Set<string>, now: string): Promise<void> {
+    const counts = new Map<string, number>();
+    let start: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ConsistentRead: true,
+          FilterExpression: '#sk = :adv',
+          ProjectionExpression: '#pk, #packages',
+          ExpressionAttributeNames: { '#sk': 'sk', '#pk': 'pk', '#packages': 'packages' },
+          ExpressionAttributeValues: { ':adv': { S: ADV } },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (!item.pk?.S?.startsWith('ADV|')) continue;
+        for (const ecosystem of ecosystemsOfKeys((item.packages?.L ?? []).map((v) => v.S ?? ''))) counts.set(ecosystem, (counts.get(ecosystem) ?? 0) + 1);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const previous = coverageOf(held);
+    let fallback: string | undefined;
+    const entries: Record<string, AttributeValue> = {};
+    for (const ecosystem of new Set([...previous.keys(), ...counts.keys(), ...touched])) {
+      let updated = touched.has(ecosystem) ? now : previous.get(ecosystem)?.updated;
+      if (!updated) {
+        fallback ??=
+          (await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: VERSION_KEY, ConsistentRead: true }))).Item?.updatedAt?.S ?? now;
+        updated = fallback;
+      }
+      entries[ecosystem] = { M: { updated: { S: updated }, records: { N: String(counts.get(ecosystem) ?? 0) } } };
+    }
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: COVERAGE_KEY,
+        UpdateExpression: 'SET #e = :entries',
+        ExpressionAttributeNames: { '#e': 'ecosystems' },
+        ExpressionAttributeValues: { ':entries': { M: entries } },
+      }),
+    );
   }
 
   private async bumpDataVersion(): Promise<void> {

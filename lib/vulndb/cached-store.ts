@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Osv } from './osv';
 import { packageKey } from './osv';
-import type { AdvisoryStore, CvssRecord, PackageRef, PutResult } from './store';
+import type { AdvisoryStore, CvssRecord, EcosystemCoverage, PackageRef, PutResult } from './store';
 
 export interface CachedStoreOptions {
   /** Packages whose advisories are kept; a Lambda container scans many images with the same base packages. */
@@ -30,9 +30,9 @@ export class CachedAdvisoryStore implements AdvisoryStore {
     this.cvss = new LRUCache({ max: options.maxCvss ?? 50_000 });
   }
 
-  private coverage: Map<string, string> | undefined;
+  private coverage: Map<string, EcosystemCoverage> | undefined;
 
-  async getCoverage(): Promise<Map<string, string>> {
+  async getCoverage(): Promise<Map<string, EcosystemCoverage>> {
     this.coverage ??= await this.inner.getCoverage();
     return this.coverage;
   }

@@ -1,14 +1,15 @@
 import { contentHash, packageAdvisories } from './package-advisories';
 import { packageKey, type Osv } from './osv';
 import {
+  addCoverageDeltas,
   cleanCvss,
   cvssSupersedes,
-  ecosystemsOfKeys,
   newestById,
   supersedes,
   type AdvisoryState,
   type AdvisoryStore,
   type CvssRecord,
+  type EcosystemCoverage,
   type PackageRef,
   type PutResult,
 } from './store';
@@ -20,12 +21,13 @@ export class MemoryAdvisoryStore implements AdvisoryStore {
   private readonly packages = new Map<string, Map<string, Osv>>();
   private readonly cvss = new Map<string, CvssRecord>();
   private readonly cursors = new Map<string, string>();
-  private readonly coverage = new Map<string, string>();
+  private readonly coverage = new Map<string, EcosystemCoverage>();
   private version = 0;
 
   async putAdvisories(records: Osv[]): Promise<PutResult> {
     const { records: newest, dropped } = newestById(records);
     let written = 0;
+    const deltas = new Map<string, number>();
     for (const osv of newest) {
       const hash = contentHash(osv);
       const stored = this.states.get(osv.id);
@@ -38,10 +40,13 @@ export class MemoryAdvisoryStore implements AdvisoryStore {
         entries.set(osv.id, copy);
       }
       this.full.set(osv.id, osv);
-      const now = new Date().toISOString();
-      for (const ecosystem of ecosystemsOfKeys(copies.keys())) this.coverage.set(ecosystem, now);
+      addCoverageDeltas(deltas, stored?.packages ?? [], copies.keys());
       this.states.set(osv.id, { modified: osv.modified, hash, withdrawn: Boolean(osv.withdrawn), packages: [...copies.keys()] });
       written++;
+    }
+    const updated = new Date().toISOString();
+    for (const [ecosystem, delta] of deltas) {
+      this.coverage.set(ecosystem, { updated, records: (this.coverage.get(ecosystem)?.records ?? 0) + delta });
     }
     if (written > 0) this.version++;
     return { written, skipped: newest.length - written + dropped };
@@ -72,8 +77,8 @@ export class MemoryAdvisoryStore implements AdvisoryStore {
     return String(this.version);
   }
 
-  async getCoverage(): Promise<Map<string, string>> {
-    return new Map(this.coverage);
+  async getCoverage(): Promise<Map<string, EcosystemCoverage>> {
+    return new Map([...this.coverage].map(([ecosystem, coverage]) => [ecosystem, { ...coverage }]));
   }
 
   async getCursor(source: string): Promise<string | undefined> {

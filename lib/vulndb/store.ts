@@ -29,9 +29,20 @@ export interface AdvisoryReader {
   getCvss(cveIds: string[]): Promise<Map<string, CvssRecord>>;
   /**
    * The ecosystems the store holds advisories of (lookup form: `Debian:12`, `npm`), each with when an import last
-   * wrote some; empty for a store written before coverage was recorded.
+   * changed some and how many it holds; empty for a store written before coverage was recorded. An ecosystem stays
+   * listed when its last advisory is withdrawn or moves away (with 0 records): it was imported.
    */
-  getCoverage(): Promise<Map<string, string>>;
+  getCoverage(): Promise<Map<string, EcosystemCoverage>>;
+}
+
+export interface EcosystemCoverage {
+  /** ISO time of the last import that changed an advisory of the ecosystem. */
+  updated: string;
+  /**
+   * Distinct advisories stored under the ecosystem (withdrawn ones are not); -1 when not known yet: a DynamoDB store
+   * written before counts were kept recounts on its next write.
+   */
+  records: number;
 }
 
 /** The ecosystems (lookup form) of the package keys an advisory is stored under. */
@@ -39,6 +50,17 @@ export function ecosystemsOfKeys(keys: Iterable<string>): Set<string> {
   const ecosystems = new Set<string>();
   for (const key of keys) ecosystems.add(key.slice(0, key.indexOf('|')));
   return ecosystems;
+}
+
+/**
+ * How rewriting one advisory changes the per-ecosystem counts: +1 for each ecosystem it is newly stored under, -1
+ * for each it left. Adds every ecosystem it touched to `deltas` (0 when it stayed), so their times move too.
+ */
+export function addCoverageDeltas(deltas: Map<string, number>, before: Iterable<string>, after: Iterable<string>): void {
+  const was = ecosystemsOfKeys(before);
+  const now = ecosystemsOfKeys(after);
+  for (const ecosystem of now) deltas.set(ecosystem, (deltas.get(ecosystem) ?? 0) + (was.has(ecosystem) ? 0 : 1));
+  for (const ecosystem of was) if (!now.has(ecosystem)) deltas.set(ecosystem, (deltas.get(ecosystem) ?? 0) - 1);
 }
 
 /** What an import writes (and reads back to order its writes). */

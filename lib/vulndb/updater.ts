@@ -21,6 +21,10 @@ export interface UpdaterOptions {
   batchSize?: number;
   signal?: AbortSignal;
   onProgress?: (ecosystem: string, counts: ImportCounts) => void;
+  /** Bytes of the ecosystem's export downloaded so far (of `total` when the server says): 0 as it starts, then per chunk. */
+  onDownloadProgress?: (ecosystem: string, bytes: number, total: number | undefined) => void;
+  /** A download attempt fails after this long without a response or a byte (default 60 s). */
+  idleTimeoutMs?: number;
   /** CVSS from NVD for written advisories that carry none, at most `maxRequests` lookups per run. */
   nvd?: { client: NvdClient; maxRequests?: number };
 }
@@ -45,6 +49,11 @@ export interface UpdateResult {
 /** Cursor names in the store: the newest `modified` imported, and the ETag of the export it came from. */
 export const modifiedCursor = (ecosystem: string) => `osv:${ecosystem}:modified`;
 export const etagCursor = (ecosystem: string) => `osv:${ecosystem}:etag`;
+/**
+ * When the ecosystem's export was last fetched or found unchanged: data can be current though nothing was written
+ * for months (an old release). `db status` reads it by the coverage key's base (`Debian` for `Debian:12`).
+ */
+export const checkedCursor = (ecosystem: string) => `osv:${ecosystem}:checked`;
 
 function fileNameFor(ecosystem: string): string {
   return `${ecosystem.replace(/[^A-Za-z0-9.-]+/g, '_')}-all.zip`;
@@ -70,14 +79,19 @@ export async function updateAdvisories(store: AdvisoryStore, options: UpdaterOpt
       result.cursor = cursor;
       const etag = cursor ? await store.getCursor(etagCursor(ecosystem)) : undefined;
       const zipPath = join(options.workDir, fileNameFor(ecosystem));
+      options.onDownloadProgress?.(ecosystem, 0, undefined);
       const download = await downloadResumable(`${base}/${encodeURIComponent(ecosystem)}/all.zip`, zipPath, {
         ifNoneMatch: etag,
         maxAttempts: options.maxDownloadAttempts,
         fetch: options.fetch,
         signal: options.signal,
+        idleTimeoutMs: options.idleTimeoutMs,
+        onProgress: options.onDownloadProgress && ((bytes, total) => options.onDownloadProgress!(ecosystem, bytes, total)),
       });
+      const checked = new Date().toISOString();
       if (download.status === 'not-modified') {
         result.status = 'not-modified';
+        await store.setCursor(checkedCursor(ecosystem), checked);
         continue;
       }
       let newest = cursor;
@@ -95,11 +109,14 @@ export async function updateAdvisories(store: AdvisoryStore, options: UpdaterOpt
       Object.assign(result, { records: counts.records, written: counts.written, skipped: counts.skipped, malformed: counts.malformed });
       if (newest && newest !== cursor) await store.setCursor(modifiedCursor(ecosystem), newest);
       if (download.etag) await store.setCursor(etagCursor(ecosystem), download.etag);
+      await store.setCursor(checkedCursor(ecosystem), checked);
       result.cursor = newest;
       await rm(zipPath, { force: true });
     } catch (err) {
       result.status = 'failed';
-      result.error = err instanceof Error ? err.message : String(err);
+      // By shape: an error from Node's core may come from another realm.
+      const message = (err as { message?: unknown } | undefined)?.message;
+      result.error = typeof message === 'string' ? message : String(err);
     }
   }
   const out: UpdateResult = { ecosystems: results };

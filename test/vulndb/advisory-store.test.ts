@@ -1,3 +1,4 @@
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoAdvisoryStore } from '../../lib/aws/dynamo-advisory-store';
 import { MemoryAdvisoryStore } from '../../lib/vulndb/memory-store';
 import type { Osv } from '../../lib/vulndb/osv';
@@ -66,11 +67,48 @@ describe.each(implementations)('advisory store %s', (_name, make) => {
   it('records which ecosystems it holds advisories of, in lookup form, with when each was last written', async () => {
     const { store } = fixture;
     expect((await store.getCoverage()).size).toBe(0);
+    const before = Date.now();
     await store.putAdvisories([advisory('A-1', '2024-01-01T00:00:00Z', urllib3)]);
     await store.putAdvisories([advisory('A-2', '2024-01-01T00:00:00Z', { ecosystem: 'Debian:12.4', name: 'zlib' })]);
     const coverage = await store.getCoverage();
     expect([...coverage.keys()].sort()).toEqual(['Debian:12', 'PyPI']);
-    for (const updated of coverage.values()) expect(Date.parse(updated)).not.toBeNaN();
+    for (const { updated } of coverage.values()) {
+      expect(Date.parse(updated)).toBeGreaterThanOrEqual(before - 1000);
+      expect(Date.parse(updated)).toBeLessThanOrEqual(Date.now());
+    }
+  });
+
+  it('counts the distinct advisories of each ecosystem as they arrive, move, change and are withdrawn', async () => {
+    const { store } = fixture;
+    const requests = { ecosystem: 'PyPI', name: 'requests' };
+    const zlib12 = { ecosystem: 'Debian:12', name: 'zlib' };
+    const records = async () => Object.fromEntries([...(await store.getCoverage())].map(([ecosystem, c]) => [ecosystem, c.records]));
+    // A-3 names two PyPI packages and two Debian releases: one advisory each for PyPI, Debian:12 and Debian:11.
+    const a3 = advisory('A-3', '2024-01-01T00:00:00Z', urllib3, '1', {
+      affected: [urllib3, requests, zlib12, { ecosystem: 'Debian:11', name: 'zlib' }].map((pkg) => ({ package: pkg, versions: ['1.0'] })),
+    });
+    await store.putAdvisories([advisory('A-1', '2024-01-01T00:00:00Z', urllib3), advisory('A-2', '2024-01-01T00:00:00Z', requests), a3]);
+    expect(await records()).toEqual({ PyPI: 3, 'Debian:12': 1, 'Debian:11': 1 });
+
+    // Rewritten in place, an older copy, an identical copy: the counts stay.
+    await store.putAdvisories([advisory('A-1', '2024-02-01T00:00:00Z', urllib3, '2.0'), advisory('A-2', '2023-01-01T00:00:00Z', requests), a3]);
+    expect(await records()).toEqual({ PyPI: 3, 'Debian:12': 1, 'Debian:11': 1 });
+
+    // A-1 moves to npm; A-3 drops Debian:11; A-2 is withdrawn.
+    const { updated: debian11Before } = (await store.getCoverage()).get('Debian:11')!;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.putAdvisories([
+      advisory('A-1', '2024-03-01T00:00:00Z', { ecosystem: 'npm', name: 'left-pad' }),
+      { ...a3, modified: '2024-03-01T00:00:00Z', affected: a3.affected!.slice(0, 3) },
+      advisory('A-2', '2024-03-01T00:00:00Z', requests, '1', { withdrawn: '2024-03-01T00:00:00Z' }),
+    ]);
+    // An ecosystem left with nothing is still one the store was given data of.
+    expect(await records()).toEqual({ PyPI: 1, 'Debian:12': 1, 'Debian:11': 0, npm: 1 });
+    expect((await store.getCoverage()).get('Debian:11')!.updated > debian11Before).toBe(true);
+
+    // Withdrawn and brought back by a newer record: counted again.
+    await store.putAdvisories([advisory('A-2', '2024-04-01T00:00:00Z', requests)]);
+    expect(await records()).toEqual({ PyPI: 2, 'Debian:12': 1, 'Debian:11': 0, npm: 1 });
   });
 
   it('keeps the newer modified and skips older or identical copies, bumping the data version only on change', async () => {
@@ -179,5 +217,56 @@ describe.each(implementations)('advisory store %s', (_name, make) => {
     expect(cvss.get('CVE-2024-3094')).toEqual({ v3Vector: v3, v31: true, lastModified: '2025-01-01T00:00:00.000' });
     expect(cvss.has('CVE-0000-0000')).toBe(false);
     expect(await store.getDataVersion()).not.toBe(before);
+  });
+});
+
+describe('DynamoDB advisory store coverage counts', () => {
+  let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+  const COVERAGE_KEY = { pk: { S: 'META' }, sk: { S: 'COVERAGE' } };
+  const counts = async (store: AdvisoryStore) => Object.fromEntries([...(await store.getCoverage())].map(([ecosystem, c]) => [ecosystem, c.records]));
+  const npm = (i: number) => advisory(`N-${i}`, '2024-01-01T00:00:00Z', { ecosystem: 'npm', name: `pkg-${i % 7}` });
+
+  beforeEach(async () => {
+    dynamo = await startDynalite();
+  });
+  afterEach(async () => {
+    await dynamo.stop();
+  });
+
+  it('adds up the counts of writers working at once', async () => {
+    const stores = [0, 1, 2].map(() => new DynamoAdvisoryStore(dynamo.client, 'advisories'));
+    await stores[0].ensureTables();
+    await Promise.all(
+      stores.map(async (store, w) => {
+        for (let batch = 0; batch < 4; batch++) {
+          await store.putAdvisories(Array.from({ length: 10 }, (_, i) => npm(w * 1000 + batch * 10 + i)));
+        }
+      }),
+    );
+    expect(await counts(stores[0])).toEqual({ npm: 120 });
+  });
+
+  it('recounts a store whose coverage was recorded before counts, or not at all', async () => {
+    const store = new DynamoAdvisoryStore(dynamo.client, 'advisories');
+    await store.ensureTables();
+    await store.putAdvisories([...Array.from({ length: 5 }, (_, i) => npm(i)), advisory('A-1', '2024-01-01T00:00:00Z', urllib3)]);
+    // How a store written before counts were kept holds its coverage: the bare time per ecosystem.
+    await dynamo.client.send(
+      new PutItemCommand({ TableName: 'advisories', Item: { ...COVERAGE_KEY, ecosystems: { M: { npm: { S: '2024-06-01T00:00:00.000Z' } } } } }),
+    );
+    expect(await store.getCoverage()).toEqual(new Map([['npm', { updated: '2024-06-01T00:00:00.000Z', records: -1 }]]));
+    expect(await store.upgradeCoverage()).toBe(true);
+    const upgraded = await store.getCoverage();
+    expect(upgraded.get('npm')).toEqual({ updated: '2024-06-01T00:00:00.000Z', records: 5 });
+    expect(upgraded.get('PyPI')!.records).toBe(1);
+    expect(Date.parse(upgraded.get('PyPI')!.updated)).not.toBeNaN();
+    expect(await store.upgradeCoverage()).toBe(false);
+
+    // Before coverage was recorded at all, the next write recounts, its own batch included.
+    await dynamo.client.send(new DeleteItemCommand({ TableName: 'advisories', Key: COVERAGE_KEY }));
+    await store.putAdvisories([npm(5), advisory('A-1', '2024-02-01T00:00:00Z', { ecosystem: 'Go', name: 'example.com/a' })]);
+    expect(await counts(store)).toEqual({ npm: 6, Go: 1, PyPI: 0 });
+    await store.putAdvisories([npm(6)]);
+    expect(await counts(store)).toEqual({ npm: 7, Go: 1, PyPI: 0 });
   });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ZipFile } from 'yazl';
 import { MemoryAdvisoryStore } from '../../lib/vulndb/memory-store';
-import { modifiedCursor, updateAdvisories } from '../../lib/vulndb/updater';
+import { checkedCursor, modifiedCursor, updateAdvisories } from '../../lib/vulndb/updater';
 import { advisoryFixture, describeWithShared } from '../support/shared-fixtures';
 
 interface Logged {
@@ -145,8 +145,9 @@ describeWithShared('OSV updater against a bucket on loopback', () => {
     bucket.cutNext = 1;
     const failed = await updateAdvisories(store, { baseUrl: bucket.url, ecosystems: ['PyPI'], workDir: work, maxDownloadAttempts: 1 });
     expect(failed.ecosystems[0]).toMatchObject({ status: 'failed', written: 0 });
-    expect(failed.ecosystems[0].error).toMatch(/downloading .*all\.zip failed/);
+    expect(failed.ecosystems[0].error).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/PyPI\/all\.zip: connection closed by the server .*after \d+ of \d+ bytes$/);
     expect(await store.getCursor(modifiedCursor('PyPI'))).toBeUndefined();
+    expect(await store.getCursor(checkedCursor('PyPI'))).toBeUndefined();
     expect(existsSync(join(work, 'PyPI-all.zip.part'))).toBe(true);
 
     const resumed = await updateAdvisories(store, { baseUrl: bucket.url, ecosystems: ['PyPI'], workDir: work });
@@ -181,6 +182,8 @@ describeWithShared('OSV updater against a bucket on loopback', () => {
     const store = new MemoryAdvisoryStore();
     await updateAdvisories(store, { baseUrl: bucket.url, ecosystems: ['PyPI'], workDir: work });
     const version = await store.getDataVersion();
+    const firstCheck = (await store.getCursor(checkedCursor('PyPI')))!;
+    expect(Date.parse(firstCheck)).not.toBeNaN();
 
     const after = '2031-01-01T00:00:00Z';
     const changed = records.map((r) => (r.id === 'PYSEC-2014-13' ? { ...r, modified: after, summary: 'revised' } : r));
@@ -201,6 +204,8 @@ describeWithShared('OSV updater against a bucket on loopback', () => {
     expect(third.ecosystems[0]).toMatchObject({ status: 'not-modified', written: 0 });
     expect(bucket.log.at(-1)).toMatchObject({ status: 304, ifNoneMatch: expect.stringMatching(/^"/) });
     expect(written).toBe(2);
+    // Unchanged is checked: what `db status` reads to know an ecosystem without new advisories is current.
+    expect((await store.getCursor(checkedCursor('PyPI')))! > firstCheck).toBe(true);
   });
 
   it('reports a missing export and carries on with the other ecosystems', async () => {
@@ -210,6 +215,23 @@ describeWithShared('OSV updater against a bucket on loopback', () => {
       ['Nope', 'failed'],
       ['PyPI', 'updated'],
     ]);
-    expect(result.ecosystems[0].error).toMatch(/HTTP 404/);
+    expect(result.ecosystems[0].error).toBe(`GET ${bucket.url}/Nope/all.zip: HTTP 404 Not Found`);
+  });
+
+  it('reports the download as it goes, then the records', async () => {
+    const store = new MemoryAdvisoryStore();
+    const events: string[] = [];
+    const size = bucket.files.get('/PyPI/all.zip')!.length;
+    await updateAdvisories(store, {
+      baseUrl: bucket.url,
+      ecosystems: ['PyPI'],
+      workDir: work,
+      onDownloadProgress: (ecosystem, bytes, total) => events.push(`${ecosystem} ${bytes === 0 ? 'start' : bytes === total ? 'downloaded' : 'bytes'} ${total}`),
+      onProgress: (ecosystem, counts) => events.push(`${ecosystem} records ${counts.records}`),
+    });
+    expect(events[0]).toBe('PyPI start undefined');
+    expect(events).toContain(`PyPI downloaded ${size}`);
+    expect(events.at(-1)).toBe(`PyPI records ${records.length}`);
+    expect(events.indexOf(`PyPI downloaded ${size}`)).toBeLessThan(events.indexOf(`PyPI records ${records.length}`));
   });
 });

@@ -9,6 +9,9 @@ import { MirroredImageSource } from './image/mirrored-source';
 import type { ScanPorts } from './scan';
 import type { ScanLeases } from './service/scan-leases';
 import type { ScanObserver } from './service/scan-observer';
+import { CosignSignatureFetcher } from './signatures/fetch';
+import { SignatureStep } from './signatures/step';
+import type { SignatureIntegration } from './signatures/types';
 import type { V1ScanImageRequest } from './stackrox/types';
 import { ImageService, type ScannerIdentity } from './service/image-service';
 import type { ImageStore } from './service/image-store';
@@ -41,15 +44,32 @@ export interface ComposeOptions {
   requirePlatform?: boolean;
 }
 
-/** Wires the scan core's ports from configuration: the one place that picks concrete adapters. */
-export function createScanPorts(config: LaminaConfig, options: ComposeOptions = {}): ScanPorts {
-  const registry = new RegistryClient({
+/** The registry client of a configuration; scan ports and the signature step share one (its tokens, its policy). */
+export function createRegistryClient(config: LaminaConfig, options: Pick<ComposeOptions, 'credentials'> = {}): RegistryClient {
+  return new RegistryClient({
     credentials: options.credentials,
     insecureRegistries: config.insecureRegistries,
     platform: config.platform,
     allowedRegistries: config.allowedRegistries,
     allowedPrivateHosts: config.allowedPrivateHosts,
   });
+}
+
+/**
+ * The signature step: cosign signatures read through `registry` (mirrors followed) and verified against
+ * `integrations` (the configuration's by default). Undefined without integrations: nothing is then fetched.
+ */
+export function createSignatureStep(
+  config: LaminaConfig,
+  registry: RegistryClient,
+  integrations: readonly SignatureIntegration[] = config.signatureIntegrations ?? [],
+): SignatureStep | undefined {
+  if (integrations.length === 0) return undefined;
+  return new SignatureStep({ integrations, fetcher: new CosignSignatureFetcher(registry, { mirrors: config.registryMirrors }) });
+}
+
+/** Wires the scan core's ports from configuration: the one place that picks concrete adapters. */
+export function createScanPorts(config: LaminaConfig, options: ComposeOptions = {}, registry = createRegistryClient(config, options)): ScanPorts {
   const mirrors = config.registryMirrors ?? {};
   return {
     source: Object.keys(mirrors).length > 0 ? new MirroredImageSource(registry, mirrors) : registry,
@@ -62,8 +82,10 @@ export function createScanPorts(config: LaminaConfig, options: ComposeOptions = 
 }
 
 export function createImageService(config: LaminaConfig, store: ImageStore, options: ComposeOptions = {}): ImageService {
+  const registry = createRegistryClient(config, options);
   return new ImageService({
-    scan: createScanPorts(config, options),
+    scan: createScanPorts(config, options, registry),
+    signatures: createSignatureStep(config, registry),
     store,
     scanner: SCANNER,
     platform: config.platform,

@@ -1,6 +1,8 @@
 import { homedir, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Platform } from './image/types';
+import { parseSignatureIntegrations } from './signatures/integrations';
+import type { SignatureIntegration } from './signatures/types';
 
 /** Settings of a lamina process, read from the environment so local mode, the CLI and Lambda share one reading. */
 export interface LaminaConfig {
@@ -22,6 +24,11 @@ export interface LaminaConfig {
   /** Longest one scan may take, registry waits included (LAMINA_SCAN_TIMEOUT_MS; default 10 minutes). */
   scanTimeoutMs?: number;
   apiBudgetMs?: number;
+  /**
+   * Signature integrations (LAMINA_SIGNATURE_INTEGRATIONS, a JSON array in StackRox's shape): with at least one,
+   * scans fetch the image's cosign signatures and verify them against each; without, nothing is fetched.
+   */
+  signatureIntegrations?: SignatureIntegration[];
 }
 
 function list(value: string | undefined): string[] {
@@ -96,5 +103,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LaminaConfi
     registryMirrors: parseRegistryMirrors(env.LAMINA_REGISTRY_MIRRORS),
     apiBudgetMs: optionalPositive('LAMINA_API_BUDGET_MS', env.LAMINA_API_BUDGET_MS),
     scanTimeoutMs: optionalPositive('LAMINA_SCAN_TIMEOUT_MS', env.LAMINA_SCAN_TIMEOUT_MS),
+    signatureIntegrations: parseSignatureIntegrations(env.LAMINA_SIGNATURE_INTEGRATIONS),
   };
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatOperatingSystem } from '../analyzers';
-import { createScanPorts, SCANNER } from '../compose';
+import { createRegistryClient, createScanPorts, createSignatureStep, SCANNER } from '../compose';
 import { detectArchive, isArchiveSpec, openArchiveSource } from '../image/archive';
 import { parsePlatform, type LaminaConfig } from '../config';
 import { asCodedError } from '../errors';
@@ -19,6 +19,10 @@ import { componentsOf } from '../stackrox/components';
 import { encodeStorageImage } from '../stackrox/encode';
 import { runtimeErrorBody } from '../stackrox/errors';
 import { applySnoozeFilter, withScanStats } from '../stackrox/storage-image';
+import type { StorageImage } from '../stackrox/types';
+import { CLI_INTEGRATION_ID, integrationFromKeys } from '../signatures/integrations';
+import type { SignatureIntegration } from '../signatures/types';
+import { verifyWithIntegrations } from '../signatures/verify';
 import { matchInventory, type MatchResult } from '../vulndb/matcher';
 import type { CliIo } from './db';
 import { openLocalAdvisories } from './db';
@@ -44,6 +48,9 @@ export const SCAN_USAGE = `usage: lamina scan <image> [options]
       --username USER          registry credentials, with --password PASS or --password-stdin
       --password-stdin         read the password from standard input
       --insecure-registry HOST reach HOST[:PORT] over plain HTTP (repeatable)
+      --verify-key FILE        verify the image's cosign signatures with this PEM public key (repeatable; the keys
+                               form one signature integration, beside LAMINA_SIGNATURE_INTEGRATIONS); the verdict
+                               goes to stderr, the details into the JSON's signatureVerificationData
       --pretty                 indent JSON output
   -h, --help                   this text
 
@@ -85,6 +92,8 @@ interface ScanSettings {
   config: LaminaConfig;
   requirePlatform: boolean;
   credentials?: { username: string; password: string };
+  /** LAMINA_SIGNATURE_INTEGRATIONS and the one --verify-key builds. */
+  signatureIntegrations: SignatureIntegration[];
 }
 
 async function settingsOf(args: string[], config: LaminaConfig, io: ScanIo): Promise<ScanSettings | 'help'> {
@@ -104,6 +113,7 @@ async function settingsOf(args: string[], config: LaminaConfig, io: ScanIo): Pro
       password: { type: 'string' },
       'password-stdin': { type: 'boolean', default: false },
       'insecure-registry': { type: 'string', multiple: true },
+      'verify-key': { type: 'string', multiple: true },
       force: { type: 'boolean', default: false },
       pretty: { type: 'boolean', default: false },
       input: { type: 'string', short: 'i' },
@@ -147,8 +157,27 @@ async function settingsOf(args: string[], config: LaminaConfig, io: ScanIo): Pro
     throw new UsageError('--password and --password-stdin need --username');
   }
 
+  const signatureIntegrations = [...(config.signatureIntegrations ?? [])];
+  const keyFiles = values['verify-key'] ?? [];
+  if (keyFiles.length > 0) {
+    const keys = await Promise.all(
+      keyFiles.map(async (path) => {
+        const pem = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+          throw new UsageError(`--verify-key ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+        });
+        return { name: path, pem };
+      }),
+    );
+    try {
+      signatureIntegrations.push(integrationFromKeys(keys));
+    } catch (err) {
+      throw new UsageError(`--verify-key ${(err as Error).message}`);
+    }
+  }
+
   return {
     image: positionals[0],
+    signatureIntegrations,
     format,
     output: values.output,
     filters,
@@ -205,12 +234,19 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
     : undefined;
   const credentials = settings.credentials;
   try {
-    const ports = createScanPorts(settings.config, { credentials: credentials ? { credentialsFor: async () => credentials } : undefined });
+    const composeOptions = { credentials: credentials ? { credentialsFor: async () => credentials } : undefined };
+    const registry = createRegistryClient(settings.config, composeOptions);
+    const ports = createScanPorts(settings.config, composeOptions, registry);
     // A local image (docker save's tar, an OCI layout) is its own source: nothing is pulled.
     const archive = isArchiveSpec(image) ? await openArchiveSource(image, { platform: settings.config.platform }) : undefined;
     if (archive) ports.source = archive.source;
+    const integrations = settings.signatureIntegrations;
+    if (archive && integrations.length > 0) {
+      io.err('lamina: warning: signatures are not checked for a local image: cosign keeps them in a registry, beside the image\n');
+    }
     const service = new ImageService({
       scan: ports,
+      signatures: archive ? undefined : createSignatureStep(settings.config, registry, integrations),
       store: new MemoryImageStore(),
       scanner: SCANNER,
       platform: settings.config.platform,
@@ -226,6 +262,9 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
     const notes = stored.image.scan?.notes ?? [];
     const operatingSystem = formatOperatingSystem(stored.inventory.os);
     for (const warning of warningsOf(notes, match, filtered.expired, operatingSystem)) io.err(`lamina: warning: ${warning}\n`);
+    if (!archive && integrations.length > 0) {
+      for (const line of signatureLines(stored.image, integrations, now)) io.err(`lamina: signature: ${line}\n`);
+    }
 
     const sbom = sbomInputOf(stored, TOOL, now, imageName(archive?.reference ?? parseImageName(image)));
     const report: ReportInput = {
@@ -273,6 +312,32 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
   } finally {
     await local?.dynamo.stop();
   }
+}
+
+/**
+ * The signature verdict, one line per integration: `VERIFIED by key.pub for <refs>`, the failure and its reason,
+ * or `none found`. The StorageImage's signatureVerificationData holds the same results.
+ */
+function signatureLines(image: StorageImage, integrations: readonly SignatureIntegration[], now: Date): string[] {
+  const label = (integration: SignatureIntegration) => (integration.id === CLI_INTEGRATION_ID ? '--verify-key' : `integration "${integration.name}"`);
+  const signatures = image.signature?.signatures ?? [];
+  const ref = image.name?.fullName ?? image.id;
+  if (signatures.length === 0) {
+    const results = image.signatureVerificationData?.results ?? [];
+    if (results.length === 0) return [`none found for ${ref}`];
+    return results.map((result) => {
+      const integration = integrations.find((candidate) => candidate.id === result.verifierId);
+      return `${result.status} for ${integration ? label(integration) : result.verifierId}: ${result.description}`;
+    });
+  }
+  const names = image.names.map((name) => name.fullName);
+  return verifyWithIntegrations(integrations, signatures, { digest: image.id, names }, now).map(({ integration, result, verifiedBy }) => {
+    if (result.status === 'VERIFIED') {
+      const by = integration.id === CLI_INTEGRATION_ID ? verifiedBy.join(', ') : `${label(integration)} (${verifiedBy.join(', ')})`;
+      return `VERIFIED by ${by} for ${result.verifiedImageReferences.join(', ')}`;
+    }
+    return `${result.status} for ${label(integration)}: ${result.description}`;
+  });
 }
 
 function json1(value: unknown, pretty: boolean): string {

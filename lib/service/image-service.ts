@@ -13,6 +13,7 @@ import type { StorageImage, StorageImageName, V1ScanImageRequest } from '../stac
 import { matchInventory, type MatchResult } from '../vulndb/matcher';
 import type { AdvisoryStore } from '../vulndb/store';
 import { randomUUID } from 'node:crypto';
+import { type SignatureOutcome, type SignatureStep, UNSIGNED_UNVERIFIED } from '../signatures/step';
 import type { ImageStore, StoredScan } from './image-store';
 import { currentInventory } from './stored-inventory';
 import { holderId, type ScanLeases } from './scan-leases';
@@ -52,6 +53,11 @@ export interface ImageServiceDeps {
   snoozes?: SnoozeStore;
   /** Delegated scanners a request's `cluster` may name; without them every named cluster is unknown. */
   clusters?: import('./clusters').ClusterDelegation;
+  /**
+   * Fetches and verifies cosign signatures against the signature integrations. Without it (or without
+   * integrations) nothing is fetched and images carry MISSING_SIGNATURE and MISSING_SIGNATURE_VERIFICATION_DATA.
+   */
+  signatures?: SignatureStep;
 }
 
 /** Seconds a client is told to wait before retrying a scan still in progress. */
@@ -227,13 +233,17 @@ export class ImageService {
     resolveMs: number,
   ): Promise<StoredScan> {
     const indexStarted = Date.now();
-    const { inventory, layersFromCache } = await indexResolvedImage(resolved, this.deps.scan, signal);
     const names = withName(previous?.image.names ?? [], imageName(reference));
+    // Signatures are fetched while the layers are read; a failure to fetch them never fails the scan.
+    const signing = this.signatures(reference, reference.digest ?? resolved.manifestDigest, names, signal);
+    signing.catch(() => undefined);
+    const { inventory, layersFromCache } = await indexResolvedImage(resolved, this.deps.scan, signal);
+    const signed = await signing;
     const scanTime = this.now();
     const matchStarted = Date.now();
     const match = await this.match(inventory);
     const matchMs = Date.now() - matchStarted;
-    const image = this.assemble(reference, resolved, inventory, names, match, scanTime, previous?.image);
+    const image = this.assemble(reference, resolved, inventory, names, match, scanTime, previous?.image, signed);
     const stored: StoredScan = { image, inventory, dataVersion: match?.dataVersion };
     await this.deps.store.put(stored);
     noteRequest({ digest: image.id, cacheHit: false });
@@ -295,6 +305,13 @@ export class ImageService {
     return applySnoozeFilter(shown, includeSnoozed);
   }
 
+  /** The signature step's outcome for this image; without integrations, the notes of an unverified image. */
+  private async signatures(reference: ImageReference, digest: string, names: StorageImageName[], signal: AbortSignal | undefined): Promise<SignatureOutcome> {
+    const step = this.deps.signatures;
+    if (!step || step.integrations.length === 0) return { ...UNSIGNED_UNVERIFIED, notes: [...UNSIGNED_UNVERIFIED.notes] };
+    return step.run({ reference, digest, names: names.map((name) => name.fullName) }, this.now(), signal);
+  }
+
   private async match(inventory: Inventory): Promise<MatchResult | undefined> {
     if (!this.deps.advisories) return undefined;
     return matchInventory(inventory, this.deps.advisories);
@@ -308,6 +325,7 @@ export class ImageService {
     match: MatchResult | undefined,
     scanTime: Date,
     previous: StorageImage | undefined,
+    signed: SignatureOutcome = UNSIGNED_UNVERIFIED,
   ): StorageImage {
     const scan = scanOf(inventory, match, { now: scanTime, previous });
     return assembleStorageImage({
@@ -321,6 +339,9 @@ export class ImageService {
       scanNotes: scan.notes,
       scanTime,
       scanner: this.deps.scanner,
+      signature: signed.signature,
+      signatureVerificationData: signed.signatureVerificationData,
+      notes: signed.notes,
     });
   }
 }

@@ -201,7 +201,8 @@ describeWithRegistry('the Lambda handlers against dynalite and a real registry',
       isClusterLocal: false,
       priority: '0',
       riskScore: expect.any(Number),
-      notes: [],
+      // No signature integration is configured: nothing is fetched, and StackRox notes both (API.md, signatures).
+      notes: ['MISSING_SIGNATURE', 'MISSING_SIGNATURE_VERIFICATION_DATA'],
     });
 
     // The mirror got the ECR registry's token, asked for by the registry id of the image's host.

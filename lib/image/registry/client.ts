@@ -173,6 +173,32 @@ export class RegistryClient implements ImageSource {
     return readAll(stream, limit, () => registryFailure(GrpcCode.FailedPrecondition, what, `the blob is larger than ${limit} bytes`));
   }
 
+  /**
+   * The manifest under `tag` in the reference's repository, or undefined when the registry has none (404): how
+   * cosign's `sha256-<hex>.sig` signature tags are read. Same credentials, host policy, size limit and digest check
+   * as an image's own manifests; any other failure throws as they do.
+   */
+  async fetchManifestIfPresent(
+    reference: ImageReference,
+    tag: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ parsed: ParsedManifest; digest: string } | undefined> {
+    const what = `failed to fetch manifest ${tag} of ${reference.registry}/${reference.remote}`;
+    const response = await this.request(reference, `manifests/${encodeURIComponent(tag)}`, { Accept: MANIFEST_ACCEPT }, what, options.signal);
+    if (response.status === 404) {
+      response.discard();
+      return undefined;
+    }
+    if (response.status !== 200) await this.fail(response, what, reference);
+    const body = await response.bytes(this.maxManifestBytes);
+    const announced = response.headers.get('docker-content-digest');
+    const expected = announced && !digestProblem(announced) ? announced : undefined;
+    if (expected && !matchesDigest(body, expected)) {
+      throw digestMismatch(what, expected, `got ${digestOf(body, expected.slice(0, expected.indexOf(':')))}`);
+    }
+    return { parsed: parseManifest(body, response.headers.get('content-type'), what), digest: expected ?? digestOf(body) };
+  }
+
   private async fetchManifest(
     reference: ImageReference,
     ref: string,

@@ -17,12 +17,13 @@ const TOOLCHAIN = /^(?:go)?([0-9]+)\.([0-9]+)(?:\.([0-9]+))?(?:(alpha|beta|rc)([
 
 /**
  * Parses module versions as golang.org/x/mod/semver does (the `v` is optional because OSV drops
- * it; `v1` and `v1.2` are shorthands; `+incompatible` and other build metadata are ignored), and
+ * it, and may be a `V`; `v1` and `v1.2` are shorthands; `+incompatible` and other build metadata are ignored), and
  * Go toolchain versions as go/version orders them: go1.22rc1 is 1.22.0-rc.1, and from Go 1.21 on
  * a bare go1.N is the language version, below its release candidates (1.N.0-0).
  */
 function parseGoVersion(input: string): GoVersion {
-  const text = input.trim();
+  // A capital V (`V1.2.3`) is read as the `v` golang.org/x/mod/semver wants.
+  const text = input.trim().replace(/^V(?=[0-9])/, 'v');
   const m = SEMVER.exec(text);
   const numericPrerelease = m?.[4]?.split('.').some((id) => /^0[0-9]+$/.test(id));
   const shorthandWithExtras = m !== null && m[3] === undefined && /[-+]/.test(text);

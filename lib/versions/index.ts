@@ -11,7 +11,7 @@ import { pep440Scheme } from './pep440';
 import { rpmScheme } from './rpm';
 import { rubygemsScheme } from './rubygems';
 import type { SchemeName, VersionScheme } from './scheme';
-import { semverScheme } from './semver';
+import { coercedSemverScheme, semverScheme } from './semver';
 
 export { InvalidVersionError } from './errors';
 export type { SchemeName, VersionScheme } from './scheme';
@@ -109,4 +109,16 @@ export function isValidVersion(ecosystem: string, version: string): boolean {
   const scheme = schemeFor(ecosystem);
   if (typeof version !== 'string' || version.length > MAX_VERSION_LENGTH) return false;
   return scheme.isValid(version);
+}
+
+/**
+ * {@link compareVersions} as osv.dev orders advisories' versions: the same, except that SemVer ecosystems' versions
+ * with missing parts are padded with zeros first (semver_index.coerce: `2.0` is 2.0.0, `3` is 3.0.0), where
+ * compareVersions refuses them as SemVer does. For comparing an installed version with the versions of an advisory's
+ * range events, some of which are written that way.
+ */
+export function compareAdvisoryVersions(ecosystem: string, a: string, b: string): number {
+  const named = schemeFor(ecosystem);
+  const scheme = named.name === 'semver' ? coercedSemverScheme : named;
+  return Math.sign(scheme.compare(checkInput(scheme, a), checkInput(scheme, b)));
 }

@@ -155,6 +155,15 @@ export function ratingOf(vendor: Rating | undefined, vectors: Vectors): Rating |
   return undefined;
 }
 
+/** The advisory database's own rating (GitHub's `database_specific.severity`), for records that carry no CVSS. */
+function databaseRating(hits: AdvisoryHit[]): Rating | undefined {
+  for (const hit of hits) {
+    const found = rating(hit.advisory.database_specific?.severity);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Where a reader learns about the vulnerability: the distribution's tracker for OS advisories, else the advisory. */
 export function linksFor(id: string, hits: AdvisoryHit[]): string[] {
   const links: string[] = [];
@@ -229,7 +238,7 @@ export function buildFinding(input: FindingInput): Finding {
   };
   if (input.fixedVersion) finding.fixedVersion = input.fixedVersion;
   if (vendorRating) finding.vendorRating = vendorRating;
-  const rated = ratingOf(vendorRating, vectors);
+  const rated = ratingOf(vendorRating, vectors) ?? databaseRating(input.hits);
   if (rated) finding.rating = rated;
   if (vectors.v3) finding.cvssV3 = { vector: vectors.v3.vector, score: vectors.v3.score, parsed: vectors.v3 };
   if (vectors.v2) finding.cvssV2 = { vector: vectors.v2.vector, score: vectors.v2.score, parsed: vectors.v2 };

@@ -1,7 +1,7 @@
 /** Matching an image's inventory against the advisory store: the findings of every package, in neutral terms. */
 import { releaseEcosystem } from '../distros';
 import type { Inventory } from '../index/types';
-import { compareVersions, InvalidVersionError } from '../versions';
+import { compareAdvisoryVersions, InvalidVersionError } from '../versions';
 import { affectedVerdict } from './affected';
 import { buildFinding, cveIdsOf, hasOwnV3, isCveId, type AdvisoryHit, type Finding } from './findings';
 import { ecosystemKey, packageKey, type Osv } from './osv';
@@ -30,7 +30,8 @@ function memoizedCompare(ecosystem: string): (a: string, b: string) => number {
     const key = `${a}\u0000${b}`;
     let order = known.get(key);
     if (order === undefined) {
-      order = compareVersions(ecosystem, a, b);
+      // As osv.dev orders them: an advisory's `2.0` is SemVer's 2.0.0.
+      order = compareAdvisoryVersions(ecosystem, a, b);
       known.set(key, order);
     }
     return order;
@@ -90,7 +91,7 @@ export function fixFor(hits: AdvisoryHit[], compare: (a: string, b: string) => n
 export function safeCompare(ecosystem: string): (a: string, b: string) => number {
   return (a, b) => {
     try {
-      return compareVersions(ecosystem, a, b);
+      return compareAdvisoryVersions(ecosystem, a, b);
     } catch {
       return a.localeCompare(b);
     }

@@ -263,3 +263,25 @@ describe('which ecosystems the store covers decides the *_CVES_UNAVAILABLE notes
     expect(result.notes).toEqual(['LANGUAGE_CVES_UNAVAILABLE']);
   });
 });
+
+describe('language advisories as osv.dev orders their versions', () => {
+  it('a SemVer fix written with missing parts (2.0) bounds the range as 2.0.0', async () => {
+    const store = new MemoryAdvisoryStore();
+    await store.putAdvisories([
+      {
+        id: 'GHSA-test-semver-short',
+        modified: '2024-01-01T00:00:00Z',
+        aliases: ['CVE-2024-0001'],
+        affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '2.0' }] }] }],
+      },
+    ]);
+    const pkg = (version: string) =>
+      packageOf({ ecosystem: 'npm', purlType: 'npm', name: 'left-pad', version }, DEBIAN_12, { location: 'app/node_modules/left-pad/package.json' });
+    const result = await matchAsStackRox(inventoryOf(DEBIAN_12, [pkg('1.9.0'), pkg('2.0.0')]), store, { now: NOW });
+    expect(result.warnings).toEqual([]);
+    expect(result.components.map((c) => [c.version, c.vulns.map((v) => `${v.cve} ${v.fixedBy}`)])).toEqual([
+      ['1.9.0', ['CVE-2024-0001 2.0']],
+      ['2.0.0', []],
+    ]);
+  });
+});

@@ -25,7 +25,7 @@ import type { SignatureIntegration } from '../signatures/types';
 import { verifyWithIntegrations } from '../signatures/verify';
 import { matchInventory, type MatchResult } from '../vulndb/matcher';
 import type { CliIo } from './db';
-import { openLocalAdvisories } from './db';
+import { openLocalAdvisories, ProgressLine } from './db';
 
 export const FORMATS = ['table', 'json', 'sarif', 'cyclonedx', 'spdx'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -244,7 +244,14 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
     if (archive && integrations.length > 0) {
       io.err('lamina: warning: signatures are not checked for a local image: cosign keeps them in a registry, beside the image\n');
     }
+    const progress = new ProgressLine(io.err, io.interactive);
+    const started = Date.now();
     const service = new ImageService({
+      observer: {
+        scanFinished: () => undefined,
+        scanFailed: () => undefined,
+        scanPhase: (name, phase) => progress.update(`scanning ${name}: ${phase} (${Math.round((Date.now() - started) / 1000)} s)`),
+      },
       scan: ports,
       signatures: archive ? undefined : createSignatureStep(settings.config, registry, integrations),
       store: new MemoryImageStore(),
@@ -255,7 +262,7 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
       scanTimeoutMs: settings.config.scanTimeoutMs,
     });
     const request = { imageName: image, force: true, includeSnoozed: true, cluster: '' };
-    const stored = await service.inventoryOf(request, undefined, archive?.reference);
+    const stored = await service.inventoryOf(request, undefined, archive?.reference).finally(() => progress.done());
     const match = local ? await matchInventory(stored.inventory, local.store) : undefined;
     const filtered = applyFilters({ inventory: stored.inventory, findings: match?.findings ?? [] }, settings.filters);
     const now = io.now?.() ?? new Date();

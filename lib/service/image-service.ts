@@ -163,6 +163,7 @@ export class ImageService {
     }
 
     const started = Date.now();
+    this.deps.observer?.scanPhase?.(reference.fullName, 'resolving the manifest');
     const resolved = await this.deps.scan.source.resolve(reference, { platform: this.deps.platform, signal });
     const resolveMs = Date.now() - started;
     if (this.deps.requirePlatform && this.deps.platform) checkPlatform(resolved, this.deps.platform);
@@ -237,8 +238,11 @@ export class ImageService {
     // Signatures are fetched while the layers are read; a failure to fetch them never fails the scan.
     const signing = this.signatures(reference, reference.digest ?? resolved.manifestDigest, names, signal);
     signing.catch(() => undefined);
+    const layers = resolved.manifest.layers.length;
+    this.deps.observer?.scanPhase?.(reference.fullName, `reading ${layers} layer${layers === 1 ? '' : 's'}`);
     const { inventory, layersFromCache } = await indexResolvedImage(resolved, this.deps.scan, signal);
     const signed = await signing;
+    this.deps.observer?.scanPhase?.(reference.fullName, `matching ${inventory.packages.length} packages`);
     const scanTime = this.now();
     const matchStarted = Date.now();
     const match = await this.match(inventory);

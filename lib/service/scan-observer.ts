@@ -27,6 +27,8 @@ export interface ScanFailed {
 export interface ScanObserver {
   scanFinished(event: ScanFinished): void;
   scanFailed(event: ScanFailed): void;
+  /** A scan moved on to its next step (for a progress line). */
+  scanPhase?(image: string, phase: string): void;
 }
 
 export function codeName(code: number): string {

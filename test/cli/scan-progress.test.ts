@@ -52,7 +52,9 @@ describe('lamina scan progress line', () => {
   it('on a terminal: the step and the time, rewritten in place and erased at the end', async () => {
     const { code, err, out } = await scan(true);
     expect(code).toBe(0);
-    expect(err).toMatch(/\rscanning 127\.0\.0\.1:\d+\/team\/slow:1: reading 1 layer \(\d+ s\)\x1b\[K/);
+    const ERASE_TO_END = '\x1b[K';
+    expect(err).toMatch(/\rscanning 127\.0\.0\.1:\d+\/team\/slow:1: reading 1 layer \(\d+ s\)/);
+    expect(err).toContain(ERASE_TO_END);
     expect(err).toContain('\r\x1b[K');
     expect(JSON.parse(out).scan).toBeDefined();
   }, 30_000);

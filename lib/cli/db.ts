@@ -263,8 +263,13 @@ export async function dbCommand(args: string[], config: LaminaConfig, io: CliIo)
       ecosystem: { type: 'string', multiple: true },
       'base-url': { type: 'string' },
       timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    io.out(`usage:\n${DB_USAGE}\n  -q, --quiet                  no progress line\n`);
+    return 0;
+  }
   const [sub, ...rest] = positionals;
   switch (sub) {
     case 'import':

@@ -192,6 +192,10 @@ interface Outcome {
     for (const flag of ['--format', '--output', '--severity', '--ignore-unfixed', '--ignore-file', '--exit-code', '--password-stdin', '--platform']) {
       expect(help.stdout).toContain(flag);
     }
+    const db = await lamina(['db', '--help']);
+    expect(db.code).toBe(0);
+    expect(db.stdout).toContain('lamina db status');
+    expect((await lamina(['serve', '--help'])).stdout).toContain('--port');
     const unknown = await lamina(['scan', image, '--frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^lamina: .*frobnicate/);

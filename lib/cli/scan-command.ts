@@ -8,7 +8,11 @@ import { detectArchive, isArchiveSpec, openArchiveSource } from '../image/archiv
 import { parsePlatform, type LaminaConfig } from '../config';
 import { asCodedError } from '../errors';
 import { parseImageName } from '../image/reference';
-import { localDynamoPath, DataDirectoryInUseError } from '../local/local-mode';
+import { DynamoSnoozeStore } from '../aws/dynamo-snooze-store';
+import type { EmbeddedDynamo } from '../local/embedded-dynamo';
+import { DataDirectoryInUseError, localDynamoPath, localTablesFromEnv } from '../local/local-mode';
+import { isActive, type Snooze, withSnoozes } from '../service/snoozes';
+import type { Finding } from '../vulndb/findings';
 import { applyFilters, gate, parseIgnoreFile, parseSeverities, renderSarif, renderTable, type FilterOptions, type ReportInput } from '../report';
 import { renderCycloneDx, renderSpdx } from '../sbom';
 import { TOOL } from '../scanner';
@@ -43,7 +47,7 @@ export const SCAN_USAGE = `usage: lamina scan <image> [options]
       --ignore-unfixed         only findings with a fixed version
       --ignore-file FILE       YAML or JSON list of {id, reason, expires?, packages?} to hide; expired entries hide nothing
       --exit-code N            exit N when any finding is left after the filters (default 0)
-      --include-snoozed        json: keep vulnerabilities snoozed through the API
+      --include-snoozed        keep CVEs snoozed through the API of lamina serve on this data directory
       --platform OS/ARCH[/V]   the platform to scan; an image without it is an error
       --username USER          registry credentials, with --password PASS or --password-stdin
       --password-stdin         read the password from standard input
@@ -266,6 +270,13 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
     const match = local ? await matchInventory(stored.inventory, local.store) : undefined;
     const filtered = applyFilters({ inventory: stored.inventory, findings: match?.findings ?? [] }, settings.filters);
     const now = io.now?.() ?? new Date();
+    // Snoozes set through `lamina serve`'s API on this data directory hide their CVEs here too, unless asked for.
+    const snoozes = local ? await snoozesOf(local.dynamo, filtered.findings) : new Map<string, Snooze>();
+    const isSnoozed = (id: string) => {
+      const snooze = snoozes.get(id);
+      return snooze !== undefined && isActive(snooze, now);
+    };
+    const shown = settings.includeSnoozed ? filtered.findings : filtered.findings.filter((finding) => !isSnoozed(finding.id));
     const notes = stored.image.scan?.notes ?? [];
     const operatingSystem = formatOperatingSystem(stored.inventory.os);
     for (const warning of warningsOf(notes, match, filtered.expired, operatingSystem)) io.err(`lamina: warning: ${warning}\n`);
@@ -277,7 +288,7 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
     const report: ReportInput = {
       image: sbom.image,
       inventory: stored.inventory,
-      findings: filtered.findings,
+      findings: shown,
       notes,
       operatingSystem,
       tool: TOOL,
@@ -304,13 +315,13 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
           ...stored.image.scan,
           components: componentsOf(stored.inventory, filtered.findings, { now, previous: stored.image }),
         };
-        const shown = applySnoozeFilter(withScanStats({ ...stored.image, scan: scan ?? null }, now), settings.includeSnoozed);
-        text = json(encodeStorageImage(shown));
+        const image = withSnoozes(withScanStats({ ...stored.image, scan: scan ?? null }, now), snoozes, now);
+        text = json(encodeStorageImage(applySnoozeFilter(image, settings.includeSnoozed)));
       }
     }
     if (settings.output) await writeFile(settings.output, text);
     else io.out(text);
-    return gate(filtered.findings, settings.exitCode);
+    return gate(shown, settings.exitCode);
   } catch (err) {
     if (err instanceof DataDirectoryInUseError) throw err;
     const error = asCodedError(err);
@@ -345,6 +356,14 @@ function signatureLines(image: StorageImage, integrations: readonly SignatureInt
     }
     return `${result.status} for ${label(integration)}: ${result.description}`;
   });
+}
+
+/** The snoozes recorded for these findings' ids in the data directory's snooze table. */
+async function snoozesOf(dynamo: EmbeddedDynamo, findings: Finding[]): Promise<Map<string, Snooze>> {
+  if (findings.length === 0) return new Map();
+  const store = new DynamoSnoozeStore(dynamo.client, localTablesFromEnv().snoozes);
+  await store.ensureTable();
+  return store.get([...new Set(findings.map((finding) => finding.id))]);
 }
 
 function json1(value: unknown, pretty: boolean): string {

@@ -116,6 +116,47 @@ interface Outcome {
     expect(malformed.stderr).toContain('reason is required');
   }, 60_000);
 
+  it('a CVE snoozed through lamina serve on the same data directory is hidden unless --include-snoozed', async () => {
+    const serve = spawn(process.execPath, [CLI, 'serve'], { cwd: ROOT, env: { ...process.env, LAMINA_DATA_DIR: dataDir, PORT: '0' } });
+    const url = await new Promise<string>((done) => {
+      serve.stdout.on('data', (chunk: Buffer) => {
+        const line = chunk
+          .toString()
+          .split('\n')
+          .find((l) => l.includes('lamina listening'));
+        if (line) done(String((JSON.parse(line) as { url: string }).url));
+      });
+    });
+    const suppress = (path: string, body: object) => fetch(`${url}${path}`, { method: 'PATCH', body: JSON.stringify(body) });
+    expect((await suppress('/v1/imagecves/suppress', { cves: ['CVE-2025-26519'], duration: '0s' })).status).toBe(200);
+    const exited = new Promise((done) => serve.once('exit', done));
+    serve.kill('SIGTERM');
+    await exited;
+    try {
+      expect((await lamina(['scan', image, '--format', 'json', '--exit-code', '3'])).code).toBe(0);
+      const included = await lamina(['scan', image, '--format', 'json', '--exit-code', '3', '--include-snoozed']);
+      expect(included.code).toBe(3);
+      const vuln = JSON.parse(included.stdout).scan.components.find((c: { name: string }) => c.name === 'musl').vulns[0];
+      expect(vuln).toMatchObject({ cve: 'CVE-2025-26519', suppressed: true });
+    } finally {
+      // Unsnoozed again for the other tests: straight through the CLI's own data directory would need serve again.
+      const again = spawn(process.execPath, [CLI, 'serve'], { cwd: ROOT, env: { ...process.env, LAMINA_DATA_DIR: dataDir, PORT: '0' } });
+      const againUrl = await new Promise<string>((done) => {
+        again.stdout.on('data', (chunk: Buffer) => {
+          const line = chunk
+            .toString()
+            .split('\n')
+            .find((l) => l.includes('lamina listening'));
+          if (line) done(String((JSON.parse(line) as { url: string }).url));
+        });
+      });
+      await fetch(`${againUrl}/v1/imagecves/unsuppress`, { method: 'PATCH', body: JSON.stringify({ cves: ['CVE-2025-26519'] }) });
+      const stopped = new Promise((done) => again.once('exit', done));
+      again.kill('SIGTERM');
+      await stopped;
+    }
+  }, 120_000);
+
   it('writes SARIF 2.1.0 to a file with -o, valid against the official schema', async () => {
     const out = join(dataDir, 'report.sarif');
     const sarif = await lamina(['scan', image, '-f', 'sarif', '-o', out]);

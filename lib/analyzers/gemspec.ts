@@ -1,4 +1,5 @@
 import type { ImagePath, LayerFile } from '../layers/types';
+import { PLATFORM_WORDS } from '../versions/rubygems';
 import { baseName, parentDir } from './path-hints';
 import type { AnalysisResult, Analyzer, PackageRecord } from './types';
 
@@ -157,45 +158,6 @@ export function rubyLiteral(source: string): string | string[] | undefined {
   const literal = readString(source, start);
   return literal && endsStatement(source, literal.end) ? literal.value : undefined;
 }
-
-/** Names a platform-specific gem's full name can carry after its version (Gem::Platform's CPUs and lone OSes). */
-const PLATFORM_WORDS = new Set([
-  'aarch64',
-  'arm',
-  'arm64',
-  'armv6',
-  'armv7',
-  'dalvik',
-  'dotnet',
-  'i386',
-  'i486',
-  'i586',
-  'i686',
-  'java',
-  'jruby',
-  'loongarch64',
-  'mingw32',
-  'mips',
-  'mips64',
-  'mipsel',
-  'mswin32',
-  'mswin64',
-  'powerpc',
-  'powerpc64',
-  'powerpc64le',
-  'ppc',
-  'ppc64',
-  'ppc64le',
-  'riscv64',
-  's390',
-  's390x',
-  'sparc',
-  'sparc64',
-  'universal',
-  'x64',
-  'x86',
-  'x86_64',
-]);
 
 const VERSION_PART = /^[0-9][0-9A-Za-z.]*$/;
 

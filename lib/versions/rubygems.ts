@@ -10,7 +10,7 @@ type Segment = string | bigint;
  * First words of the platforms a platform gem's full name ends in (Gem::Platform's CPUs, and the OSes that stand
  * alone): `nokogiri-1.13.9-x86_64-linux`, `-arm64-darwin`, `-x64-mingw-ucrt`, `-universal-darwin-19`, `-java`.
  */
-const PLATFORM_WORDS = new Set([
+export const PLATFORM_WORDS: ReadonlySet<string> = new Set([
   'aarch64',
   'arm',
   'arm64',

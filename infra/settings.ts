@@ -12,6 +12,7 @@
  *   workerBatchSize       number     queue messages per worker invocation, 1-5 (1)
  *   reservedConcurrency   number     reserved concurrency of the API function (unset = unreserved)
  *   clusters              {id, name, endpoint}[]  delegated scanners requests may be forwarded to
+ *   signatureIntegrations StackRox SignatureIntegration[] (public keys)  cosign signatures verified per integration
  *   apiAuthorization      "IAM" | "NONE"          API method authorization (IAM)
  *   apiThrottleRateLimit  number     stage steady-state requests per second (50)
  *   apiThrottleBurstLimit number     stage burst (100)
@@ -23,6 +24,7 @@
  * On the command line, lists and objects are given as JSON: -c 'ecrRepositories=["app","tools/base"]'.
  */
 import { z } from 'zod';
+import { parseSignatureIntegrations } from '../lib/signatures/integrations';
 
 export interface ClusterSetting {
   id: string;
@@ -43,6 +45,8 @@ export interface LaminaSettings {
   workerBatchSize: number;
   reservedConcurrency?: number;
   clusters: ClusterSetting[];
+  /** StackRox signature integrations (public keys), checked at synth as the functions read them. */
+  signatureIntegrations: unknown[];
   apiAuthorization: ApiAuthorizationSetting;
   apiThrottleRateLimit: number;
   apiThrottleBurstLimit: number;
@@ -55,12 +59,12 @@ export interface LaminaSettings {
 /** Retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-/** Clusters travel in the functions' environment (LAMINA_CLUSTERS), which Lambda caps at 4 KB in total. */
+/** Clusters and signature integrations travel in the functions' environment, which Lambda caps at 4 KB in total. */
 export const MAX_FORWARDED_CONFIG_BYTES = 2500;
 
 /** Context keys that used to exist: a leftover value is refused rather than silently ignored. */
 const REMOVED_KEYS: Record<string, string> = {
-  signaturePublicKeys: 'is no longer a setting: lamina does not verify image signatures yet; remove the key',
+  signaturePublicKeys: 'is no longer a setting: configure signatureIntegrations (StackRox signature integrations with public keys) instead',
 };
 
 const HOST = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/;
@@ -120,6 +124,7 @@ const schema = z.object({
     )
     .default([])
     .refine((list) => new Set(list.map((c) => c.id)).size === list.length, { message: 'cluster ids must be unique' }),
+  signatureIntegrations: z.array(z.unknown()).default([]),
   apiAuthorization: z.enum(['IAM', 'NONE'], { error: 'must be "IAM" or "NONE"' }).default('IAM'),
   apiThrottleRateLimit: integer(1, 10000).default(50),
   apiThrottleBurstLimit: integer(1, 5000).default(100),
@@ -185,11 +190,21 @@ export function parseSettings(read: (key: string) => unknown): LaminaSettings {
   if (settings.apiThrottleBurstLimit < settings.apiThrottleRateLimit) {
     throw new Error(`Invalid lamina CDK context:\n  apiThrottleBurstLimit: must be at least apiThrottleRateLimit (${settings.apiThrottleRateLimit})`);
   }
-  const forwarded = JSON.stringify(settings.clusters).length;
+  if (settings.signatureIntegrations.length > 0) {
+    try {
+      // The functions' own reading: keys that would stop them at start stop the synth instead.
+      parseSignatureIntegrations(JSON.stringify(settings.signatureIntegrations), 'signatureIntegrations');
+    } catch (err) {
+      throw new Error(`Invalid lamina CDK context:\n  ${(err as Error).message}`);
+    }
+  }
+  const forwarded =
+    JSON.stringify(settings.clusters).length + (settings.signatureIntegrations.length > 0 ? JSON.stringify(settings.signatureIntegrations).length : 0);
   if (forwarded > MAX_FORWARDED_CONFIG_BYTES) {
+    const what = settings.signatureIntegrations.length > 0 ? 'clusters and signatureIntegrations: the lists take' : 'clusters: the list takes';
     throw new Error(
-      `Invalid lamina CDK context:\n  clusters: the list takes ${forwarded} bytes as JSON, more than the ${MAX_FORWARDED_CONFIG_BYTES} that fit in the functions' 4 KB environment; ` +
-        'configure fewer clusters or shorter names',
+      `Invalid lamina CDK context:\n  ${what} ${forwarded} bytes as JSON, more than the ${MAX_FORWARDED_CONFIG_BYTES} that fit in the functions' 4 KB environment; ` +
+        'configure fewer clusters or keys, or shorter names',
     );
   }
   return settings;

@@ -98,6 +98,7 @@ export class LaminaStatelessStack extends Stack {
       LAMINA_ALLOWED_REGISTRIES:
         settings.allowedRegistries.length > 0 ? [...settings.allowedRegistries, `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}`].join(',') : '',
       LAMINA_CLUSTERS: JSON.stringify(settings.clusters),
+      ...(settings.signatureIntegrations.length > 0 ? { LAMINA_SIGNATURE_INTEGRATIONS: JSON.stringify(settings.signatureIntegrations) } : {}),
     };
     const scanResources = {
       memorySize: settings.scanMemoryMb,

@@ -1,4 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { Template } from 'aws-cdk-lib/assertions';
 import { parseSettings, repositoryName } from '../../infra/settings';
+import { laminaTestApp } from './test-app';
 
 const fromContext = (context: Record<string, unknown>) => (key: string) => context[key];
 
@@ -15,6 +18,7 @@ describe('deployment settings from CDK context', () => {
       workerTimeoutSeconds: 300,
       workerBatchSize: 1,
       clusters: [],
+      signatureIntegrations: [],
       apiAuthorization: 'IAM',
       apiThrottleRateLimit: 50,
       apiThrottleBurstLimit: 100,
@@ -93,6 +97,19 @@ describe('deployment settings from CDK context', () => {
     expect(parseSettings(fromContext({ ecrRepositories: '' })).ecrRepositories).toEqual([]);
   });
 
+  it('checks signatureIntegrations at synth as the functions read them, JSON from -c included', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const integration = {
+      id: 'io.stackrox.signatureintegration.4b1d5f0e-0000-4000-8000-000000000001',
+      name: 'release',
+      cosign: { publicKeys: [{ name: 'release', publicKeyPemEnc: pem }] },
+    };
+    expect(parseSettings(fromContext({ signatureIntegrations: JSON.stringify([integration]) })).signatureIntegrations).toEqual([integration]);
+    const broken = { ...integration, cosign: { publicKeys: [{ name: 'release', publicKeyPemEnc: 'not a key' }] } };
+    expect(() => parseSettings(fromContext({ signatureIntegrations: [broken] }))).toThrow(/Invalid lamina CDK context:\n {2}signatureIntegrations/);
+  });
+
   it('refuses the removed signaturePublicKeys setting instead of ignoring it', () => {
     expect(() => parseSettings(fromContext({ signaturePublicKeys: [] }))).toThrow(/signaturePublicKeys: is no longer a setting/);
     expect(() => parseSettings(fromContext({ signaturePublicKeys: '[{"id":"k","name":"k","pem":"x"}]' }))).toThrow(
@@ -146,5 +163,24 @@ describe('deployment settings from CDK context', () => {
   it('takes the repository name out of an ECR repository ARN', () => {
     expect(repositoryName('arn:aws:ecr:eu-west-1:123456789012:repository/team/app')).toBe('team/app');
     expect(repositoryName('team/app')).toBe('team/app');
+  });
+});
+
+describe('signature integrations in the deployment', () => {
+  it('reach the API and worker functions as LAMINA_SIGNATURE_INTEGRATIONS, and only when configured', () => {
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const integration = {
+      id: 'io.stackrox.signatureintegration.4b1d5f0e-0000-4000-8000-000000000002',
+      name: 'release',
+      cosign: { publicKeys: [{ name: 'release', publicKeyPemEnc: publicKey.export({ type: 'spki', format: 'pem' }).toString() }] },
+    };
+    const variablesOf = (template: Template) =>
+      Object.values(template.findResources('AWS::Lambda::Function')).map(
+        (fn) => (fn as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables ?? {},
+      );
+    const signed = variablesOf(Template.fromStack(laminaTestApp({ signatureIntegrations: [integration] }).stateless));
+    expect(signed.filter((v) => v.LAMINA_SIGNATURE_INTEGRATIONS === JSON.stringify([integration]))).toHaveLength(2);
+    const plain = variablesOf(Template.fromStack(laminaTestApp().stateless));
+    expect(plain.some((v) => 'LAMINA_SIGNATURE_INTEGRATIONS' in v)).toBe(false);
   });
 });

@@ -1,18 +1,18 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { goBinaryAnalyzer, stdlibVersion } from '../../lib/analyzers/gobinary';
 import { osReleaseAnalyzer } from '../../lib/analyzers/os-release';
 import { rustAuditAnalyzer } from '../../lib/analyzers/rust-audit';
 import type { AnalysisResult, Analyzer, PackageRecord, StreamAnalyzer } from '../../lib/analyzers/types';
-import type { Descriptor, ImageReference, ImageSource, ResolvedImage } from '../../lib/image/types';
+import type { ImageReference, ResolvedImage } from '../../lib/image/types';
 import { indexImage, type IndexedImage } from '../../lib/index/inventory';
 import type { LayerCache } from '../../lib/index/layer-cache';
 import { readLayer, isLayerContentError } from '../../lib/layers';
 import { peakGrowthMiB } from '../layers/generated-layers';
 import { describeWithShared, peerFixture } from '../support/shared-fixtures';
+import { JsonLayerCache, MemorySource } from '../support/memory-layers';
+import { uint } from './elf-bytes';
 
 const MIB = 1024 * 1024;
 
@@ -26,19 +26,6 @@ const INFO_START = Buffer.from('3077af0c9274080241e1c107e6d618e6', 'hex');
 const INFO_END = Buffer.from('f932433186182072008242104116d8f2', 'hex');
 
 type Part = Buffer | { zeros: number };
-
-function uint(value: number, bytes: number, littleEndian = true): Buffer {
-  const out = Buffer.alloc(bytes);
-  if (bytes === 8) {
-    if (littleEndian) out.writeBigUInt64LE(BigInt(value));
-    else out.writeBigUInt64BE(BigInt(value));
-  } else if (bytes === 4) {
-    if (littleEndian) out.writeUInt32LE(value);
-    else out.writeUInt32BE(value);
-  } else if (littleEndian) out.writeUInt16LE(value);
-  else out.writeUInt16BE(value);
-  return out;
-}
 
 function uvarint(value: number): Buffer {
   const bytes: number[] = [];
@@ -428,37 +415,6 @@ async function layer(entries: TarSpec[]): Promise<Buffer> {
 }
 
 const reference: ImageReference = { registry: 'registry.test', remote: 'team/app', tag: 'v1', fullName: 'registry.test/team/app:v1' };
-
-class JsonLayerCache implements LayerCache {
-  readonly entries = new Map<string, string>();
-  async get<T>(key: string): Promise<T | undefined> {
-    const value = this.entries.get(key);
-    return value === undefined ? undefined : (JSON.parse(value) as T);
-  }
-  async put<T>(key: string, value: T): Promise<void> {
-    this.entries.set(key, JSON.stringify(value));
-  }
-}
-
-class MemorySource implements ImageSource {
-  private readonly blobs = new Map<string, Buffer>();
-  opened = 0;
-  add(blob: Buffer): Descriptor {
-    const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
-    this.blobs.set(digest, blob);
-    return { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest, size: blob.length };
-  }
-  async resolve(): Promise<ResolvedImage> {
-    throw new Error('not used');
-  }
-  async openBlob(_reference: ImageReference, descriptor: Descriptor): Promise<NodeJS.ReadableStream> {
-    this.opened++;
-    const blob = this.blobs.get(descriptor.digest)!;
-    const chunks: Buffer[] = [];
-    for (let at = 0; at < blob.length; at += 64 * 1024) chunks.push(blob.subarray(at, at + 64 * 1024));
-    return Readable.from(chunks, { objectMode: false });
-  }
-}
 
 interface ScanOptions {
   cache?: LayerCache;

@@ -13,6 +13,7 @@ import type { Descriptor, ImageReference, ImageSource, ResolvedImage } from '../
 import { indexImage } from '../../lib/index/inventory';
 import { MemoryLayerCache } from '../../lib/index/layer-cache';
 import { isLayerContentError, readLayer } from '../../lib/layers';
+import { uint } from './elf-bytes';
 
 const DATA = join(__dirname, 'data/rust-audit');
 const MIB = 1024 * 1024;
@@ -44,19 +45,6 @@ function streamThrough(file: Buffer, chunkBytes: number, path = 'usr/bin/hello')
 
 // A minimal ELF with sections only (no program headers): the header, the sections' bytes, the name table, then the
 // section header table at the end, as linkers lay it out.
-
-function uint(value: number, bytes: number, le: boolean): Buffer {
-  const out = Buffer.alloc(bytes);
-  if (bytes === 8) {
-    if (le) out.writeBigUInt64LE(BigInt(value));
-    else out.writeBigUInt64BE(BigInt(value));
-  } else if (bytes === 4) {
-    if (le) out.writeUInt32LE(value);
-    else out.writeUInt32BE(value);
-  } else if (le) out.writeUInt16LE(value);
-  else out.writeUInt16BE(value);
-  return out;
-}
 
 function sectionedElf(sections: Array<{ name: string; data: Buffer }>, options: { is64?: boolean; le?: boolean; noSectionTable?: boolean } = {}): Buffer {
   const { is64 = true, le = true } = options;

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { defaultAnalyzers } from '../../lib/analyzers';
-import type { Descriptor, ImageReference, ImageSource, ResolvedImage } from '../../lib/image/types';
+import type { Descriptor, ImageReference, ResolvedImage } from '../../lib/image/types';
 import { layerSelector } from '../../lib/index/indexer';
 import { indexImage, type IndexedImage } from '../../lib/index/inventory';
 import type { LayerCache } from '../../lib/index/layer-cache';
@@ -10,6 +8,7 @@ import { isLayerContentError, readLayer } from '../../lib/layers';
 import type { ReadLayerOptions } from '../../lib/layers/types';
 import { generatedLayer, peakGrowthMiB, type GeneratedEntry } from '../layers/generated-layers';
 import { describeWithShared, peerFixture } from '../support/shared-fixtures';
+import { JsonLayerCache, MemorySource } from '../support/memory-layers';
 
 const MIB = 1024 * 1024;
 const reference: ImageReference = { registry: 'registry.test', remote: 'team/app', tag: 'v1', fullName: 'registry.test/team/app:v1' };
@@ -21,36 +20,6 @@ function stanza(name: string, version: string): string {
   return `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${version}\n\n`;
 }
 const BASE_STATUS = stanza('base-files', '12.4') + stanza('libc6', '2.36-9') + stanza('openssl', '3.0.11-1');
-
-/** A cache that keeps only JSON, as DynamoDB or a file would: what is cached must survive serialisation. */
-class JsonLayerCache implements LayerCache {
-  readonly entries = new Map<string, string>();
-  async get<T>(key: string): Promise<T | undefined> {
-    const value = this.entries.get(key);
-    return value === undefined ? undefined : (JSON.parse(value) as T);
-  }
-  async put<T>(key: string, value: T): Promise<void> {
-    this.entries.set(key, JSON.stringify(value));
-  }
-}
-
-class MemorySource implements ImageSource {
-  private readonly blobs = new Map<string, Buffer>();
-  add(blob: Buffer): Descriptor {
-    const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
-    this.blobs.set(digest, blob);
-    return { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest, size: blob.length };
-  }
-  async resolve(): Promise<ResolvedImage> {
-    throw new Error('not used');
-  }
-  async openBlob(_reference: ImageReference, descriptor: Descriptor): Promise<NodeJS.ReadableStream> {
-    const blob = this.blobs.get(descriptor.digest)!;
-    const chunks: Buffer[] = [];
-    for (let at = 0; at < blob.length; at += 64 * 1024) chunks.push(blob.subarray(at, at + 64 * 1024));
-    return Readable.from(chunks, { objectMode: false });
-  }
-}
 
 async function scan(layers: GeneratedEntry[][], options: { cache?: LayerCache; readOptions?: ReadLayerOptions } = {}): Promise<IndexedImage> {
   const source = new MemorySource();

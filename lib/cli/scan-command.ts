@@ -294,7 +294,7 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
       tool: TOOL,
       languageAdvisoriesUnavailable: match?.languageAdvisoriesUnavailable,
     };
-    const json = (value: unknown) => `${JSON.stringify(value, null, settings.pretty ? 2 : undefined)}\n`;
+    const json = (value: unknown) => jsonText(value, settings.pretty);
     let text: string;
     switch (format) {
       case 'table':
@@ -325,7 +325,7 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
   } catch (err) {
     if (err instanceof DataDirectoryInUseError) throw err;
     const error = asCodedError(err);
-    io.err(format === 'json' ? json1(runtimeErrorBody(error), settings.pretty) : `lamina: ${error.message}\n`);
+    io.err(format === 'json' ? jsonText(runtimeErrorBody(error), settings.pretty) : `lamina: ${error.message}\n`);
     return 1;
   } finally {
     await local?.dynamo.stop();
@@ -366,6 +366,7 @@ async function snoozesOf(dynamo: EmbeddedDynamo, findings: Finding[]): Promise<M
   return store.get([...new Set(findings.map((finding) => finding.id))]);
 }
 
-function json1(value: unknown, pretty: boolean): string {
+/** One JSON document and a newline, indented with --pretty. */
+function jsonText(value: unknown, pretty: boolean): string {
   return `${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`;
 }

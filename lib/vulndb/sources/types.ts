@@ -1,0 +1,48 @@
+/**
+ * The one contract every advisory feed meets (claircore's driver.Updater is the model): a source fetches what
+ * changed since its cursor, parses it into the advisory model (OSV records), hands the records to `write` in
+ * batches and reports the cursor to keep. The runner stores that cursor only after every write succeeded, so an
+ * interrupted run repeats work rather than losing it.
+ */
+import type { Readable } from 'node:stream';
+import type { Osv } from '../osv';
+
+export interface SourceContext {
+  /** What the source reported last time it finished (undefined on the first run). */
+  cursor: string | undefined;
+  fetch: typeof fetch;
+  /** A directory the source may keep downloads in between runs. */
+  workDir: string;
+  signal?: AbortSignal;
+  /** Writes a batch of records (the runner orders, deduplicates and counts them). */
+  write(records: Osv[]): Promise<void>;
+  /** A document or record that could not be read: counted and skipped, never fatal. */
+  malformed(where: string, reason: string): void;
+  /** Bytes downloaded so far of one document (for progress lines). */
+  onDownloadProgress?(bytes: number, total: number | undefined): void;
+}
+
+export interface SourceOutcome {
+  /** `not-modified`: the feed said nothing changed since the cursor; nothing was written. */
+  status: 'updated' | 'not-modified';
+  /** The cursor to store; undefined keeps the old one. */
+  cursor?: string;
+}
+
+export interface AdvisorySource {
+  /** Stable name, also the key its cursor is stored under: `osv:Debian`, `alas:2023`, `redhat-csaf`, `oval:azurelinux-3.0`. */
+  readonly name: string;
+  /** The advisory ecosystems (lookup form, `Amazon Linux:2023`) its records fill: what coverage it gives. */
+  readonly ecosystems: readonly string[];
+  run(context: SourceContext): Promise<SourceOutcome>;
+}
+
+/**
+ * A vendor document format that `lamina db import` recognises by content. `sniff` sees the first bytes of the
+ * (already decompressed) document as text; `parse` streams its records.
+ */
+export interface FeedFormat {
+  readonly name: string;
+  sniff(head: string): boolean;
+  parse(input: Readable, context: { fileName: string; malformed(reason: string): void }): AsyncIterable<Osv>;
+}

@@ -1,5 +1,4 @@
 /** `lamina db import|status`: the local advisory store under the data directory, for offline and air-gapped use. */
-import { DEFAULT_OS_ECOSYSTEMS } from '../distros';
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DynamoAdvisoryStore } from '../aws/dynamo-advisory-store';
@@ -8,18 +7,19 @@ import { localDynamoPath, localTablesFromEnv, openDataDirectoryDynamo } from '..
 import type { LaminaConfig } from '../config';
 import { join } from 'node:path';
 import { importAdvisories, type ImportCounts } from '../vulndb/import';
-import { checkedCursor, OSV_BASE_URL, updateAdvisories } from '../vulndb/updater';
+import { DEFAULT_SOURCES, sourcesNamed, UnknownSourceError } from '../vulndb/sources';
+import { checkedCursor, OSV_BASE_URL, runSources } from '../vulndb/updater';
 
-/** OSV ecosystems of the distributions lamina reads packages of. */
-/** Each known distribution's own feed (see lib/distros). */
-export const DEFAULT_OSV_ECOSYSTEMS: string[] = [...DEFAULT_OS_ECOSYSTEMS];
-
-export const DB_USAGE = `  lamina db import <path>...   load OSV JSON records, NVD API 2.0 responses or Alpine secdb files (a directory, a .zip or a file)
-  lamina db update [--ecosystem E]... [--base-url URL] [--timeout MS]
-                               download OSV's per-ecosystem exports (incremental, resumable); defaults:
-                               LAMINA_OSV_ECOSYSTEMS or the OS ecosystems, LAMINA_OSV_BASE_URL or OSV's bucket;
-                               --timeout: ms without a response or a byte before an attempt fails
-                               (LAMINA_OSV_TIMEOUT_MS, default 60000)
+export const DB_USAGE = `  lamina db import <path>...   load advisory files, told apart by content: OSV JSON, NVD API 2.0 responses,
+                               Alpine secdb, Amazon Linux updateinfo.xml, Red Hat CSAF VEX, Azure Linux and
+                               Oracle OVAL; a directory, a .zip, a tar, compressed (gzip, bzip2, zstd) or not
+  lamina db update [--source S]... [--ecosystem E]... [--base-url URL] [--timeout MS]
+                               bring the advisory sources up to date (incremental; an interrupted run continues):
+                               --source osv:<ecosystem>, alas:2023, alas:2, alas:1, redhat-csaf, oracle-oval,
+                               azure-oval:3.0, …; --ecosystem E is --source osv:E; default: LAMINA_ADVISORY_SOURCES,
+                               else every distribution's feed and OSV's language ecosystems;
+                               --base-url: OSV's bucket (LAMINA_OSV_BASE_URL); --timeout: ms without a response
+                               or a byte before an attempt fails (LAMINA_OSV_TIMEOUT_MS, default 60000)
   lamina db status             print the advisory data version and each ecosystem's records and last update;
                                warns on stderr about ecosystems not updated for a day`;
 
@@ -185,34 +185,39 @@ async function importCommand(paths: string[], config: LaminaConfig, io: CliIo, q
 }
 
 async function updateCommand(
-  ecosystems: string[],
+  names: string[],
   baseUrl: string | undefined,
   idleTimeoutMs: number | undefined,
   config: LaminaConfig,
   io: CliIo,
   quiet: boolean,
 ): Promise<number> {
+  let sources: ReturnType<typeof sourcesNamed>;
+  try {
+    sources = sourcesNamed(names, { osv: { baseUrl, idleTimeoutMs } });
+  } catch (err) {
+    if (!(err instanceof UnknownSourceError)) throw err;
+    io.err(`${err.message}\n`);
+    return 2;
+  }
   const { dynamo, store } = await openLocalAdvisories(config);
   const progress = new ProgressLine(io.err, io.interactive && !quiet);
   try {
-    const result = await updateAdvisories(store, {
-      baseUrl,
-      ecosystems,
+    const result = await runSources(store, sources, {
       workDir: join(config.dataDir, 'downloads'),
-      idleTimeoutMs,
-      onDownloadProgress: (ecosystem, bytes, total) => progress.update(downloadText(ecosystem, bytes, total)),
-      onProgress: (ecosystem, counts) => progress.update(progressText(ecosystem, counts)),
+      onDownloadProgress: (source, bytes, total) => progress.update(downloadText(source, bytes, total)),
+      onProgress: (source, counts) => progress.update(progressText(source, counts)),
     });
     progress.done();
-    for (const update of result.ecosystems) {
+    for (const update of result.sources) {
       const detail =
         update.status === 'failed'
           ? `failed: ${update.error}`
           : `${update.status}, ${update.written} written, ${update.skipped} unchanged, ${update.malformed} malformed`;
-      io.out(`${update.ecosystem}: ${detail}\n`);
+      io.out(`${update.source}: ${detail}\n`);
     }
     io.out(`advisory data version ${await store.getDataVersion()}\n`);
-    return result.ecosystems.some((u) => u.status === 'failed') ? 1 : 0;
+    return result.sources.some((u) => u.status !== 'updated' && u.status !== 'not-modified') ? 1 : 0;
   } finally {
     progress.done();
     await dynamo.stop();
@@ -261,6 +266,7 @@ export async function dbCommand(args: string[], config: LaminaConfig, io: CliIo)
     options: {
       quiet: { type: 'boolean', short: 'q', default: false },
       ecosystem: { type: 'string', multiple: true },
+      source: { type: 'string', multiple: true },
       'base-url': { type: 'string' },
       timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -275,10 +281,12 @@ export async function dbCommand(args: string[], config: LaminaConfig, io: CliIo)
     case 'import':
       return importCommand(rest, config, io, values.quiet);
     case 'update': {
-      const fromEnv = process.env.LAMINA_OSV_ECOSYSTEMS?.split(',')
+      const fromEnv = (process.env.LAMINA_ADVISORY_SOURCES ?? process.env.LAMINA_OSV_ECOSYSTEMS)
+        ?.split(',')
         .map((e) => e.trim())
         .filter(Boolean);
-      const ecosystems = values.ecosystem?.length ? values.ecosystem : fromEnv?.length ? fromEnv : DEFAULT_OSV_ECOSYSTEMS;
+      const named = [...(values.source ?? []), ...(values.ecosystem ?? []).map((e) => `osv:${e}`)];
+      const sources = named.length ? named : fromEnv?.length ? fromEnv : [...DEFAULT_SOURCES];
       const baseUrl = values['base-url'] ?? process.env.LAMINA_OSV_BASE_URL ?? OSV_BASE_URL;
       const timeout = values.timeout ?? process.env.LAMINA_OSV_TIMEOUT_MS;
       const idleTimeoutMs = timeout === undefined ? undefined : Number(timeout);
@@ -286,7 +294,7 @@ export async function dbCommand(args: string[], config: LaminaConfig, io: CliIo)
         io.err(`--timeout must be a number of milliseconds, got "${timeout}"\n${DB_USAGE}\n`);
         return 2;
       }
-      return updateCommand(ecosystems, baseUrl, idleTimeoutMs, config, io, values.quiet);
+      return updateCommand(sources, baseUrl, idleTimeoutMs, config, io, values.quiet);
     }
     case 'status':
       return statusCommand(config, io);

@@ -26,5 +26,5 @@ export const alpine: Distribution = {
     return versionId ? `alpine:${versionId}` : 'alpine';
   },
   purlDistro: purlDistroOf,
-  defaultFeed: { kind: 'osv', ecosystem: 'Alpine' },
+  feeds: ['osv:Alpine'],
 };

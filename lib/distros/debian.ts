@@ -17,5 +17,5 @@ export const debian: Distribution = {
   trackerLink: (cve) => `https://security-tracker.debian.org/tracker/${cve}`,
   operatingSystem: (os) => `debian:${os.versionId.trim() ? os.versionId.trim().split('.')[0] : 'unstable'}`,
   purlDistro: (os) => `debian-${majorOf(os.versionId) ?? 'unstable'}`,
-  defaultFeed: { kind: 'osv', ecosystem: 'Debian' },
+  feeds: ['osv:Debian'],
 };

@@ -5,7 +5,7 @@ import { almalinux, centos, oracle, rhel, rocky, scientific } from './enterprise
 import { amazonLinux, azureLinux, fedora, mariner, opensuse, photon, suse } from './other-rpm';
 import type { Distribution } from './types';
 import { ubuntu } from './ubuntu';
-import { chainguard, wolfi } from './wolfi';
+import { chainguard, minimos, wolfi } from './wolfi';
 
 export type { AdvisoryPackageRule, Distribution, RatingField } from './types';
 
@@ -18,6 +18,7 @@ export const DISTRIBUTIONS: readonly Distribution[] = [
   almalinux,
   wolfi,
   chainguard,
+  minimos,
   rhel,
   centos,
   oracle,
@@ -49,5 +50,5 @@ export function releaseEcosystem(os: OsRelease | undefined): string | undefined 
   return os ? distributionOf(os)?.releaseEcosystem(os) : undefined;
 }
 
-/** OSV ecosystems fetched by default: each distribution's own feed. */
-export const DEFAULT_OS_ECOSYSTEMS: readonly string[] = DISTRIBUTIONS.flatMap((d) => (d.defaultFeed ? [d.defaultFeed.ecosystem] : []));
+/** The advisory sources fetched by default for operating systems: each distribution's own feeds. */
+export const DEFAULT_OS_SOURCES: readonly string[] = [...new Set(DISTRIBUTIONS.flatMap((d) => d.feeds))];

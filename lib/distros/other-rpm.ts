@@ -1,15 +1,112 @@
-import { idAndVersion, type Distribution } from './types';
+import { idAndVersion, majorMinorOf, majorOf, type Distribution } from './types';
 import { rpmDistribution } from './enterprise-linux';
 
-/** rpm distributions that are detected and reported, but have no advisory source yet. */
-function rpmWithoutFeed(name: string, ids: string[], purlNamespace: string): Distribution {
-  return { ...rpmDistribution(name, ids, purlNamespace), operatingSystem: idAndVersion };
+/** rpm distributions whose releases are named by their whole VERSION_ID (`amzn:2023`, `sles:15.5`). */
+function rpmByVersion(name: string, ids: string[], purlNamespace: string, rest: Partial<Distribution> = {}): Distribution {
+  return { ...rpmDistribution(name, ids, purlNamespace), operatingSystem: idAndVersion, ...rest };
 }
 
-export const amazonLinux = rpmWithoutFeed('Amazon Linux', ['amzn'], 'amzn');
-export const fedora = rpmWithoutFeed('Fedora', ['fedora'], 'fedora');
-export const suse = rpmWithoutFeed('SUSE Linux Enterprise', ['sles', 'sled', 'sle-micro'], 'suse');
-export const opensuse = rpmWithoutFeed('openSUSE', ['opensuse', 'opensuse-leap', 'opensuse-tumbleweed'], 'opensuse');
-export const azureLinux = rpmWithoutFeed('Azure Linux', ['azurelinux'], 'azurelinux');
-export const mariner = rpmWithoutFeed('CBL-Mariner', ['mariner'], 'mariner');
-export const photon = rpmWithoutFeed('Photon OS', ['photon'], 'photon');
+/** Amazon Linux AMI (1) carries its release date as VERSION_ID (`2018.03`); its ALAS ids are the unnumbered ones. */
+function amazonRelease(version: string): string | undefined {
+  const release = version.trim();
+  if (/^20(1\d)\.\d{2}$/.test(release)) return '1';
+  return /^\d+$/.test(release) ? release : undefined;
+}
+
+export const amazonLinux = rpmByVersion('Amazon Linux', ['amzn'], 'amzn', {
+  osvEcosystems: ['Amazon Linux'],
+  releaseEcosystem: (os) => {
+    const release = amazonRelease(os.versionId);
+    return release ? `Amazon Linux:${release}` : undefined;
+  },
+  normaliseRelease: ([release]) => [amazonRelease(release) ?? release],
+  trackerLink: (cve) => `https://explore.alas.aws.amazon.com/${cve}.html`,
+  feeds: ['alas:2023', 'alas:2', 'alas:1'],
+});
+
+/**
+ * SUSE's OSV ecosystems name products (`SUSE:Linux Enterprise Server 15 SP5`, `…Module for Basesystem 15 SP5`,
+ * `…Server LTSS 15 SP3`, `…Micro 5.5`); an image says `sles` `15.5`. Every Linux Enterprise product of one code
+ * base and service pack ships the same packages, so they share one lookup release; other products keep their name.
+ */
+function suseRelease(parts: string[]): string[] {
+  const product = parts.join(':').trim();
+  const micro = /^Linux Enterprise Micro (\d+\.\d+)$/i.exec(product);
+  if (micro) return ['micro', micro[1]];
+  const sle = /^Linux Enterprise .*?(\d+)(?: SP(\d+))?$/i.exec(product);
+  if (sle) return [sle[2] && sle[2] !== '0' ? `${sle[1]}.${sle[2]}` : sle[1]];
+  // Already in lookup form (`15.5`, `micro:5.5`), or another product.
+  return parts.map((p) => p.trim().toLowerCase());
+}
+
+export const suse = rpmByVersion('SUSE Linux Enterprise', ['sles', 'sled', 'sle-micro', 'sles_sap'], 'suse', {
+  osvEcosystems: ['SUSE'],
+  releaseEcosystem: (os) => {
+    const version = majorMinorOf(os.versionId) ?? majorOf(os.versionId);
+    if (!version) return undefined;
+    if (os.id.trim().toLowerCase() === 'sle-micro') return `SUSE:micro:${version}`;
+    // SLE 15 GA says `15`, its service packs `15.1`…: the lookup form drops a `.0`.
+    return `SUSE:${version.replace(/\.0$/, '')}`;
+  },
+  normaliseRelease: suseRelease,
+  trackerLink: (cve) => `https://www.suse.com/security/cve/${cve}.html`,
+  feeds: ['osv:SUSE'],
+});
+
+/** openSUSE's OSV ecosystems: `openSUSE:Leap 15.5`, `openSUSE:Leap Micro 5.5`, `openSUSE:Tumbleweed`. */
+function openSuseRelease(parts: string[]): string[] {
+  const product = parts.join(':').trim().toLowerCase();
+  const leap = /^leap(?: (micro))? (\d+\.\d+)$/.exec(product);
+  if (leap) return [leap[1] ? 'leap-micro' : 'leap', leap[2]];
+  return parts.map((p) => p.trim().toLowerCase());
+}
+
+export const opensuse = rpmByVersion('openSUSE', ['opensuse', 'opensuse-leap', 'opensuse-leap-micro', 'opensuse-tumbleweed'], 'opensuse', {
+  osvEcosystems: ['openSUSE'],
+  releaseEcosystem: (os) => {
+    const id = os.id.trim().toLowerCase();
+    if (id === 'opensuse-tumbleweed') return 'openSUSE:tumbleweed';
+    const version = majorMinorOf(os.versionId);
+    if (!version) return undefined;
+    return id === 'opensuse-leap-micro' ? `openSUSE:leap-micro:${version}` : `openSUSE:leap:${version}`;
+  },
+  normaliseRelease: openSuseRelease,
+  trackerLink: (cve) => `https://www.suse.com/security/cve/${cve}.html`,
+  feeds: ['osv:openSUSE'],
+});
+
+/** `3.0` for `3.0` and `3`: Microsoft names releases major.minor. */
+function majorMinorRelease(version: string): string | undefined {
+  return majorMinorOf(version) ?? (majorOf(version) ? `${majorOf(version)}.0` : undefined);
+}
+
+/** Microsoft's OVAL names source packages; a binary is matched by its source rpm's name at its own EVR. */
+function microsoftLinux(name: string, id: string, ecosystem: string, feeds: string[]): Distribution {
+  return rpmByVersion(name, [id], id, {
+    osvEcosystems: [ecosystem],
+    releaseEcosystem: (os) => {
+      const release = majorMinorRelease(os.versionId);
+      return release ? `${ecosystem}:${release}` : undefined;
+    },
+    normaliseRelease: ([release]) => [majorMinorRelease(release) ?? release],
+    advisoryPackage: 'source-name',
+    trackerLink: (cve) => `https://nvd.nist.gov/vuln/detail/${cve}`,
+    feeds,
+  });
+}
+
+export const azureLinux = microsoftLinux('Azure Linux', 'azurelinux', 'Azure Linux', ['azure-oval:3.0']);
+export const mariner = microsoftLinux('CBL-Mariner', 'mariner', 'CBL-Mariner', ['azure-oval:2.0', 'azure-oval:1.0']);
+
+export const photon = rpmByVersion('Photon OS', ['photon'], 'photon', {
+  osvEcosystems: ['Photon OS'],
+  releaseEcosystem: (os) => {
+    const release = majorMinorRelease(os.versionId);
+    return release ? `Photon OS:${release}` : undefined;
+  },
+  normaliseRelease: ([release]) => [majorMinorRelease(release) ?? release],
+  feeds: ['osv:Photon OS'],
+});
+
+/** Fedora's advisories live in Bodhi, which has no bulk export lamina reads yet. */
+export const fedora = rpmByVersion('Fedora', ['fedora'], 'fedora');

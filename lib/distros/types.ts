@@ -39,8 +39,10 @@ export interface Distribution {
   operatingSystem(os: OsRelease): string;
   /** The purl `distro` qualifier (`debian-12`, `alpine-3.18.4`). */
   purlDistro(os: OsRelease): string;
-  /** The feed `lamina db update` and the updater bring by default; absent when there is none yet. */
-  defaultFeed?: { kind: 'osv'; ecosystem: string };
+  /** The advisory sources `lamina db update` and the updater bring by default (`osv:Debian`, `alas:2023`); empty when there is none. */
+  feeds: readonly string[];
+  /** Said with every match of its images, when its advisories are another distribution's (CentOS: Red Hat's). */
+  matchNote?: string;
 }
 
 /** The rating fields every distribution feed in OSV uses one of. */

@@ -29,5 +29,5 @@ export const ubuntu: Distribution = {
   trackerLink: (cve) => `https://ubuntu.com/security/${cve}`,
   operatingSystem: idAndVersion,
   purlDistro: (os) => `ubuntu-${os.versionId}`,
-  defaultFeed: { kind: 'osv', ecosystem: 'Ubuntu' },
+  feeds: ['osv:Ubuntu'],
 };

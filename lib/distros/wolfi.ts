@@ -1,6 +1,6 @@
 import { idAndVersion, OSV_RATING_FIELDS, purlDistroOf, type Distribution } from './types';
 
-/** Wolfi and Chainguard: rolling apk distributions with one advisory ecosystem each and no releases. */
+/** Wolfi, Chainguard and MinimOS: rolling apk distributions with one advisory ecosystem each and no releases. */
 function rollingApk(name: string, id: string): Distribution {
   return {
     name,
@@ -14,9 +14,10 @@ function rollingApk(name: string, id: string): Distribution {
     ratingFields: OSV_RATING_FIELDS,
     operatingSystem: idAndVersion,
     purlDistro: purlDistroOf,
-    defaultFeed: { kind: 'osv', ecosystem: name },
+    feeds: [`osv:${name}`],
   };
 }
 
 export const wolfi = rollingApk('Wolfi', 'wolfi');
 export const chainguard = rollingApk('Chainguard', 'chainguard');
+export const minimos = rollingApk('MinimOS', 'minimos');

@@ -1,4 +1,5 @@
 /** Assembling the StorageImage a scan answers with, and the views of it clients ask for. */
+import { distributionOf } from '../distros';
 import type { ImageReference, ResolvedImage } from '../image/types';
 import type { Inventory } from '../index/types';
 import { buildMetadata } from './metadata';
@@ -17,10 +18,10 @@ import type {
   StorageImageSignatureVerificationData,
 } from './types';
 
-/** The scan notes an inventory calls for: no OS found, or part of the image unread. */
+/** The scan notes an inventory calls for: no OS found or one lamina does not know, or part of the image unread. */
 export function inventoryNotes(inventory: Pick<Inventory, 'os' | 'partial'>): StorageImageScanNote[] {
   const notes: StorageImageScanNote[] = [];
-  if (!inventory.os) notes.push('OS_UNAVAILABLE');
+  if (!distributionOf(inventory.os)) notes.push('OS_UNAVAILABLE');
   if (inventory.partial) notes.push('PARTIAL_SCAN_DATA');
   return notes;
 }

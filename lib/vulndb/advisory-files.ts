@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import * as yauzl from 'yauzl';
 
-/** One file of an advisory export: its text, or why it could not be read. */
-export type AdvisoryFile = { name: string; text: string } | { name: string; error: string };
+/**
+ * One file of an advisory export: a JSON file's text, a vendor document to read by content (XML, compressed, a
+ * tar), or why it could not be read.
+ */
+export type AdvisoryFile = { name: string; text: string } | { name: string; stream: Readable } | { name: string; error: string };
 
 /** A single advisory file above this is not a record but something else; it is skipped, not buffered. */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -25,6 +28,8 @@ async function readBounded(stream: Readable, limit: number): Promise<string> {
 }
 
 const isJson = (name: string) => name.toLowerCase().endsWith('.json');
+/** Vendor documents found in a directory: their format is told by content. */
+const isVendorDocument = (name: string) => /\.(xml|gz|bz2|zst|tar)$/i.test(name);
 
 /** JSON files under a directory, depth first in name order, one at a time. */
 async function* directoryFiles(dir: string, root = dir): AsyncGenerator<AdvisoryFile> {
@@ -33,6 +38,7 @@ async function* directoryFiles(dir: string, root = dir): AsyncGenerator<Advisory
     const path = join(dir, entry.name);
     if (entry.isDirectory()) yield* directoryFiles(path, root);
     else if (entry.isFile() && isJson(entry.name)) yield* singleFile(path, path.slice(root.length + 1));
+    else if (entry.isFile() && isVendorDocument(entry.name)) yield { name: path.slice(root.length + 1), stream: createReadStream(path) };
   }
 }
 
@@ -100,10 +106,11 @@ async function* zipFiles(path: string): AsyncGenerator<AdvisoryFile> {
   }
 }
 
-/** The files of an advisory export at `path`: a directory (recursively), a .zip, or one .json file. */
+/** The files of an advisory export at `path`: a directory (recursively), a .zip, a .json file, or any other file read by content. */
 export async function* advisoryFiles(path: string): AsyncGenerator<AdvisoryFile> {
   const info = await stat(path);
   if (info.isDirectory()) yield* directoryFiles(path);
   else if (path.toLowerCase().endsWith('.zip')) yield* zipFiles(path);
-  else yield* singleFile(path, path);
+  else if (isJson(path)) yield* singleFile(path, path);
+  else yield { name: path, stream: createReadStream(path) };
 }

@@ -4,7 +4,12 @@ import { isAlpineSecdb, secdbToOsv } from './alpine-secdb';
 import { cvssFromNvdResponse, isNvdResponse, type CvssEntry } from './nvd-records';
 import type { Osv } from './osv';
 import { parseOsv } from './osv-parse';
-import type { AdvisoryStore } from './store';
+import { Readable } from 'node:stream';
+import { feedRecords, formatOf } from './feed-documents';
+import type { AdvisoryWriter } from './store';
+
+/** Where imported records go: a store, or a source's context. CVSS from NVD responses needs a store. */
+export type AdvisorySink = Pick<AdvisoryWriter, 'putAdvisories'> & Partial<Pick<AdvisoryWriter, 'putCvssMany'>>;
 
 export interface ImportCounts {
   /** OSV records read (secdb entries count once per converted advisory). */
@@ -34,8 +39,12 @@ export interface ImportOptions {
   onMalformed?: (note: MalformedNote) => void;
   /** Records for which this returns false are counted as skipped without touching the store (the updater's cursor). */
   accept?: (osv: Osv) => boolean;
-  /** Called with each batch after it is written. */
-  onBatchWritten?: (records: Osv[]) => void;
+  /** Called with each batch after it is written, with how many files are wholly written by then. */
+  onBatchWritten?: (records: Osv[], filesDone: number) => void | Promise<void>;
+  /** Files already imported by an earlier, interrupted run of the same export: passed over unread. */
+  skipFiles?: number;
+  /** Stops the import between batches (what was written stays written). */
+  signal?: AbortSignal;
 }
 
 type Parsed = { osv: Osv[]; cvss: CvssEntry[]; malformed: string[] };
@@ -68,7 +77,7 @@ export function parseAdvisoryFile(name: string, text: string): Parsed {
 }
 
 /** Feeds advisory files into a store in batches; bad input is counted and skipped, store failures propagate. */
-export async function ingest(files: AsyncIterable<AdvisoryFile>, store: AdvisoryStore, options: ImportOptions = {}): Promise<ImportResult> {
+export async function ingest(files: AsyncIterable<AdvisoryFile>, store: AdvisorySink, options: ImportOptions = {}): Promise<ImportResult> {
   const started = performance.now();
   // Large batches let one write carry several advisories of the same package (a package item is rewritten per batch).
   const batchSize = options.batchSize ?? 2000;
@@ -77,39 +86,61 @@ export async function ingest(files: AsyncIterable<AdvisoryFile>, store: Advisory
   let batch: Osv[] = [];
   let cvssBatch: CvssEntry[] = [];
   let nextProgress = progressEvery;
+  let filesSeen = 0;
+  // Files whose records are all in `batch` or written: what a checkpoint may count as done.
+  let filesDone = 0;
 
   const flush = async () => {
+    options.signal?.throwIfAborted();
     if (batch.length > 0) {
       const written = batch;
       batch = [];
       const result = await store.putAdvisories(written);
       counts.written += result.written;
       counts.skipped += result.skipped;
-      options.onBatchWritten?.(written);
+      await options.onBatchWritten?.(written, filesDone);
     }
     if (cvssBatch.length > 0) {
+      if (!store.putCvssMany) throw new Error('NVD responses can only be imported into a store');
       const entries = cvssBatch;
       cvssBatch = [];
       counts.cvss += (await store.putCvssMany(entries)).written;
     }
   };
+  const malformed = (file: string, reason: string) => {
+    counts.malformed++;
+    options.onMalformed?.({ file, reason });
+  };
+  const take = async (osv: Osv, midDocument = false) => {
+    counts.records++;
+    if (options.accept && !options.accept(osv)) counts.skipped++;
+    else batch.push(osv);
+    if (counts.records >= nextProgress) {
+      nextProgress += progressEvery;
+      options.onProgress?.({ ...counts });
+    }
+    // A vendor document can hold many thousand records: they are written as they come.
+    if (midDocument && batch.length >= batchSize) await flush();
+  };
 
   for await (const file of files) {
-    const parsed = 'error' in file ? { osv: [], cvss: [], malformed: [file.error] } : parseAdvisoryFile(file.name, file.text);
-    for (const reason of parsed.malformed) {
-      counts.malformed++;
-      options.onMalformed?.({ file: file.name, reason });
+    if (filesSeen++ < (options.skipFiles ?? 0)) {
+      filesDone = filesSeen;
+      continue;
     }
-    cvssBatch.push(...parsed.cvss);
-    for (const osv of parsed.osv) {
-      counts.records++;
-      if (options.accept && !options.accept(osv)) counts.skipped++;
-      else batch.push(osv);
-      if (counts.records >= nextProgress) {
-        nextProgress += progressEvery;
-        options.onProgress?.({ ...counts });
-      }
+    if ('error' in file) {
+      malformed(file.name, file.error);
+    } else if ('stream' in file || formatOf(file.text.slice(0, 16_384))) {
+      // A JSON file of a vendor's streaming format (CSAF VEX) goes the way of the other vendor documents.
+      const stream = 'stream' in file ? file.stream : Readable.from([Buffer.from(file.text)]);
+      for await (const osv of feedRecords(file.name, stream, (reason) => malformed(file.name, reason), parseAdvisoryFile)) await take(osv, true);
+    } else {
+      const parsed = parseAdvisoryFile(file.name, file.text);
+      for (const reason of parsed.malformed) malformed(file.name, reason);
+      cvssBatch.push(...parsed.cvss);
+      for (const osv of parsed.osv) await take(osv);
     }
+    filesDone = filesSeen;
     if (batch.length >= batchSize || cvssBatch.length >= batchSize) await flush();
   }
   await flush();
@@ -117,7 +148,7 @@ export async function ingest(files: AsyncIterable<AdvisoryFile>, store: Advisory
   return { ...counts, seconds: (performance.now() - started) / 1000 };
 }
 
-/** Imports an offline advisory export: a directory (recursively), a .zip of JSON files, or one JSON file. */
-export function importAdvisories(path: string, store: AdvisoryStore, options: ImportOptions = {}): Promise<ImportResult> {
+/** Imports an offline advisory export: a directory (recursively), a .zip of JSON files, one file of a known feed format, or a tar of them. */
+export function importAdvisories(path: string, store: AdvisorySink, options: ImportOptions = {}): Promise<ImportResult> {
   return ingest(advisoryFiles(path), store, options);
 }

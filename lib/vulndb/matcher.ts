@@ -1,5 +1,5 @@
 /** Matching an image's inventory against the advisory store: the findings of every package, in neutral terms. */
-import { releaseEcosystem } from '../distros';
+import { distributionOf, releaseEcosystem } from '../distros';
 import type { Inventory } from '../index/types';
 import { compareAdvisoryVersions, InvalidVersionError } from '../versions';
 import { affectedVerdict } from './affected';
@@ -115,6 +115,8 @@ export async function matchInventory(inventory: Inventory, store: AdvisoryReader
   const hasOsPackages = inventory.packages.some((p) => p.manager !== undefined);
   const release = releaseEcosystem(inventory.os);
   const osAdvisoriesUnavailable = hasOsPackages && (!release || !covers(release));
+  const borrowed = hasOsPackages ? distributionOf(inventory.os)?.matchNote : undefined;
+  if (borrowed) warnings.push(borrowed);
   const languageAdvisoriesUnavailable = [
     ...new Set(inventory.packages.filter((p) => p.manager === undefined && !p.owner && !covers(p.ecosystem)).map((p) => ecosystemKey(p.ecosystem))),
   ].sort();

@@ -112,7 +112,7 @@ describe('lamina db update', () => {
     it('a name that does not resolve', async () => {
       const { io, out } = fakeIo(false);
       expect(await update('http://osv.invalid', io)).toBe(1);
-      expect(out()).toMatch(/^Debian: failed: GET http:\/\/osv\.invalid\/Debian\/all\.zip: cannot resolve osv\.invalid /m);
+      expect(out()).toMatch(/^osv:Debian: failed: GET http:\/\/osv\.invalid\/Debian\/all\.zip: cannot resolve osv\.invalid /m);
     });
 
     it('refuses a --timeout that is not a number of milliseconds', async () => {
@@ -151,7 +151,7 @@ describe('lamina db update', () => {
       const started = Date.now();
       expect(await update(base, io)).toBe(0);
       const elapsed = Date.now() - started;
-      expect(out()).toMatch(/^Debian: updated, 1500 written, 0 unchanged, 0 malformed$/m);
+      expect(out()).toMatch(/^osv:Debian: updated, 1500 written, 0 unchanged, 0 malformed$/m);
 
       const draws = err.filter((w) => w.text.startsWith('\r') && w.text !== '\r\x1b[K');
       expect(draws.length).toBeGreaterThan(1);
@@ -161,7 +161,9 @@ describe('lamina db update', () => {
       for (let i = 1; i < draws.length; i++) expect(draws[i].at - draws[i - 1].at).toBeGreaterThanOrEqual(240);
       for (const draw of draws) {
         expect(draw.text.endsWith(ERASE_TO_END)).toBe(true);
-        expect(draw.text.slice(0, -ERASE_TO_END.length)).toMatch(/^\rDebian: (downloading( [\d.]+ MB of [\d.]+ MB)?|[\d,]+ records read, [\d,]+ written)…$/);
+        expect(draw.text.slice(0, -ERASE_TO_END.length)).toMatch(
+          /^\rosv:Debian: (downloading( [\d.]+ MB of [\d.]+ MB)?|[\d,]+ records read, [\d,]+ written)…$/,
+        );
       }
       expect(draws.some((d) => /downloading [\d.]+ MB of [\d.]+ MB/.test(d.text))).toBe(true);
       // Erased at the end: the last thing on stderr is the erase, and nothing else was written there.
@@ -171,7 +173,7 @@ describe('lamina db update', () => {
       // Unchanged now (304), and quick: nothing at all on stderr.
       const again = fakeIo(true);
       expect(await update(base, again.io)).toBe(0);
-      expect(again.out()).toMatch(/^Debian: not-modified/m);
+      expect(again.out()).toMatch(/^osv:Debian: not-modified/m);
       expect(again.err).toEqual([]);
     }, 30_000);
 
@@ -180,13 +182,13 @@ describe('lamina db update', () => {
       const base = await slowBucket(body, 1300);
       const plain = fakeIo(false);
       expect(await update(base, plain.io)).toBe(0);
-      expect(plain.out()).toMatch(/^Debian: updated, 200 written/m);
+      expect(plain.out()).toMatch(/^osv:Debian: updated, 200 written/m);
       expect(plain.err).toEqual([]);
 
       await rm(join(dataDir, 'dynamodb'), { recursive: true, force: true });
       const quiet = fakeIo(true);
       expect(await update(base, quiet.io, ['--quiet'])).toBe(0);
-      expect(quiet.out()).toMatch(/^Debian: updated, 200 written/m);
+      expect(quiet.out()).toMatch(/^osv:Debian: updated, 200 written/m);
       expect(quiet.err).toEqual([]);
     }, 30_000);
   });

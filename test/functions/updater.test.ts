@@ -9,10 +9,12 @@ import { ZipFile } from 'yazl';
 import { DynamoAdvisoryStore } from '../../lib/aws/dynamo-advisory-store';
 import type { EmbeddedDynamo } from '../../lib/local/embedded-dynamo';
 import { packageKey } from '../../lib/vulndb/osv';
-import { etagCursor, modifiedCursor, type UpdateResult } from '../../lib/vulndb/updater';
+import { parseOsvCursor } from '../../lib/vulndb/sources/osv-source';
+import { cursorKey, type UpdateResult } from '../../lib/vulndb/updater';
 import { startDynalite } from '../support/dynalite';
 import { loadBundledHandler, loadBundledModule } from './bundled-handler';
 import { lambdaBaseEnv } from './lambda-env';
+import { DEFAULT_SOURCES } from '../../lib/vulndb/sources';
 
 /*
  * The advisory-updater Lambda handler, invoked as EventBridge's schedule invokes it, against dynalite and two
@@ -204,10 +206,11 @@ describe('the advisory updater Lambda handler', () => {
   it('imports every configured ecosystem into DynamoDB, sets the cursors and takes CVSS from NVD for advisories without it', async () => {
     const result = await handler(SCHEDULED_EVENT, lambdaContext());
 
-    expect(result.ecosystems).toEqual([
-      expect.objectContaining({ ecosystem: 'Debian', status: 'updated', records: 2, written: 2, malformed: 0, cursor: '2025-03-02T10:00:00Z' }),
-      expect.objectContaining({ ecosystem: 'PyPI', status: 'updated', records: 1, written: 1, malformed: 0, cursor: '2025-01-15T08:30:00Z' }),
+    expect(result.sources).toEqual([
+      expect.objectContaining({ source: 'osv:Debian', status: 'updated', records: 2, written: 2, malformed: 0 }),
+      expect.objectContaining({ source: 'osv:PyPI', status: 'updated', records: 1, written: 1, malformed: 0 }),
     ]);
+    expect(result.sources.map((s) => parseOsvCursor(s.cursor).modified)).toEqual(['2025-03-02T10:00:00Z', '2025-01-15T08:30:00Z']);
     // Only advisories without a vector of their own are looked up: not CVE-2025-0002.
     expect(result.cvss).toEqual({ requested: 2, written: 2, deferred: 0 });
     expect(
@@ -227,8 +230,8 @@ describe('the advisory updater Lambda handler', () => {
     expect(found.get(packageKey('Debian:12', 'curl'))!.map((a) => a.id)).toEqual(['DLA-9002-1']);
     expect(found.get(packageKey('PyPI', 'requests'))!.map((a) => a.id)).toEqual(['GHSA-aaaa-bbbb-cccc']);
     expect(found.get(packageKey('Debian:12', 'bash'))).toEqual([]);
-    expect(await store.getCursor(modifiedCursor('Debian'))).toBe('2025-03-02T10:00:00Z');
-    expect(await store.getCursor(etagCursor('PyPI'))).toMatch(/^"[0-9a-f]{40}"$/);
+    expect(parseOsvCursor(await store.getCursor(cursorKey('osv:Debian'))).modified).toBe('2025-03-02T10:00:00Z');
+    expect(parseOsvCursor(await store.getCursor(cursorKey('osv:PyPI'))).etag).toMatch(/^"[0-9a-f]{40}"$/);
     const cvss = await store.getCvss(['CVE-2025-0001', 'CVE-2025-0003']);
     expect(cvss.get('CVE-2025-0001')).toMatchObject({ v3Vector: NVD_VECTORS['CVE-2025-0001'] });
     expect(cvss.get('CVE-2025-0003')).toMatchObject({ v3Vector: NVD_VECTORS['CVE-2025-0003'] });
@@ -237,14 +240,15 @@ describe('the advisory updater Lambda handler', () => {
   it('skips unchanged exports by ETag on the next run and imports only newer records when one changes', async () => {
     const before = upstreams.requests.length;
     const unchanged = await handler(SCHEDULED_EVENT, lambdaContext());
-    expect(unchanged.ecosystems.map((e) => e.status)).toEqual(['not-modified', 'not-modified']);
+    expect(unchanged.sources.map((e) => e.status)).toEqual(['not-modified', 'not-modified']);
     expect(upstreams.requests.slice(before).filter((r) => r.includes('all.zip'))).toEqual(['GET /Debian/all.zip', 'GET /PyPI/all.zip']);
 
     const fixed = { ...DEBIAN_RECORDS[0], modified: '2025-03-05T00:00:00Z', summary: 'zlib - security update (revised)' };
     upstreams.files.set('/Debian/all.zip', await zipOf([fixed, DEBIAN_RECORDS[1]]));
     const changed = await handler(SCHEDULED_EVENT, lambdaContext());
-    expect(changed.ecosystems[0]).toMatchObject({ ecosystem: 'Debian', status: 'updated', records: 2, written: 1, skipped: 1, cursor: '2025-03-05T00:00:00Z' });
-    expect(changed.ecosystems[1]).toMatchObject({ ecosystem: 'PyPI', status: 'not-modified' });
+    expect(changed.sources[0]).toMatchObject({ source: 'osv:Debian', status: 'updated', records: 2, written: 1, skipped: 1 });
+    expect(parseOsvCursor(changed.sources[0].cursor).modified).toBe('2025-03-05T00:00:00Z');
+    expect(changed.sources[1]).toMatchObject({ source: 'osv:PyPI', status: 'not-modified' });
     const full = await store.getAdvisories(['DSA-9001-1']);
     expect(full.get('DSA-9001-1')?.summary).toBe('zlib - security update (revised)');
   });
@@ -252,7 +256,7 @@ describe('the advisory updater Lambda handler', () => {
   it('fails the invocation, naming the ecosystem, when an export cannot be fetched, after importing the others', async () => {
     process.env.LAMINA_OSV_ECOSYSTEMS = 'Missing,PyPI';
     try {
-      await expect(handler(SCHEDULED_EVENT, lambdaContext())).rejects.toThrow(/advisory update failed for Missing \(.*404.*\)/);
+      await expect(handler(SCHEDULED_EVENT, lambdaContext())).rejects.toThrow(/advisory update failed for osv:Missing \(.*404.*\)/);
     } finally {
       process.env.LAMINA_OSV_ECOSYSTEMS = 'Debian,PyPI';
     }
@@ -260,17 +264,23 @@ describe('the advisory updater Lambda handler', () => {
   });
 
   it('reads its settings with defaults for everything but the table the stack passes', async () => {
-    const { updaterSettingsFromEnv, DEFAULT_OSV_ECOSYSTEMS } = loadBundledModule<typeof import('../../functions/updater')>('updater');
+    const { updaterSettingsFromEnv } = loadBundledModule<typeof import('../../functions/updater')>('updater');
     expect(updaterSettingsFromEnv({ LAMINA_ADVISORIES_TABLE: 't' })).toEqual({
       table: 't',
       osvBaseUrl: 'https://osv-vulnerabilities.storage.googleapis.com',
-      ecosystems: DEFAULT_OSV_ECOSYSTEMS,
-      workDir: '/tmp/lamina/osv',
+      sources: [...DEFAULT_SOURCES],
+      workDir: '/tmp/lamina/downloads',
       nvd: { baseUrl: 'https://services.nvd.nist.gov/rest/json/cves/2.0', apiKey: undefined, maxRequests: 40 },
     });
     expect(updaterSettingsFromEnv({ LAMINA_ADVISORIES_TABLE: 't', LAMINA_NVD_API_KEY: 'k' }).nvd?.maxRequests).toBe(400);
     expect(updaterSettingsFromEnv({ LAMINA_ADVISORIES_TABLE: 't', LAMINA_NVD_MAX_REQUESTS: '0' }).nvd).toBeUndefined();
     expect(() => updaterSettingsFromEnv({})).toThrow('LAMINA_ADVISORIES_TABLE is not set');
-    expect(() => updaterSettingsFromEnv({ LAMINA_ADVISORIES_TABLE: 't', LAMINA_OSV_ECOSYSTEMS: ' , ' })).toThrow('names no ecosystem');
+    expect(() => updaterSettingsFromEnv({ LAMINA_ADVISORIES_TABLE: 't', LAMINA_OSV_ECOSYSTEMS: ' , ' })).toThrow('names no source');
+    expect(updaterSettingsFromEnv({ LAMINA_ADVISORIES_TABLE: 't', LAMINA_ADVISORY_SOURCES: 'alas:2023, osv:Debian' }).sources).toEqual([
+      'alas:2023',
+      'osv:Debian',
+    ]);
+    // The language ecosystems are fetched by default, beside every distribution's feed.
+    expect(DEFAULT_SOURCES).toEqual(expect.arrayContaining(['osv:Debian', 'alas:2023', 'redhat-csaf', 'osv:npm', 'osv:PyPI', 'osv:Maven', 'osv:Go']));
   });
 });

@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ZipFile } from 'yazl';
 import { MemoryAdvisoryStore } from '../../lib/vulndb/memory-store';
-import { checkedCursor, modifiedCursor, updateAdvisories } from '../../lib/vulndb/updater';
+import { parseOsvCursor } from '../../lib/vulndb/sources/osv-source';
+import { osvSource } from '../../lib/vulndb/sources/osv-source';
+import { checkedCursor, cursorKey, progressKey, runSources, updateAdvisories } from '../../lib/vulndb/updater';
+
+const modifiedOf = async (store: MemoryAdvisoryStore, ecosystem: string) => parseOsvCursor(await store.getCursor(cursorKey(`osv:${ecosystem}`))).modified;
 import { advisoryFixture, describeWithShared } from '../support/shared-fixtures';
 
 interface Logged {
@@ -126,16 +130,17 @@ describeWithShared('OSV updater against a bucket on loopback', () => {
     const store = new MemoryAdvisoryStore();
     bucket.cutNext = 1;
     const result = await updateAdvisories(store, { baseUrl: bucket.url, ecosystems: ['PyPI'], workDir: work });
-    expect(result.ecosystems).toEqual([
-      { ecosystem: 'PyPI', status: 'updated', records: records.length, written: records.length, skipped: 0, malformed: 0, cursor: newest(records) },
+    expect(result.sources).toEqual([
+      { source: 'osv:PyPI', status: 'updated', records: records.length, written: records.length, skipped: 0, malformed: 0, cursor: expect.any(String) },
     ]);
+    expect(parseOsvCursor(result.sources[0].cursor)).toEqual({ modified: newest(records), etag: expect.stringMatching(/^"/) });
     expect(bucket.log.map((l) => l.status)).toEqual([200, 206]);
     const size = bucket.files.get('/PyPI/all.zip')!.length;
     const resumedAt = Number(/^bytes=(\d+)-$/.exec(bucket.log[1].range ?? '')?.[1]);
     expect(resumedAt).toBeGreaterThan(0);
     expect(resumedAt).toBeLessThanOrEqual(Math.floor(size / 2));
     expect(bucket.log[1].ifRange).toMatch(/^"[0-9a-f]{40}"$/);
-    expect(await store.getCursor(modifiedCursor('PyPI'))).toBe(newest(records));
+    expect(await modifiedOf(store, 'PyPI')).toBe(newest(records));
     expect((await store.findByPackages([{ ecosystem: 'PyPI', name: 'urllib3' }])).get('PyPI|urllib3')!.length).toBeGreaterThan(5);
     expect(await readdir(work)).toEqual([]);
   });
@@ -144,14 +149,14 @@ describeWithShared('OSV updater against a bucket on loopback', () => {
     const store = new MemoryAdvisoryStore();
     bucket.cutNext = 1;
     const failed = await updateAdvisories(store, { baseUrl: bucket.url, ecosystems: ['PyPI'], workDir: work, maxDownloadAttempts: 1 });
-    expect(failed.ecosystems[0]).toMatchObject({ status: 'failed', written: 0 });
-    expect(failed.ecosystems[0].error).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/PyPI\/all\.zip: connection closed by the server .*after \d+ of \d+ bytes$/);
-    expect(await store.getCursor(modifiedCursor('PyPI'))).toBeUndefined();
+    expect(failed.sources[0]).toMatchObject({ status: 'failed', written: 0 });
+    expect(failed.sources[0].error).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/PyPI\/all\.zip: connection closed by the server .*after \d+ of \d+ bytes$/);
+    expect(await modifiedOf(store, 'PyPI')).toBeUndefined();
     expect(await store.getCursor(checkedCursor('PyPI'))).toBeUndefined();
     expect(existsSync(join(work, 'PyPI-all.zip.part'))).toBe(true);
 
     const resumed = await updateAdvisories(store, { baseUrl: bucket.url, ecosystems: ['PyPI'], workDir: work });
-    expect(resumed.ecosystems[0]).toMatchObject({ status: 'updated', written: records.length });
+    expect(resumed.sources[0]).toMatchObject({ status: 'updated', written: records.length });
     expect(bucket.log.map((l) => [l.status, Boolean(l.range)])).toEqual([
       [200, false],
       [206, true],
@@ -173,7 +178,8 @@ describeWithShared('OSV updater against a bucket on loopback', () => {
       ]),
     );
     const restarted = await updateAdvisories(store, { baseUrl: bucket.url, ecosystems: ['Go'], workDir: work });
-    expect(restarted.ecosystems[0]).toMatchObject({ status: 'updated', written: 1, cursor: '2024-02-01T00:00:00Z' });
+    expect(restarted.sources[0]).toMatchObject({ status: 'updated', written: 1 });
+    expect(await modifiedOf(store, 'Go')).toBe('2024-02-01T00:00:00Z');
     expect(bucket.log.slice(-1)[0]).toMatchObject({ path: '/Go/all.zip', status: 200, range: expect.stringMatching(/^bytes=/) });
     expect((await store.findByPackages([{ ecosystem: 'Go', name: 'example.com/a' }])).get('Go|example.com/a')!.map((o) => o.id)).toEqual(['GO-2']);
   });
@@ -196,26 +202,56 @@ describeWithShared('OSV updater against a bucket on loopback', () => {
       return spy(batch);
     };
     const second = await updateAdvisories(store, { baseUrl: bucket.url, ecosystems: ['PyPI'], workDir: work });
-    expect(second.ecosystems[0]).toMatchObject({ status: 'updated', records: changed.length, written: 2, skipped: changed.length - 2, cursor: after });
+    expect(second.sources[0]).toMatchObject({ status: 'updated', records: changed.length, written: 2, skipped: changed.length - 2 });
+    expect(await modifiedOf(store, 'PyPI')).toBe(after);
     expect(written).toBe(2);
     expect(await store.getDataVersion()).not.toBe(version);
 
     const third = await updateAdvisories(store, { baseUrl: bucket.url, ecosystems: ['PyPI'], workDir: work });
-    expect(third.ecosystems[0]).toMatchObject({ status: 'not-modified', written: 0 });
+    expect(third.sources[0]).toMatchObject({ status: 'not-modified', written: 0 });
     expect(bucket.log.at(-1)).toMatchObject({ status: 304, ifNoneMatch: expect.stringMatching(/^"/) });
     expect(written).toBe(2);
     // Unchanged is checked: what `db status` reads to know an ecosystem without new advisories is current.
     expect((await store.getCursor(checkedCursor('PyPI')))! > firstCheck).toBe(true);
   });
 
+  it('continues an import its deadline cut short from the checkpoint on the next run, writing each record once', async () => {
+    const store = new MemoryAdvisoryStore();
+    const deadline = new AbortController();
+    const batches: string[][] = [];
+    const put = store.putAdvisories.bind(store);
+    store.putAdvisories = async (batch) => {
+      batches.push(batch.map((r) => r.id));
+      const result = await put(batch);
+      // The deadline comes once the second batch is written.
+      if (batches.length === 2) deadline.abort(new Error('15 minutes are up'));
+      return result;
+    };
+    const source = () => osvSource('PyPI', { baseUrl: bucket.url, batchSize: 3 });
+    const first = await runSources(store, [source(), source()], { workDir: work, signal: deadline.signal });
+    expect(first.sources.map((s) => s.status)).toEqual(['interrupted', 'interrupted']);
+    expect(first.sources[0].error).toMatch(/deadline: 15 minutes are up/);
+    expect(first.sources[1].error).toMatch(/not started/);
+    expect(await modifiedOf(store, 'PyPI')).toBeUndefined();
+    expect(JSON.parse((await store.getCursor(progressKey('osv:PyPI')))!)).toMatchObject({ files: 6 });
+
+    const second = await runSources(store, [source()], { workDir: work });
+    expect(second.sources[0]).toMatchObject({ status: 'updated', written: records.length - 6 });
+    const ids = batches.flat();
+    expect(ids).toHaveLength(records.length);
+    expect(new Set(ids).size).toBe(records.length);
+    expect(await modifiedOf(store, 'PyPI')).toBe(newest(records));
+    expect(await store.getCursor(progressKey('osv:PyPI'))).toBe('');
+  });
+
   it('reports a missing export and carries on with the other ecosystems', async () => {
     const store = new MemoryAdvisoryStore();
     const result = await updateAdvisories(store, { baseUrl: bucket.url, ecosystems: ['Nope', 'PyPI'], workDir: work });
-    expect(result.ecosystems.map((e) => [e.ecosystem, e.status])).toEqual([
-      ['Nope', 'failed'],
-      ['PyPI', 'updated'],
+    expect(result.sources.map((e) => [e.source, e.status])).toEqual([
+      ['osv:Nope', 'failed'],
+      ['osv:PyPI', 'updated'],
     ]);
-    expect(result.ecosystems[0].error).toBe(`GET ${bucket.url}/Nope/all.zip: HTTP 404 Not Found`);
+    expect(result.sources[0].error).toBe(`GET ${bucket.url}/Nope/all.zip: HTTP 404 Not Found`);
   });
 
   it('reports the download as it goes, then the records', async () => {
@@ -226,8 +262,9 @@ describeWithShared('OSV updater against a bucket on loopback', () => {
       baseUrl: bucket.url,
       ecosystems: ['PyPI'],
       workDir: work,
-      onDownloadProgress: (ecosystem, bytes, total) => events.push(`${ecosystem} ${bytes === 0 ? 'start' : bytes === total ? 'downloaded' : 'bytes'} ${total}`),
-      onProgress: (ecosystem, counts) => events.push(`${ecosystem} records ${counts.records}`),
+      onDownloadProgress: (source, bytes, total) =>
+        events.push(`${source.slice(4)} ${bytes === 0 ? 'start' : bytes === total ? 'downloaded' : 'bytes'} ${total}`),
+      onProgress: (source, counts) => events.push(`${source.slice(4)} records ${counts.records}`),
     });
     expect(events[0]).toBe('PyPI start undefined');
     expect(events).toContain(`PyPI downloaded ${size}`);

@@ -1,0 +1,112 @@
+/**
+ * Vendor feed documents recognised by content, for `lamina db import`: compressed or not (gzip, zstd, bzip2), a
+ * tar of many, or one document of a known format (ALAS updateinfo, Red Hat CSAF VEX, OVAL, and the JSON kinds
+ * parseAdvisoryFile reads).
+ */
+import type { Readable } from 'node:stream';
+import { extract } from 'tar-stream';
+import { asReadable, decompressStream } from '../layers/decompress';
+import type { Osv } from './osv';
+import { FEED_FORMATS } from './sources/formats';
+import type { FeedFormat } from './sources/types';
+
+/** Enough of a document to tell its format: XML root elements and JSON keys come early. */
+const HEAD_BYTES = 64 * 1024;
+/** A JSON document of no streaming format is parsed whole, up to this size. */
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
+/** Reads up to `bytes` from the stream's start and puts them back, so the stream still yields everything. */
+async function peekHead(stream: Readable, bytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
+    chunks.push(chunk as Buffer);
+    total += (chunk as Buffer).length;
+    if (total >= bytes) break;
+  }
+  const head = Buffer.concat(chunks);
+  if (head.length > 0) stream.unshift(head);
+  return head;
+}
+
+async function readAll(stream: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += (chunk as Buffer).length;
+    if (total > limit) {
+      stream.destroy();
+      throw new Error(`larger than ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const isTar = (head: Buffer) => head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
+
+export function formatOf(head: string): FeedFormat | undefined {
+  return FEED_FORMATS.find((format) => format.sniff(head));
+}
+
+/** JSON kinds without a streaming format (OSV, secdb): parsed whole by the import's own reader. */
+export type JsonDocumentParser = (name: string, text: string) => { osv: Osv[]; malformed: string[] };
+
+/**
+ * The records of one document, or of every document in a tar. A document of no known format is one malformed note;
+ * a broken stream ends the document with one.
+ */
+export async function* feedRecords(
+  name: string,
+  input: NodeJS.ReadableStream,
+  malformed: (reason: string) => void,
+  parseJson?: JsonDocumentParser,
+): AsyncGenerator<Osv> {
+  let stream: Readable;
+  try {
+    stream = (await decompressStream(asReadable(input))).output;
+  } catch (err) {
+    malformed(`cannot decompress: ${(err as Error).message}`);
+    return;
+  }
+  try {
+    const head = await peekHead(stream, HEAD_BYTES);
+    if (isTar(head)) {
+      yield* tarRecords(stream, malformed, parseJson);
+      return;
+    }
+    const text = head.toString('utf8');
+    const format = formatOf(text);
+    if (format) {
+      yield* format.parse(stream, { fileName: name, malformed });
+      return;
+    }
+    if (parseJson && /^\s*[[{]/.test(text)) {
+      const parsed = parseJson(name, await readAll(stream, MAX_JSON_BYTES));
+      for (const reason of parsed.malformed) malformed(reason);
+      yield* parsed.osv;
+      return;
+    }
+    stream.destroy();
+    malformed('not a known advisory format');
+  } catch (err) {
+    stream.destroy();
+    malformed((err as Error).message);
+  }
+}
+
+/** Each regular file of a tar as a document of its own, in archive order. */
+async function* tarRecords(stream: Readable, malformed: (reason: string) => void, parseJson?: JsonDocumentParser): AsyncGenerator<Osv> {
+  const tar = extract();
+  stream.pipe(tar);
+  stream.once('error', (err) => tar.destroy(err));
+  for await (const entry of tar) {
+    if (entry.header.type !== 'file') {
+      entry.resume();
+      continue;
+    }
+    const entryName = entry.header.name;
+    yield* feedRecords(entryName, entry as unknown as Readable, (reason) => malformed(`${entryName}: ${reason}`), parseJson);
+    entry.resume();
+  }
+}

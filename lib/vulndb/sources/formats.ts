@@ -1,0 +1,4 @@
+/** The vendor document formats `lamina db import` recognises by content, in the order they are tried. */
+import type { FeedFormat } from './types';
+
+export const FEED_FORMATS: readonly FeedFormat[] = [];

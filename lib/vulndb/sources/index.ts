@@ -1,0 +1,40 @@
+/** Every advisory source lamina knows, by name, and the ones fetched when none are named. */
+import { DEFAULT_OS_SOURCES } from '../../distros';
+import { osvSource, osvSourceName, type OsvSourceOptions } from './osv-source';
+import type { AdvisorySource } from './types';
+
+export type { AdvisorySource } from './types';
+
+/** OSV's language ecosystems, fetched by default beside the distributions' feeds. */
+export const LANGUAGE_ECOSYSTEMS: readonly string[] = ['npm', 'PyPI', 'Maven', 'Go', 'RubyGems', 'NuGet', 'crates.io', 'Packagist'];
+
+/** What `lamina db update` and the updater function bring when not told otherwise. */
+export const DEFAULT_SOURCES: readonly string[] = [...DEFAULT_OS_SOURCES, ...LANGUAGE_ECOSYSTEMS.map(osvSourceName)];
+
+export interface SourceSettings {
+  osv?: OsvSourceOptions;
+}
+
+/** The vendor sources (everything but OSV, whose sources are made per ecosystem). */
+function vendorSources(_settings: SourceSettings): AdvisorySource[] {
+  return [];
+}
+
+export class UnknownSourceError extends Error {}
+
+/**
+ * The sources named `osv:<ecosystem>` (any OSV ecosystem) or by a vendor source's name; a bare name that is not a
+ * vendor source is taken as an OSV ecosystem (`Debian`), as `--ecosystem` always meant.
+ */
+export function sourcesNamed(names: readonly string[], settings: SourceSettings = {}): AdvisorySource[] {
+  const vendor = new Map(vendorSources(settings).map((s) => [s.name, s]));
+  return names.map((name) => {
+    const known = vendor.get(name);
+    if (known) return known;
+    if (name.startsWith('osv:') && name.length > 4) return osvSource(name.slice(4), settings.osv);
+    if (/^[a-z]+-[a-z]+(:|$)|^[a-z]+:/.test(name)) {
+      throw new UnknownSourceError(`unknown advisory source "${name}"; known: osv:<ecosystem>, ${[...vendor.keys()].join(', ')}`);
+    }
+    return osvSource(name, settings.osv);
+  });
+}

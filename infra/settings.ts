@@ -18,13 +18,16 @@
  *   apiThrottleBurstLimit number     stage burst (100)
  *   updateSchedule        string     EventBridge schedule of the advisory updater ("rate(1 hour)")
  *   logRetentionDays      number     retention of function and access logs (30)
- *   osvEcosystems         string[]   OSV ecosystems the updater fetches (unset = the updater's default, the distributions)
+ *   advisorySources       string[]   advisory sources the updater runs: osv:<ecosystem>, alas:2023, redhat-csaf, …
+ *                                    (unset = the updater's default: every distribution's feed and OSV's language ecosystems)
+ *   osvEcosystems         string[]   older form: OSV ecosystems only (not together with advisorySources)
  *   osvBaseUrl            string     https base URL of the OSV export (unset = OSV's public bucket)
  *
  * On the command line, lists and objects are given as JSON: -c 'ecrRepositories=["app","tools/base"]'.
  */
 import { z } from 'zod';
 import { parseSignatureIntegrations } from '../lib/signatures/integrations';
+import { sourcesNamed } from '../lib/vulndb/sources';
 
 export interface ClusterSetting {
   id: string;
@@ -52,6 +55,7 @@ export interface LaminaSettings {
   apiThrottleBurstLimit: number;
   updateSchedule: string;
   logRetentionDays: number;
+  advisorySources?: string[];
   osvEcosystems?: string[];
   osvBaseUrl?: string;
 }
@@ -137,6 +141,20 @@ const schema = z.object({
     .number()
     .refine((days) => LOG_RETENTION_DAYS.includes(days), { message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
     .default(30),
+  advisorySources: z
+    .array(z.string().trim().regex(OSV_ECOSYSTEM, 'must be a source name such as osv:Debian, alas:2023 or redhat-csaf (no commas)'))
+    .min(1, 'must name at least one source; leave it unset for the default')
+    .max(100, 'must name at most 100 sources')
+    .refine((list) => new Set(list).size === list.length, { message: 'sources must be unique' })
+    .superRefine((list, ctx) => {
+      try {
+        // The updater's own parser: a name it would refuse at run time stops the synth instead.
+        sourcesNamed(list);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional(),
   osvEcosystems: z
     .array(z.string().trim().regex(OSV_ECOSYSTEM, 'must be an OSV ecosystem name such as Debian, "Rocky Linux" or PyPI (no commas)'))
     .min(1, 'must name at least one ecosystem; leave it unset for the default')
@@ -167,7 +185,7 @@ function fromCommandLine(key: string, value: unknown): unknown {
       throw new Error(`CDK context "${key}" is not valid JSON: ${(error as Error).message}`);
     }
   }
-  const listKeys = ['allowedRegistries', 'ecrRepositories', 'osvEcosystems'];
+  const listKeys = ['allowedRegistries', 'ecrRepositories', 'osvEcosystems', 'advisorySources'];
   if (listKeys.includes(key)) return text === '' ? [] : text.split(',').map((item) => item.trim());
   return text;
 }
@@ -187,6 +205,9 @@ export function parseSettings(read: (key: string) => unknown): LaminaSettings {
     throw new Error(`Invalid lamina CDK context:\n${problems.join('\n')}`);
   }
   const settings: LaminaSettings = result.data;
+  if (settings.advisorySources && settings.osvEcosystems) {
+    throw new Error('Invalid lamina CDK context:\n  osvEcosystems: give the sources in advisorySources alone (osv:<ecosystem> for OSV ones)');
+  }
   if (settings.apiThrottleBurstLimit < settings.apiThrottleRateLimit) {
     throw new Error(`Invalid lamina CDK context:\n  apiThrottleBurstLimit: must be at least apiThrottleRateLimit (${settings.apiThrottleRateLimit})`);
   }

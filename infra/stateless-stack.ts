@@ -278,6 +278,7 @@ export class LaminaStatelessStack extends Stack {
 /** The updater's table, plus the advisory sources the operator chose; unset keys keep the updater's own defaults. */
 function updaterEnvironment(resources: LaminaStatefulResources, settings: LaminaSettings): Record<string, string> {
   const environment: Record<string, string> = { LAMINA_ADVISORIES_TABLE: resources.advisories.tableName };
+  if (settings.advisorySources !== undefined) environment.LAMINA_ADVISORY_SOURCES = settings.advisorySources.join(',');
   if (settings.osvEcosystems !== undefined) environment.LAMINA_OSV_ECOSYSTEMS = settings.osvEcosystems.join(',');
   if (settings.osvBaseUrl !== undefined) environment.LAMINA_OSV_BASE_URL = settings.osvBaseUrl;
   return environment;

@@ -3,7 +3,7 @@
  * tar of many, or one document of a known format (ALAS updateinfo, Red Hat CSAF VEX, OVAL, and the JSON kinds
  * parseAdvisoryFile reads).
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 import { asReadable, decompressStream } from '../layers/decompress';
 import type { Osv } from './osv';
@@ -15,18 +15,32 @@ const HEAD_BYTES = 64 * 1024;
 /** A JSON document of no streaming format is parsed whole, up to this size. */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
-/** Reads up to `bytes` from the stream's start and puts them back, so the stream still yields everything. */
-async function peekHead(stream: Readable, bytes: number): Promise<Buffer> {
+/** The first `bytes` (or fewer, at the end) of a stream, and a stream of the whole of it. */
+async function peekHead(source: Readable, bytes: number): Promise<{ head: Buffer; stream: Readable }> {
+  const iterator: AsyncIterator<Buffer> = source[Symbol.asyncIterator]();
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
-    chunks.push(chunk as Buffer);
-    total += (chunk as Buffer).length;
-    if (total >= bytes) break;
+  let ended = false;
+  while (total < bytes) {
+    const next = await iterator.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    chunks.push(next.value);
+    total += next.value.length;
   }
   const head = Buffer.concat(chunks);
-  if (head.length > 0) stream.unshift(head);
-  return head;
+  async function* whole(): AsyncGenerator<Buffer> {
+    try {
+      if (head.length > 0) yield head;
+      for (let next = ended ? undefined : await iterator.next(); next && !next.done; next = await iterator.next()) yield next.value;
+    } finally {
+      // A reader that stops early (a format that gave up) releases the source too.
+      await iterator.return?.();
+    }
+  }
+  return { head, stream: Readable.from(whole(), { objectMode: false }) };
 }
 
 async function readAll(stream: Readable, limit: number): Promise<string> {
@@ -70,7 +84,9 @@ export async function* feedRecords(
     return;
   }
   try {
-    const head = await peekHead(stream, HEAD_BYTES);
+    const peeked = await peekHead(stream, HEAD_BYTES);
+    const head = peeked.head;
+    stream = peeked.stream;
     if (isTar(head)) {
       yield* tarRecords(stream, malformed, parseJson);
       return;

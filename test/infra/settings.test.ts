@@ -151,6 +151,17 @@ describe('deployment settings from CDK context', () => {
     expect(defaults.osvBaseUrl).toBeUndefined();
   });
 
+  it('reads the advisory sources as a list, checked with the updater own parser, and not beside osvEcosystems', () => {
+    expect(parseSettings(fromContext({ advisorySources: 'osv:Debian, redhat-csaf,alas:2023' })).advisorySources).toEqual([
+      'osv:Debian',
+      'redhat-csaf',
+      'alas:2023',
+    ]);
+    expect(() => parseSettings(fromContext({ advisorySources: 'osv:Debian,nosuch:1' }))).toThrow(/advisorySources: unknown advisory source "nosuch:1"/);
+    expect(() => parseSettings(fromContext({ advisorySources: '' }))).toThrow(/advisorySources: must name at least one source/);
+    expect(() => parseSettings(fromContext({ advisorySources: 'osv:Debian', osvEcosystems: 'Debian' }))).toThrow(/give the sources in advisorySources alone/);
+  });
+
   it('refuses an empty or malformed ecosystem list and a base URL that is not bare https', () => {
     expect(() => parseSettings(fromContext({ osvEcosystems: '' }))).toThrow(/osvEcosystems: must name at least one ecosystem/);
     expect(() => parseSettings(fromContext({ osvEcosystems: ['Debian', ''] }))).toThrow(/osvEcosystems\.1: must be an OSV ecosystem name/);

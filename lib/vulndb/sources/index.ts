@@ -1,5 +1,6 @@
 /** Every advisory source lamina knows, by name, and the ones fetched when none are named. */
 import { DEFAULT_OS_SOURCES } from '../../distros';
+import { alasSources } from './alas';
 import { osvSource, osvSourceName, type OsvSourceOptions } from './osv-source';
 import type { AdvisorySource } from './types';
 
@@ -13,11 +14,12 @@ export const DEFAULT_SOURCES: readonly string[] = [...DEFAULT_OS_SOURCES, ...LAN
 
 export interface SourceSettings {
   osv?: OsvSourceOptions;
+  alas?: Parameters<typeof alasSources>[0];
 }
 
 /** The vendor sources (everything but OSV, whose sources are made per ecosystem). */
-function vendorSources(_settings: SourceSettings): AdvisorySource[] {
-  return [];
+function vendorSources(settings: SourceSettings): AdvisorySource[] {
+  return [...alasSources(settings.alas)];
 }
 
 export class UnknownSourceError extends Error {}

@@ -152,9 +152,9 @@ describe('deployment settings from CDK context', () => {
   });
 
   it('reads the advisory sources as a list, checked with the updater own parser, and not beside osvEcosystems', () => {
-    expect(parseSettings(fromContext({ advisorySources: 'osv:Debian, redhat-csaf,alas:2023' })).advisorySources).toEqual([
+    expect(parseSettings(fromContext({ advisorySources: 'osv:Debian, alas:2-extras,alas:2023' })).advisorySources).toEqual([
       'osv:Debian',
-      'redhat-csaf',
+      'alas:2-extras',
       'alas:2023',
     ]);
     expect(() => parseSettings(fromContext({ advisorySources: 'osv:Debian,nosuch:1' }))).toThrow(/advisorySources: unknown advisory source "nosuch:1"/);

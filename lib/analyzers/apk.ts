@@ -4,6 +4,9 @@ import type { HintedAnalyzer } from './path-hints';
 import type { AnalysisResult, Evidence, OsPackage } from './types';
 
 const INSTALLED = 'lib/apk/db/installed';
+/** Where apk-tools keeps the database on a merged-/usr system. */
+const USR_INSTALLED = 'usr/lib/apk/db/installed';
+const WANTED = new Set<ImagePath>([INSTALLED, USR_INSTALLED]);
 
 /** One package stanza of apk's installed database. */
 interface ApkStanza {
@@ -57,7 +60,7 @@ function parseStanzas(text: string, problems: string[]): ApkStanza[] {
   return stanzas;
 }
 
-/** The packages of `lib/apk/db/installed`; stanzas without a name or version are skipped with a note. */
+/** The packages of an apk installed database; stanzas without a name or version are skipped with a note. */
 export function parseApkDatabase(text: string): ApkDatabase {
   const problems: string[] = [];
   const stanzas = parseStanzas(text, problems);
@@ -93,15 +96,24 @@ export function parseApkDatabase(text: string): ApkDatabase {
   return database;
 }
 
-/** apk's installed database (Alpine, Wolfi, Chainguard). */
+/**
+ * An image normally holds one of the two locations (on a merged-/usr system `lib` is a link to `usr/lib`). Should
+ * it hold both, the one under `usr/lib` is the database apk uses and the other a leftover: `lib/apk/db/installed`
+ * counts only while there is no `usr/lib/apk/db/installed`.
+ */
+function packagesEvidence(path: ImagePath, packages: OsPackage[]): Evidence {
+  return path === INSTALLED ? { kind: 'packages', packages, supersededBy: USR_INSTALLED } : { kind: 'packages', packages };
+}
+
+/** apk's installed database (Alpine, Wolfi, Chainguard), in `lib/apk/db` or `usr/lib/apk/db`. */
 export const apkAnalyzer: HintedAnalyzer = {
   name: 'apk',
-  // 3: damaged databases are marked `unreadable`.
-  version: 3,
+  // 3: damaged databases are marked `unreadable`. 4: usr/lib/apk/db/installed, which supersedes lib/apk/db/installed.
+  version: 4,
   maxFileSize: 64 * 1024 * 1024,
-  pathHints: { exact: [INSTALLED] },
+  pathHints: { exact: [...WANTED] },
   wants(path: ImagePath): boolean {
-    return path === INSTALLED;
+    return WANTED.has(path);
   },
   analyze(file: LayerFile): AnalysisResult {
     const { packages, owned, notes } = parseApkDatabase(file.content.toString('utf8'));
@@ -109,7 +121,7 @@ export const apkAnalyzer: HintedAnalyzer = {
     // An unreadable database says nothing; an empty one (everything removed) still replaces older layers'. Every
     // note says that part of the database could not be read: the result is partial.
     if (packages.length === 0 && notes.length > 0) return { evidence: [], notes: prefixed, unreadable: true };
-    const evidence: Evidence[] = [{ kind: 'packages', packages }, ...owned];
+    const evidence: Evidence[] = [packagesEvidence(file.path, packages), ...owned];
     return prefixed.length > 0 ? { evidence, notes: prefixed, unreadable: true } : { evidence };
   },
 };

@@ -82,3 +82,46 @@ export function parseControlFile(text: string): ControlFile {
   }
   return { paragraphs, problems };
 }
+
+/** The header field that makes a copyright file machine-readable, and the spec it names (1.0, or the DEP-5 drafts). */
+const COPYRIGHT_FORMAT_FIELDS = ['Format', 'Format-Specification'];
+const COPYRIGHT_FORMAT = /copyright-format|dep5/i;
+
+function firstContentLine(text: string): number {
+  const lines = text.split('\n');
+  const index = lines.findIndex((line) => line.trim() !== '' && !line.startsWith('#'));
+  return index + 1;
+}
+
+/** A DEP-5 file opens with its header paragraph, which names the format. */
+function isMachineReadable(text: string, paragraphs: ControlParagraph[]): boolean {
+  const header = paragraphs[0];
+  if (!header || header.line !== firstContentLine(text)) return false;
+  return COPYRIGHT_FORMAT_FIELDS.some((name) => COPYRIGHT_FORMAT.test(header.get(name) ?? ''));
+}
+
+/** The short name of a License field: its first line (the lines after it are the licence text). */
+function shortName(value: string): string {
+  return value.split('\n', 1)[0].trim();
+}
+
+/**
+ * The licences a machine-readable Debian copyright file (DEP-5) names, distinct, in order of appearance; undefined
+ * for a file in any other form. Read are the License fields of the header and of the Files paragraphs: paragraphs
+ * of a License field alone hold the text of a licence named elsewhere, and counting them would turn a choice
+ * (`GPL-2+ or Artistic`) into a conjunction.
+ */
+export function copyrightLicenses(text: string): string[] | undefined {
+  const { paragraphs } = parseControlFile(text);
+  if (!isMachineReadable(text, paragraphs)) return undefined;
+  const names = new Set<string>();
+  paragraphs.forEach((paragraph, index) => {
+    if (index > 0 && paragraph.get('Files') === undefined) return;
+    for (const field of paragraph.fields) {
+      if (field.name.toLowerCase() !== 'license') continue;
+      const name = shortName(field.value);
+      if (name) names.add(name);
+    }
+  });
+  return [...names];
+}

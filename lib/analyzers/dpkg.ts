@@ -1,8 +1,8 @@
 import { ownedImagePath } from '../layers/paths';
 import type { ImagePath, LayerFile } from '../layers/types';
-import { parseControlFile, type ControlParagraph } from './deb822';
+import { copyrightLicenses, parseControlFile, type ControlParagraph } from './deb822';
 import { baseName, parentDir, type HintedAnalyzer } from './path-hints';
-import type { AnalysisResult, Evidence, OsPackage } from './types';
+import type { AnalysisResult, Evidence, OsPackage, StreamAnalysis, StreamAnalyzer } from './types';
 
 const STATUS_FILE = 'var/lib/dpkg/status';
 const STATUS_DIR = 'var/lib/dpkg/status.d';
@@ -36,6 +36,11 @@ const MAX_STATUS_BYTES = 64 * MiB;
 const MAX_LIST_BYTES = 16 * MiB;
 /** Longer than any path (PATH_MAX is 4096): such a line is not a file name, and is not kept. */
 const MAX_LINE_LENGTH = 4096;
+
+/** `info/<pkg>.list` or `info/<pkg>.md5sums`: the files a package owns (md5sums lists its regular files only). */
+function isInfoFileList(name: string): boolean {
+  return [LIST, MD5SUMS].some((suffix) => name.length > suffix.length && name.endsWith(suffix));
+}
 
 function isStatusDirStanzaFile(name: string): boolean {
   return name !== '' && !STATUS_DIR_CONTROL_SUFFIXES.some((suffix) => name.endsWith(suffix));
@@ -170,11 +175,12 @@ function analyzePackages(path: ImagePath, text: string, statusRequired: boolean)
   return withNotes(path, [{ kind: 'packages', packages }], notes);
 }
 
-/** dpkg's database: the status file, distroless `status.d` stanzas and md5sums, and `info/*.list` file lists. */
+/** dpkg's database: the status file, distroless `status.d` stanzas and md5sums, and `info/*.list` and `*.md5sums` file lists. */
 export const dpkgAnalyzer: HintedAnalyzer = {
   name: 'dpkg',
   // 3: damaged databases are marked `unreadable`; lists and stanza files have a lower size limit; overlong lines dropped.
-  version: 3,
+  // 4: info/*.md5sums give owned files too.
+  version: 4,
   maxFileSize: MAX_STATUS_BYTES,
   maxFileSizeFor(path: ImagePath): number {
     return path === STATUS_FILE ? MAX_STATUS_BYTES : MAX_LIST_BYTES;
@@ -184,20 +190,91 @@ export const dpkgAnalyzer: HintedAnalyzer = {
     if (path === STATUS_FILE) return true;
     const dir = parentDir(path);
     if (dir === STATUS_DIR) return isStatusDirStanzaFile(baseName(path));
-    if (dir === INFO_DIR) {
-      const name = baseName(path);
-      return name.length > LIST.length && name.endsWith(LIST);
-    }
+    if (dir === INFO_DIR) return isInfoFileList(baseName(path));
     return false;
   },
   analyze(file: LayerFile): AnalysisResult {
     const text = file.content.toString('utf8');
     const name = baseName(file.path);
     if (file.path === STATUS_FILE) return analyzePackages(file.path, text, true);
-    if (parentDir(file.path) === INFO_DIR) return analyzeList(file.path, name.slice(0, -LIST.length), listPaths(text, listLine));
+    if (parentDir(file.path) === INFO_DIR && name.endsWith(LIST)) {
+      return analyzeList(file.path, name.slice(0, -LIST.length), listPaths(text, listLine));
+    }
     if (name.endsWith(MD5SUMS) && name.length > MD5SUMS.length) {
       return analyzeList(file.path, name.slice(0, -MD5SUMS.length), listPaths(text, md5sumsLine));
     }
     return analyzePackages(file.path, text, false);
   },
+};
+
+const DOC_DIR = 'usr/share/doc/';
+const COPYRIGHT = '/copyright';
+/** Copyright files are a few KiB to a few hundred; Boost's are 2 MiB. Larger ones are not read. */
+export const MAX_COPYRIGHT_BYTES = 4 * MiB;
+
+/** `usr/share/doc/<pkg>/copyright` → `<pkg>`; undefined for any other path. */
+function copyrightOwner(path: ImagePath): string | undefined {
+  if (!path.startsWith(DOC_DIR) || !path.endsWith(COPYRIGHT)) return undefined;
+  const owner = path.slice(DOC_DIR.length, -COPYRIGHT.length);
+  return owner !== '' && !owner.includes('/') ? owner : undefined;
+}
+
+/** Several licences apply to different files: all of them hold, each kept whole (a name may be `A or B`). */
+function joinedLicenses(names: string[]): string {
+  if (names.length === 1) return names[0];
+  return names.map((name) => (/\s/.test(name) ? `(${name})` : name)).join(' AND ');
+}
+
+/** What one copyright file says: the licence evidence of its package, or nothing (not DEP-5, no License field). */
+export function analyzeCopyright(path: ImagePath, text: string): AnalysisResult {
+  const owner = copyrightOwner(path);
+  const names = owner === undefined ? undefined : copyrightLicenses(text);
+  if (owner === undefined || !names || names.length === 0) return { evidence: [] };
+  return { evidence: [{ kind: 'license', manager: 'dpkg', owner, license: joinedLicenses(names) }] };
+}
+
+/** Keeps a copyright file's bytes while it streams by (at most MAX_COPYRIGHT_BYTES); reads it at its end. */
+class CopyrightRead implements StreamAnalysis {
+  private readonly chunks: Buffer[] = [];
+  private length = 0;
+
+  constructor(
+    private readonly path: ImagePath,
+    private readonly size: number,
+  ) {}
+
+  write(chunk: Buffer): boolean {
+    if (this.size > MAX_COPYRIGHT_BYTES) return false;
+    this.chunks.push(Buffer.from(chunk));
+    this.length += chunk.length;
+    return this.length < this.size;
+  }
+
+  end(): AnalysisResult {
+    if (this.size > MAX_COPYRIGHT_BYTES) {
+      return {
+        evidence: [],
+        notes: [`${this.path}: ${this.size} bytes is more than a copyright file's ${MAX_COPYRIGHT_BYTES / MiB} MiB: its licences are not read`],
+      };
+    }
+    return analyzeCopyright(this.path, Buffer.concat(this.chunks, this.length).toString('utf8'));
+  }
+}
+
+/**
+ * Licences of Debian packages from their machine-readable copyright files, `usr/share/doc/<pkg>/copyright`, for the
+ * packages whose database entry names none (dpkg's never does). The files are read as they stream by, outside the
+ * layer's budget for wanted files, so that thousands of them never crowd out a package database; one that cannot be
+ * read costs its licence only, and does not make the scan partial.
+ */
+export const dpkgCopyrightAnalyzer: StreamAnalyzer & HintedAnalyzer = {
+  name: 'dpkg-copyright',
+  version: 1,
+  maxFileSize: 0,
+  pathHints: { exact: [] },
+  wants: () => false,
+  analyze: () => ({ evidence: [] }),
+  // Every copyright file is opened, whatever its size, so that a larger one in a higher layer still replaces a lower one's.
+  wantsStream: (path) => copyrightOwner(path) !== undefined,
+  openStream: (path, _mode, size) => new CopyrightRead(path, size),
 };

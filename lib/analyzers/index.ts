@@ -2,11 +2,12 @@ import type { FileSelector, ImagePath } from '../layers/types';
 import { apkAnalyzer } from './apk';
 import { composerAnalyzer } from './composer';
 import { dotnetAnalyzer } from './dotnet';
-import { dpkgAnalyzer } from './dpkg';
+import { dpkgAnalyzer, dpkgCopyrightAnalyzer } from './dpkg';
 import { gemspecAnalyzer } from './gemspec';
 import { goBinaryAnalyzer } from './gobinary';
 import { javaAnalyzer } from './java';
 import { npmAnalyzer } from './npm';
+import { opkgAnalyzer } from './opkg';
 import { osReleaseAnalyzer } from './os-release';
 import { hasPathHints, parentDir, type HintedAnalyzer } from './path-hints';
 import { pythonAnalyzer } from './python';
@@ -22,8 +23,10 @@ export function defaultAnalyzers(): Analyzer[] {
   return [
     osReleaseAnalyzer,
     dpkgAnalyzer,
+    dpkgCopyrightAnalyzer,
     apkAnalyzer,
     rpmAnalyzer,
+    opkgAnalyzer,
     npmAnalyzer,
     pythonAnalyzer,
     javaAnalyzer,

@@ -103,12 +103,20 @@ function nonEmpty(value: string | undefined): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
+/** What image build templates leave in VERSION_ID when nothing filled it in (Arch Linux images ship it). */
+const VERSION_ID_PLACEHOLDER = 'TEMPLATE_VERSION_ID';
+
+function versionIdOf(value: string | undefined): string {
+  const versionId = nonEmpty(value);
+  return versionId === undefined || versionId === VERSION_ID_PLACEHOLDER ? '' : versionId;
+}
+
 /** The OS an os-release file names, or undefined when it names no ID. */
 export function parseOsRelease(text: string): { os?: OsRelease; problems: string[] } {
   const { values, problems } = parseShellAssignments(text);
   const id = nonEmpty(values.get('ID'))?.toLowerCase();
   if (!id) return { problems: [...problems, 'no ID'] };
-  const os: OsRelease = { id, versionId: nonEmpty(values.get('VERSION_ID')) ?? '' };
+  const os: OsRelease = { id, versionId: versionIdOf(values.get('VERSION_ID')) };
   const codename = nonEmpty(values.get('VERSION_CODENAME')) ?? nonEmpty(values.get('UBUNTU_CODENAME'));
   if (codename) os.codename = codename;
   const prettyName = nonEmpty(values.get('PRETTY_NAME'));
@@ -134,12 +142,16 @@ function firstLine(text: string): string {
   return text.split('\n', 1)[0].trim();
 }
 
-/** `12.4` → Debian 12 (os-release VERSION_ID is the major); `bookworm/sid` or `sid` → unstable (""). */
+/**
+ * `12.4` → Debian 12 (os-release VERSION_ID is the major); `trixie/sid` (testing) or `sid` names no release: the
+ * version stays "" (Debian unstable) and the codename is kept.
+ */
 export function parseDebianVersion(text: string): OsRelease | undefined {
   const line = firstLine(text);
   const numbered = /^(\d+)(?:\.\d+)*$/.exec(line);
   if (numbered) return { id: 'debian', versionId: numbered[1] };
-  if (/^[a-z]+(?:\/sid)?$/.test(line)) return { id: 'debian', versionId: '' };
+  const codename = /^([a-z]+)(?:\/sid)?$/.exec(line);
+  if (codename) return { id: 'debian', versionId: '', codename: codename[1] };
   return undefined;
 }
 
@@ -207,7 +219,8 @@ function analyzeFile(path: ImagePath, text: string): AnalysisResult {
 /** Finds the distribution from os-release and the distribution-specific release files. */
 export const osReleaseAnalyzer: HintedAnalyzer = {
   name: 'os-release',
-  version: 1,
+  // 2: a VERSION_ID placeholder counts as no version; debian_version codenames are kept.
+  version: 2,
   maxFileSize: 64 * 1024,
   pathHints: { exact: [...WANTED] },
   wants: (path) => WANTED.has(path),

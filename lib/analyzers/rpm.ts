@@ -23,6 +23,12 @@ export function parseSourceRpm(sourceRpm: string): { name: string; version: stri
   return match ? { name: match[1], version: `${match[2]}-${match[3]}` } : undefined;
 }
 
+/** `name:stream:version:context` → `name:stream`; undefined for a label without a name and a stream. */
+export function moduleStream(modularityLabel: string): string | undefined {
+  const [name, stream] = modularityLabel.split(':');
+  return name && stream ? `${name}:${stream}` : undefined;
+}
+
 function withEpoch(epoch: number | string | undefined, versionRelease: string): string {
   return epoch === undefined ? versionRelease : `${epoch}:${versionRelease}`;
 }
@@ -82,6 +88,8 @@ export function packagesFromHeaders(blobs: Buffer[]): RpmPackagesResult {
     }
     const pkg = rpmPackage(name, `${version}-${release}`, header.epoch, header.arch, header.sourceRpm);
     if (header.license) pkg.license = header.license;
+    const stream = header.modularityLabel ? moduleStream(header.modularityLabel) : undefined;
+    if (stream) pkg.module = stream;
     result.packages.push(pkg);
     if (header.files.length > 0) result.owned.push(ownedFiles(name, header.arch, header.files));
   }
@@ -145,8 +153,8 @@ function packagesEvidence(path: ImagePath, packages: OsPackage[], owned: Evidenc
 /** rpm's database (Berkeley DB, ndb or SQLite) under /var/lib/rpm or /usr/lib/sysimage/rpm, and the Mariner manifest. */
 export const rpmAnalyzer: HintedAnalyzer = {
   name: 'rpm',
-  // 3: damaged databases are marked `unreadable`.
-  version: 3,
+  // 3: damaged databases are marked `unreadable`. 4: the module stream of packages built in one (MODULARITYLABEL).
+  version: 4,
   maxFileSize: 256 * 1024 * 1024,
   pathHints: { exact: [...WANTED] },
   wants(path: ImagePath): boolean {

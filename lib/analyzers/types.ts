@@ -14,7 +14,7 @@ export interface OsRelease {
 }
 
 /** Package managers whose databases are evidence of OS packages. */
-export type PackageManager = 'dpkg' | 'apk' | 'rpm';
+export type PackageManager = 'dpkg' | 'apk' | 'rpm' | 'opkg';
 
 /**
  * One installed package as its evidence records it, in any ecosystem. OS packages name their `manager` (the
@@ -34,7 +34,13 @@ export interface PackageRecord {
   /** Source package name, where the ecosystem has one. */
   sourceName?: string;
   sourceVersion?: string;
+  /**
+   * The licence as the evidence states it (rpm LICENSE, apk L, a package.json licence). Debian packages get theirs
+   * from their DEP-5 copyright file when the layers are merged: its licences joined with ` AND `.
+   */
   license?: string;
+  /** rpm packages built in a module stream: the stream as `name:stream` (from MODULARITYLABEL `name:stream:version:context`). */
+  module?: string;
   /** Files the package owns (normalised image paths), filled in when the database lists them. */
   files?: ImagePath[];
   /**
@@ -56,8 +62,17 @@ export interface OsPackage extends PackageRecord {
 /** What one evidence file says. Results are keyed by the file's path so that later layers can replace or delete them. */
 export type Evidence =
   | { kind: 'os'; os: OsRelease /** higher wins when several files describe the OS */; priority: number }
-  | { kind: 'packages'; packages: PackageRecord[] /** stamped by the indexer */; analyzer?: string }
-  | { kind: 'owned-files'; manager: PackageManager /** package name (dpkg: without `:arch`) */; owner: string; architecture?: string; files: ImagePath[] };
+  | {
+      kind: 'packages';
+      packages: PackageRecord[];
+      /** stamped by the indexer */
+      analyzer?: string;
+      /** A newer location of the same database: while the image holds a file there, this one is not used. */
+      supersededBy?: ImagePath;
+    }
+  | { kind: 'owned-files'; manager: PackageManager /** package name (dpkg: without `:arch`) */; owner: string; architecture?: string; files: ImagePath[] }
+  /** The licence a package's own documentation states (Debian's machine-readable copyright file), for packages whose database names none. */
+  | { kind: 'license'; manager: PackageManager; owner: string; license: string };
 
 /**
  * One analyser per evidence kind. It declares the paths it wants; the layer reader reads only those.

@@ -54,9 +54,15 @@ interface Found {
   analyzer: string;
 }
 
+/** A database file whose newer location the image also holds says nothing: neither its packages nor their files. */
+function isSuperseded(evidence: Evidence[], state: Map<ImagePath, FileState>): boolean {
+  return evidence.some((item) => item.kind === 'packages' && item.supersededBy !== undefined && state.has(item.supersededBy));
+}
+
 function currentPackages(state: Map<ImagePath, FileState>): Map<string, Found> {
   const packages = new Map<string, Found>();
   for (const [path, { evidence }] of state) {
+    if (isSuperseded(evidence, state)) continue;
     for (const item of evidence) {
       if (item.kind !== 'packages') continue;
       for (const pkg of item.packages) packages.set(packageKey(pkg, path), { pkg, path, analyzer: item.analyzer ?? '' });
@@ -66,7 +72,7 @@ function currentPackages(state: Map<ImagePath, FileState>): Map<string, Found> {
 }
 
 /** For each evidence path of a language package, the OS package whose files include it. */
-function ownersOf(paths: Set<ImagePath>, owned: Map<string, ImagePath[]>): Map<ImagePath, { manager: PackageManager; name: string }> {
+function ownersOf(paths: Set<ImagePath>, owned: Map<string, Set<ImagePath>>): Map<ImagePath, { manager: PackageManager; name: string }> {
   const owners = new Map<ImagePath, { manager: PackageManager; name: string }>();
   if (paths.size === 0) return owners;
   for (const [key, files] of owned) {
@@ -74,6 +80,16 @@ function ownersOf(paths: Set<ImagePath>, owned: Map<string, ImagePath[]>): Map<I
     for (const file of files) if (paths.has(file) && !owners.has(file)) owners.set(file, { manager, name });
   }
   return owners;
+}
+
+/** An OS package with the files it owns and, when its database names no licence, the one its documentation states. */
+function withFilesAndLicense(pkg: PackageRecord, owned: Map<string, Set<ImagePath>>, licensed: Map<string, string>): PackageRecord {
+  if (!pkg.manager) return pkg;
+  const key = ownerKey(pkg.manager, pkg.name);
+  const files = owned.get(key);
+  const license = pkg.license ? undefined : licensed.get(key);
+  if (!files && !license) return pkg;
+  return { ...pkg, ...(files ? { files: [...files] } : {}), ...(license ? { license } : {}) };
 }
 
 /**
@@ -97,8 +113,10 @@ export function mergeLayers(layers: AnalyzedLayer[]): MergedImage {
 
   let os: OsRelease | undefined;
   let osPriority = -Infinity;
-  const owned = new Map<string, ImagePath[]>();
+  const owned = new Map<string, Set<ImagePath>>();
+  const licensed = new Map<string, string>();
   for (const { evidence } of state.values()) {
+    if (isSuperseded(evidence, state)) continue;
     for (const item of evidence) {
       if (item.kind === 'os' && item.priority > osPriority) {
         os = item.os;
@@ -106,8 +124,11 @@ export function mergeLayers(layers: AnalyzedLayer[]): MergedImage {
       } else if (item.kind === 'owned-files') {
         const key = ownerKey(item.manager, item.owner);
         const files = owned.get(key);
-        if (files) files.push(...item.files);
-        else owned.set(key, [...item.files]);
+        // dpkg's `.list` and `.md5sums` name the same files: each is owned once.
+        if (files) for (const file of item.files) files.add(file);
+        else owned.set(key, new Set(item.files));
+      } else if (item.kind === 'license') {
+        licensed.set(ownerKey(item.manager, item.owner), item.license);
       }
     }
   }
@@ -115,8 +136,7 @@ export function mergeLayers(layers: AnalyzedLayer[]): MergedImage {
   const current = [...currentPackages(state).entries()];
   const owners = ownersOf(new Set(current.filter(([, found]) => !found.pkg.manager).map(([, found]) => found.path)), owned);
   const packages = current.map(([key, { pkg, path, analyzer }]): MergedPackage => {
-    const files = pkg.manager ? owned.get(ownerKey(pkg.manager, pkg.name)) : undefined;
-    const merged: MergedPackage = { pkg: files ? { ...pkg, files } : pkg, path, layer: introducedIn.get(key) ?? 0, analyzer };
+    const merged: MergedPackage = { pkg: withFilesAndLicense(pkg, owned, licensed), path, layer: introducedIn.get(key) ?? 0, analyzer };
     const owner = pkg.manager ? undefined : owners.get(path);
     if (owner) merged.owner = owner;
     return merged;

@@ -27,6 +27,7 @@ export function packagesOf(merged: MergedPackage[], os: OsRelease | undefined, l
     }
     if (pkg.architecture) result.architecture = pkg.architecture;
     if (pkg.manager) result.manager = pkg.manager;
+    if (pkg.module) result.module = pkg.module;
     if (owner) result.owner = owner;
     return result;
   });

@@ -2,7 +2,12 @@ import { PackageURL } from 'packageurl-js';
 import type { OsRelease, PackageManager, PackageRecord } from '../analyzers/types';
 import type { Distribution } from '../distros';
 
-const MANAGER_PURL_TYPE: Record<PackageManager, string> = { dpkg: 'deb', apk: 'apk', rpm: 'rpm' };
+/**
+ * purl-spec registers no type for opkg; its proposal (package-url/purl-spec#279) names it `opkg`, with the vendor
+ * (`openwrt`) as namespace, as `apk` does. That is used rather than `generic`, which would lose the namespace and
+ * the arch and distro qualifiers.
+ */
+const MANAGER_PURL_TYPE: Record<PackageManager, string> = { dpkg: 'deb', apk: 'apk', rpm: 'rpm', opkg: 'opkg' };
 
 /** The purl type of a record: its manager's for OS packages, its own for language packages. */
 export function purlTypeOf(pkg: PackageRecord): string {

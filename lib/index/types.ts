@@ -2,7 +2,7 @@ import type { OsRelease, PackageManager } from '../analyzers/types';
 import type { ImagePath } from '../layers/types';
 
 /**
- * The package-url type of a package (https://github.com/package-url/purl-spec): `deb`, `rpm`, `apk` for OS
+ * The package-url type of a package (https://github.com/package-url/purl-spec): `deb`, `rpm`, `apk`, `opkg` for OS
  * packages; `npm`, `pypi`, `maven`, `golang`, `gem`, `nuget`, `cargo`, `composer` for language packages.
  */
 export type PurlType = string;
@@ -39,6 +39,11 @@ export interface Package {
   analyzer: string;
   /** OS packages: the package manager whose database lists it. */
   manager?: PackageManager;
+  /**
+   * rpm packages built in a module stream: `name:stream` (`nodejs:18`). Their advisories name the stream
+   * (`ecosystem_specific.rpm_module`), and a fix in one stream says nothing about another.
+   */
+  module?: string;
   /**
    * The OS package owning the evidence file, if any: a language package the distribution installed (Debian's
    * python3-urllib3). Such a package is the OS package's business: it is not matched or reported again.

@@ -3,15 +3,18 @@ import { distributionOf } from '../distros';
 import { purlOf } from '../index/purl';
 import type { Inventory, Package } from '../index/types';
 
+/** An OS package as the legacy inventory stored it: that shape predates opkg support. */
+type LegacyOsPackage = OsPackage & { manager: 'dpkg' | 'apk' | 'rpm' };
+
 /** The inventory shape stored before packages were neutral: StackRox-typed components with their OS package. */
 interface LegacyInventory {
   os?: OsRelease;
-  components: Array<{ name: string; version: string; layerIndex: number; location: string; license?: string; osPackage?: OsPackage }>;
+  components: Array<{ name: string; version: string; layerIndex: number; location: string; license?: string; osPackage?: LegacyOsPackage }>;
   notes: string[];
   warnings: string[];
 }
 
-const EVIDENCE: Record<OsPackage['manager'], string> = { dpkg: 'var/lib/dpkg/status', apk: 'lib/apk/db/installed', rpm: 'var/lib/rpm' };
+const EVIDENCE: Record<LegacyOsPackage['manager'], string> = { dpkg: 'var/lib/dpkg/status', apk: 'lib/apk/db/installed', rpm: 'var/lib/rpm' };
 
 /** A stored inventory in today's shape: results stored by earlier versions are read, not lost. */
 export function currentInventory(stored: Inventory | LegacyInventory): Inventory {

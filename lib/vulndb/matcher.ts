@@ -48,6 +48,9 @@ export function hitsFor(query: PackageQuery, advisories: Osv[], warnings: string
   for (const advisory of advisories) {
     for (const entry of advisory.affected ?? []) {
       if (!entry.package || !sameKey(entry.package.ecosystem, entry.package.name)) continue;
+      // A fix made in one module stream says nothing of another stream's build of the package.
+      const stream = entry.ecosystem_specific?.rpm_module;
+      if (typeof stream === 'string' && stream !== query.module) continue;
       try {
         const verdict = affectedVerdict(query.version, entry, compare);
         if (verdict.affected) hits.push({ advisory, entry, fixedBy: verdict.fixedBy });

@@ -6,6 +6,8 @@ export interface PackageQuery {
   ecosystem: string;
   name: string;
   version: string;
+  /** The rpm module stream the package was installed from (`nodejs:18`), when it is modular. */
+  module?: string;
 }
 
 /**
@@ -20,12 +22,13 @@ export function queryFor(pkg: Package, inventory: Pick<Inventory, 'os'>): Packag
   const distribution = distributionOf(inventory.os);
   if (!ecosystem || !distribution) return undefined;
   const source = pkg.source ?? { name: pkg.name, version: pkg.version };
+  const module = pkg.module ? { module: pkg.module } : {};
   switch (distribution.advisoryPackage) {
     case 'source':
-      return { ecosystem, name: source.name, version: source.version };
+      return { ecosystem, name: source.name, version: source.version, ...module };
     case 'source-name':
-      return { ecosystem, name: source.name, version: pkg.version };
+      return { ecosystem, name: source.name, version: pkg.version, ...module };
     case 'binary':
-      return { ecosystem, name: pkg.name, version: pkg.version };
+      return { ecosystem, name: pkg.name, version: pkg.version, ...module };
   }
 }

@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { apkAnalyzer, parseApkDatabase } from '../../lib/analyzers/apk';
 import type { AnalysisResult, Evidence, OsPackage } from '../../lib/analyzers/types';
+import { mergeLayers, type AnalyzedLayer } from '../../lib/index/merge';
 import { describeWithShared, peerFixture } from '../support/shared-fixtures';
 
 const INSTALLED = 'lib/apk/db/installed';
+const USR_INSTALLED = 'usr/lib/apk/db/installed';
 
-function analyze(content: string | Buffer): AnalysisResult {
+function analyze(content: string | Buffer, path = INSTALLED): AnalysisResult {
   const buffer = Buffer.isBuffer(content) ? content : Buffer.from(content);
-  return apkAnalyzer.analyze({ path: INSTALLED, content: buffer, mode: 0o644, size: buffer.length });
+  return apkAnalyzer.analyze({ path, content: buffer, mode: 0o644, size: buffer.length });
 }
 
 function analyzeFixture(fixture: string): AnalysisResult {
@@ -39,11 +41,12 @@ const apk = (name: string, version: string, license: string, sourceName = name):
 const owned = (owner: string, files: string[]): Evidence => ({ kind: 'owned-files', manager: 'apk', owner, architecture: 'x86_64', files });
 
 describe('apk analyser paths', () => {
-  it('wants only lib/apk/db/installed', () => {
+  it('wants the installed database in lib/apk/db and usr/lib/apk/db', () => {
     expect(apkAnalyzer.wants(INSTALLED)).toBe(true);
+    expect(apkAnalyzer.wants(USR_INSTALLED)).toBe(true);
     expect(apkAnalyzer.wants('lib/apk/db/scripts.tar')).toBe(false);
-    expect(apkAnalyzer.wants('usr/lib/apk/db/installed')).toBe(false);
-    expect(apkAnalyzer.pathHints.exact).toEqual([INSTALLED]);
+    expect(apkAnalyzer.wants('usr/lib/apk/db/triggers')).toBe(false);
+    expect(apkAnalyzer.pathHints.exact).toEqual([INSTALLED, USR_INSTALLED]);
   });
 });
 
@@ -54,6 +57,7 @@ describeWithShared('apk databases from other scanners', () => {
     expect(result.evidence).toEqual([
       {
         kind: 'packages',
+        supersededBy: USR_INSTALLED,
         packages: [
           apk('bash', '5.2.21-r0', 'GPL-3.0-or-later'),
           apk('busybox-binsh', '1.36.1-r15', 'GPL-2.0-only', 'busybox'),
@@ -102,6 +106,15 @@ describeWithShared('apk databases from other scanners', () => {
     expect(ownedBy(result, 'libc-utils')).toBeUndefined();
   });
 
+  it('syft multiple-2 at usr/lib/apk/db/installed: the same packages and files, superseding nothing', () => {
+    const bytes = readFileSync(peerFixture('pkgdb/apk', 'syft-multiple-2', 'rootfs', INSTALLED));
+    const atLib = analyze(bytes);
+    const atUsrLib = analyze(bytes, USR_INSTALLED);
+    expect(atUsrLib.notes).toBeUndefined();
+    expect(atUsrLib.evidence).toEqual(atLib.evidence.map((item) => (item.kind === 'packages' ? { kind: 'packages', packages: item.packages } : item)));
+    expect(packagesOf(atUsrLib)).toHaveLength(14);
+  });
+
   it('trivy alpine installed: a stanza without a version is skipped with a note, the rest are kept', () => {
     const result = analyzeFixture('trivy-alpine-installed');
     const packages = packagesOf(result);
@@ -134,7 +147,7 @@ describe('apk databases written for the test', () => {
   });
 
   it('an empty database is evidence that no package is installed', () => {
-    expect(analyze('')).toEqual({ evidence: [{ kind: 'packages', packages: [] }] });
+    expect(analyze('')).toEqual({ evidence: [{ kind: 'packages', packages: [], supersededBy: USR_INSTALLED }] });
   });
 
   it('random bytes give a note and no evidence, never a throw', () => {
@@ -153,5 +166,54 @@ describe('apk databases written for the test', () => {
     ]);
     // What it could read is kept, and the result says it is not the whole database.
     expect(result.unreadable).toBe(true);
+  });
+});
+
+describe('apk databases in both locations', () => {
+  const layer = (files: Record<string, AnalysisResult>, whiteouts: string[] = []): AnalyzedLayer => ({
+    whiteouts,
+    opaqueDirs: [],
+    files: Object.entries(files).map(([path, result]) => ({ path, evidence: result.evidence })),
+  });
+  const installed = (merged: ReturnType<typeof mergeLayers>) => merged.packages.map(({ pkg, layer: index }) => `${pkg.name}=${pkg.version}@${index}`);
+  const database = (...packages: string[]) =>
+    packages.map((pkg) => `P:${pkg.split('=')[0]}\nV:${pkg.split('=')[1]}\nF:usr/bin\nR:${pkg.split('=')[0]}\n`).join('\n');
+
+  it('reads usr/lib/apk/db/installed like lib/apk/db/installed, superseding nothing itself', () => {
+    const result = analyze(database('busybox=1.36.1-r29'), USR_INSTALLED);
+    expect(result.evidence).toEqual([
+      { kind: 'packages', packages: [{ manager: 'apk', name: 'busybox', version: '1.36.1-r29', sourceName: 'busybox', sourceVersion: '1.36.1-r29' }] },
+      { kind: 'owned-files', manager: 'apk', owner: 'busybox', files: ['usr/bin/busybox'] },
+    ]);
+  });
+
+  it('uses lib/apk/db/installed while the image has no usr/lib/apk/db/installed', () => {
+    const merged = mergeLayers([layer({ [INSTALLED]: analyze(database('musl=1.2.5-r0')) })]);
+    expect(installed(merged)).toEqual(['musl=1.2.5-r0@0']);
+  });
+
+  it('a usr/lib database, in the same layer or a later one, makes the lib one a leftover: its packages and files are not used', () => {
+    const old = analyze(database('musl=1.2.4-r0', 'removed-later=1-r0'));
+    const current = analyze(database('musl=1.2.5-r0'), USR_INSTALLED);
+    for (const layers of [[layer({ [INSTALLED]: old, [USR_INSTALLED]: current })], [layer({ [INSTALLED]: old }), layer({ [USR_INSTALLED]: current })]]) {
+      const merged = mergeLayers(layers);
+      expect(installed(merged).map((entry) => entry.split('@')[0])).toEqual(['musl=1.2.5-r0']);
+      expect(merged.packages[0].pkg.files).toEqual(['usr/bin/musl']);
+    }
+  });
+
+  it('deleting the usr/lib database brings the lib one back', () => {
+    const merged = mergeLayers([
+      layer({ [INSTALLED]: analyze(database('musl=1.2.4-r0')), [USR_INSTALLED]: analyze(database('musl=1.2.5-r0'), USR_INSTALLED) }),
+      layer({}, [USR_INSTALLED]),
+    ]);
+    expect(installed(merged)).toEqual(['musl=1.2.4-r0@1']);
+  });
+
+  it('an unreadable usr/lib database still supersedes the lib one (the scan is partial for it)', () => {
+    const unreadable = analyze(randomBytes(2048), USR_INSTALLED);
+    expect(unreadable.unreadable).toBe(true);
+    const merged = mergeLayers([layer({ [INSTALLED]: analyze(database('musl=1.2.4-r0')), [USR_INSTALLED]: unreadable })]);
+    expect(installed(merged)).toEqual([]);
   });
 });

@@ -73,13 +73,30 @@ describeWithShared('dpkg databases from other scanners', () => {
     ]);
   });
 
-  it('image-dpkg: the status file, its OS, and info files other than *.list left alone', () => {
+  it('image-dpkg: the status file, its OS, and info files other than *.list and *.md5sums left alone', () => {
     const result = analyzeFixture('syft-image-dpkg', 'var/lib/dpkg/status');
     expect(packagesOf(result)).toEqual([deb('libpam-runtime', '1.1.8-3.6', 'all', 'pam', '1.1.8-3.6')]);
     expect(result.notes).toEqual(['var/lib/dpkg/status: stanza at line 1 has no Status; skipped']);
-    for (const name of readdirSync(peerFixture('pkgdb/dpkg/syft-image-dpkg/rootfs/var/lib/dpkg/info'))) {
-      expect(dpkgAnalyzer.wants(`var/lib/dpkg/info/${name}`)).toBe(false);
-    }
+    const info = readdirSync(peerFixture('pkgdb/dpkg/syft-image-dpkg/rootfs/var/lib/dpkg/info'));
+    expect(info.filter((name) => dpkgAnalyzer.wants(`var/lib/dpkg/info/${name}`))).toEqual(['libpam-runtime.md5sums']);
+  });
+
+  it('image-dpkg: info/*.md5sums give the files the package owns, as its .list would', () => {
+    expect(analyzeFixture('syft-image-dpkg', 'var/lib/dpkg/info/libpam-runtime.md5sums')).toEqual({
+      evidence: [
+        {
+          kind: 'owned-files',
+          manager: 'dpkg',
+          owner: 'libpam-runtime',
+          files: [
+            'lib/x86_64-linux-gnu/libz.so.1.2.11',
+            'usr/share/doc/zlib1g/changelog.Debian.gz',
+            'usr/share/doc/zlib1g/changelog.gz',
+            'usr/share/doc/zlib1g/copyright',
+          ],
+        },
+      ],
+    });
   });
 
   it('image-distroless-deb: status.d stanza without Status is installed; md5sums give owned files; scripts are not read', () => {
@@ -206,6 +223,59 @@ function packagesAsDpkgQuery(packages: OsPackage[]): string[] {
   });
 });
 
+(dpkgQueryAvailable ? describe : describe.skip)("this machine's info/*.md5sums", () => {
+  it('name, for every package, only files dpkg -L lists for it, with :arch split off the owner', () => {
+    const sums = readdirSync('/var/lib/dpkg/info').filter((name) => name.endsWith('.md5sums'));
+    const sample = [...sums.filter((name) => !name.includes(':')).slice(0, 6), ...sums.filter((name) => name.includes(':')).slice(0, 3)];
+    expect(sample.length).toBeGreaterThan(3);
+    for (const name of sample) {
+      const stem = name.slice(0, -'.md5sums'.length);
+      const path = `var/lib/dpkg/info/${name}`;
+      expect(dpkgAnalyzer.wants(path)).toBe(true);
+      const result = analyzeText(path, readFileSync(`/var/lib/dpkg/info/${name}`));
+      expect(result.notes).toBeUndefined();
+      const [evidence] = result.evidence;
+      const [owner, architecture] = stem.split(':');
+      expect(evidence).toMatchObject(
+        architecture ? { kind: 'owned-files', manager: 'dpkg', owner, architecture } : { kind: 'owned-files', manager: 'dpkg', owner },
+      );
+      const listed = new Set(
+        execFileSync('dpkg', ['-L', stem], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+          .split('\n')
+          .filter((line) => line.startsWith('/'))
+          .map((line) => line.slice(1)),
+      );
+      const files = evidence.kind === 'owned-files' ? evidence.files : [];
+      expect(files.length).toBeGreaterThan(0);
+      expect(files.filter((file) => !listed.has(file))).toEqual([]);
+    }
+  });
+});
+
+describe('dpkg info/*.md5sums', () => {
+  it('reads `<md5>  <path>` lines (text or binary mode) and skips lines of another shape', () => {
+    const text = 'd41d8cd98f00b204e9800998ecf8427e  usr/bin/a\r\nd41d8cd98f00b204e9800998ecf8427e *usr/bin/b c\nnot a sum line\n\n';
+    expect(analyzeText('var/lib/dpkg/info/tool.md5sums', text)).toEqual({
+      evidence: [{ kind: 'owned-files', manager: 'dpkg', owner: 'tool', files: ['usr/bin/a', 'usr/bin/b c'] }],
+    });
+  });
+
+  it('leaves out overlong lines with a note and marks the list unreadable, as for .list', () => {
+    const result = analyzeText('var/lib/dpkg/info/tool.md5sums', `d41d8cd98f00b204e9800998ecf8427e  usr/bin/a\n${'f'.repeat(5000)}  x\n`);
+    expect(result).toEqual({
+      evidence: [{ kind: 'owned-files', manager: 'dpkg', owner: 'tool', files: ['usr/bin/a'] }],
+      notes: ['var/lib/dpkg/info/tool.md5sums: 1 line(s) longer than 4096 characters skipped'],
+      unreadable: true,
+    });
+  });
+
+  it('binary garbage gives an empty list, never a throw', () => {
+    const garbage = Buffer.alloc(50_000);
+    for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 7919 + 13) % 256;
+    expect(() => analyzeText('var/lib/dpkg/info/x.md5sums', garbage)).not.toThrow();
+  });
+});
+
 describe('dpkg status syntax', () => {
   const stanza = (lines: string[]) => lines.join('\n');
 
@@ -305,7 +375,10 @@ describe('dpkgAnalyzer paths', () => {
     ['var/lib/dpkg/status.d/sub/x', false],
     ['var/lib/dpkg/info/bash.list', true],
     ['var/lib/dpkg/info/libc6:amd64.list', true],
-    ['var/lib/dpkg/info/bash.md5sums', false],
+    ['var/lib/dpkg/info/bash.md5sums', true],
+    ['var/lib/dpkg/info/libc6:amd64.md5sums', true],
+    ['var/lib/dpkg/info/.md5sums', false],
+    ['var/lib/dpkg/info/bash.conffiles', false],
     ['var/lib/dpkg/info/.list', false],
     ['var/lib/dpkg/info/x/y.list', false],
     ['usr/var/lib/dpkg/status', false],
@@ -316,7 +389,12 @@ describe('dpkgAnalyzer paths', () => {
   it('reads the status file up to 64 MiB, file lists, md5sums and distroless stanzas only up to 16 MiB', () => {
     expect(dpkgAnalyzer.maxFileSize).toBe(64 * 1024 * 1024);
     expect(dpkgAnalyzer.maxFileSizeFor?.('var/lib/dpkg/status')).toBe(64 * 1024 * 1024);
-    for (const path of ['var/lib/dpkg/info/bash.list', 'var/lib/dpkg/status.d/base-files', 'var/lib/dpkg/status.d/base-files.md5sums']) {
+    for (const path of [
+      'var/lib/dpkg/info/bash.list',
+      'var/lib/dpkg/info/bash.md5sums',
+      'var/lib/dpkg/status.d/base-files',
+      'var/lib/dpkg/status.d/base-files.md5sums',
+    ]) {
       expect(dpkgAnalyzer.maxFileSizeFor?.(path)).toBe(16 * 1024 * 1024);
     }
   });

@@ -24,7 +24,8 @@ function osEvidence(path: string, text: string): Extract<Evidence, { kind: 'os' 
 /** Read by hand from each fixture's ID and VERSION_ID lines: [id, versionId, StackRox operatingSystem]. */
 const PEER_OS_RELEASE: Record<string, [string, string, string]> = {
   'briefcase-almalinux-9.1': ['almalinux', '9.1', 'almalinux:9'],
-  'briefcase-archlinux-latest': ['arch', 'TEMPLATE_VERSION_ID', 'arch:TEMPLATE_VERSION_ID'],
+  // VERSION_ID=TEMPLATE_VERSION_ID: the image build left its placeholder; no version.
+  'briefcase-archlinux-latest': ['arch', '', 'arch'],
   'briefcase-cachyos-rolling': ['cachyos', '', 'cachyos'],
   'briefcase-centos-8': ['centos', '8', 'centos:8'],
   'briefcase-debian-11': ['debian', '11', 'debian:11'],
@@ -168,8 +169,9 @@ describe('distribution release files', () => {
     ['12.4', { id: 'debian', versionId: '12' }],
     ['11.0', { id: 'debian', versionId: '11' }],
     ['10', { id: 'debian', versionId: '10' }],
-    ['bookworm/sid\n', { id: 'debian', versionId: '' }],
-    ['sid', { id: 'debian', versionId: '' }],
+    ['bookworm/sid\n', { id: 'debian', versionId: '', codename: 'bookworm' }],
+    ['trixie/sid', { id: 'debian', versionId: '', codename: 'trixie' }],
+    ['sid', { id: 'debian', versionId: '', codename: 'sid' }],
   ])('etc/debian_version %j', (text, os) => {
     expect(parseDebianVersion(text)).toEqual(os);
   });
@@ -245,6 +247,54 @@ describe('which file describes the OS', () => {
       ],
     };
     expect(formatOperatingSystem(mergeLayers([layer]).os)).toBe('debian:11');
+  });
+
+  it('a later layer’s debian_version counts: the point release it names is the one reported', () => {
+    const merged = mergeLayers([
+      {
+        whiteouts: [],
+        opaqueDirs: [],
+        files: [
+          { path: 'etc/os-release', evidence: analyze('etc/os-release', 'ID=debian\nVERSION_CODENAME=bookworm\n').evidence },
+          { path: 'etc/debian_version', evidence: analyze('etc/debian_version', '11.9\n').evidence },
+        ],
+      },
+      { whiteouts: [], opaqueDirs: [], files: [{ path: 'etc/debian_version', evidence: analyze('etc/debian_version', '12.5\n').evidence }] },
+    ]);
+    expect(merged.os).toEqual({ id: 'debian', versionId: '12' });
+    expect(formatOperatingSystem(merged.os)).toBe('debian:12');
+  });
+
+  it('a VERSION_ID placeholder is no version: etc/debian_version gives it', () => {
+    const placeholder = 'ID=debian\nVERSION_ID=TEMPLATE_VERSION_ID\nPRETTY_NAME="Debian GNU/Linux"\n';
+    expect(osEvidence('etc/os-release', placeholder)).toEqual({
+      kind: 'os',
+      os: { id: 'debian', versionId: '', prettyName: 'Debian GNU/Linux' },
+      priority: osEvidence('etc/os-release', 'ID=debian\n')!.priority,
+    });
+    const layer = {
+      whiteouts: [],
+      opaqueDirs: [],
+      files: [
+        { path: 'etc/os-release', evidence: analyze('etc/os-release', placeholder).evidence },
+        { path: 'etc/debian_version', evidence: analyze('etc/debian_version', '12.5\n').evidence },
+      ],
+    };
+    expect(formatOperatingSystem(mergeLayers([layer]).os)).toBe('debian:12');
+  });
+
+  it('Debian testing names no release anywhere (no VERSION_ID, debian_version trixie/sid): unstable', () => {
+    const layer = {
+      whiteouts: [],
+      opaqueDirs: [],
+      files: [
+        { path: 'etc/os-release', evidence: analyze('etc/os-release', 'ID=debian\nVERSION_CODENAME=trixie\n').evidence },
+        { path: 'etc/debian_version', evidence: analyze('etc/debian_version', 'trixie/sid\n').evidence },
+      ],
+    };
+    const { os } = mergeLayers([layer]);
+    expect(os).toEqual({ id: 'debian', versionId: '', codename: 'trixie' });
+    expect(formatOperatingSystem(os)).toBe('debian:unstable');
   });
 
   it("prefers Ubuntu's os-release over its debian_version (bookworm/sid)", () => {

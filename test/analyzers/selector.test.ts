@@ -12,7 +12,7 @@ function fakeAnalyzer(name: string, maxFileSize: number, wants: (path: string) =
 describe('defaultAnalyzers', () => {
   it('runs the OS analysers first, then the language ones, with distinct names', () => {
     const analyzers = defaultAnalyzers();
-    expect(analyzers.map((a) => a.name).slice(0, 4)).toEqual(['os-release', 'dpkg', 'apk', 'rpm']);
+    expect(analyzers.map((a) => a.name).slice(0, 6)).toEqual(['os-release', 'dpkg', 'dpkg-copyright', 'apk', 'rpm', 'opkg']);
     expect(new Set(analyzers.map((a) => a.name)).size).toBe(analyzers.length);
   });
 });
@@ -33,8 +33,11 @@ describe('selectorFor', () => {
       '',
       'etc',
       'etc/passwd',
-      'var/lib/dpkg/info/bash.md5sums',
+      'var/lib/dpkg/info/bash.postinst',
       'var/lib/dpkg/status.d/x.preinst',
+      'usr/lib/opkg/info/busybox.control',
+      // Read as they stream by (dpkg-copyright), never whole.
+      'usr/share/doc/bash/copyright',
       'usr/bin/bash',
       'var/lib/dpkg/status-old',
     ]) {
@@ -50,7 +53,11 @@ describe('selectorFor', () => {
       'var/lib/dpkg/status.d/base-files.md5sums',
       'var/lib/dpkg/status.d/base-files.conffiles',
       'var/lib/dpkg/info/bash.list',
+      'var/lib/dpkg/info/bash.md5sums',
       'var/lib/dpkg/info/bash.postinst',
+      'usr/lib/opkg/info/busybox.list',
+      'var/lib/opkg/info/busybox.list',
+      'usr/lib/opkg/info/busybox.prerm',
       'etc/os-release/x',
       'lib/apk/db/installed',
     ];

@@ -6,7 +6,12 @@ import type { StorageImageScanNote } from '../../lib/stackrox/types';
 import { matchInventory } from '../../lib/vulndb/matcher';
 import type { AdvisoryReader } from '../../lib/vulndb/store';
 
-const EVIDENCE = { dpkg: 'var/lib/dpkg/status', apk: 'lib/apk/db/installed', rpm: 'var/lib/rpm/rpmdb.sqlite' } as const;
+const EVIDENCE = {
+  dpkg: 'var/lib/dpkg/status',
+  apk: 'lib/apk/db/installed',
+  rpm: 'var/lib/rpm/rpmdb.sqlite',
+  opkg: 'usr/lib/opkg/status',
+} as const;
 
 /** A package as the inventory would report this record found in an image of `os`, at history index `layerIndex`. */
 export function packageOf(record: PackageRecord, os?: OsRelease, options: { layerIndex?: number; location?: string; analyzer?: string } = {}): Package {

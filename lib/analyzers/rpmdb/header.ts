@@ -16,6 +16,7 @@ export const RpmTag = {
   dirIndexes: 1116,
   baseNames: 1117,
   dirNames: 1118,
+  modularityLabel: 5096,
 } as const;
 
 const TYPE_INT32 = 4;
@@ -44,6 +45,8 @@ export interface RpmHeader {
   arch?: string;
   license?: string;
   sourceRpm?: string;
+  /** Packages built in a module stream: `name:stream:version:context` (`nodejs:18:8090020231019152822:a75119d5`). */
+  modularityLabel?: string;
   /** Absolute paths as rpm lists them. */
   files: string[];
 }
@@ -138,7 +141,7 @@ function fileList(reader: HeaderReader): string[] {
 export function parseRpmHeader(blob: Buffer): RpmHeader {
   const reader = new HeaderReader(blob);
   const header: RpmHeader = { files: fileList(reader) };
-  const assign = (key: 'name' | 'version' | 'release' | 'arch' | 'license' | 'sourceRpm', tag: number): void => {
+  const assign = (key: 'name' | 'version' | 'release' | 'arch' | 'license' | 'sourceRpm' | 'modularityLabel', tag: number): void => {
     const value = present(reader.string(tag));
     if (value !== undefined) header[key] = value;
   };
@@ -148,6 +151,7 @@ export function parseRpmHeader(blob: Buffer): RpmHeader {
   assign('arch', RpmTag.arch);
   assign('license', RpmTag.license);
   assign('sourceRpm', RpmTag.sourceRpm);
+  assign('modularityLabel', RpmTag.modularityLabel);
   const epoch = reader.int32Array(RpmTag.epoch);
   if (epoch && epoch.length > 0) header.epoch = epoch[0];
   return header;

@@ -11,6 +11,7 @@ interface RpmOptions {
   trackerLink?: (cve: string) => string;
   matchNote?: string;
   normaliseRelease?: Distribution['normaliseRelease'];
+  modularAdvisories?: boolean;
 }
 
 /** RHEL and its rebuilds: rpm, releases named by their major version. */
@@ -35,6 +36,7 @@ export function rpmDistribution(name: string, ids: string[], purlNamespace: stri
     purlDistro: purlDistroOf,
     feeds: options.feeds ?? [],
     matchNote: options.matchNote,
+    modularAdvisories: options.modularAdvisories,
   };
 }
 
@@ -60,6 +62,7 @@ export const rhel = rpmDistribution('Red Hat Enterprise Linux', ['rhel'], 'redha
   feeds: ['redhat-csaf'],
   trackerLink: redHatTracker,
   normaliseRelease: redHatRelease,
+  modularAdvisories: true,
 });
 /** CentOS (7, 8, Stream) has no feed of its own: it is matched with Red Hat's data of the same major, as Trivy does. */
 export const centos = rpmDistribution('CentOS', ['centos'], 'centos', {
@@ -68,6 +71,7 @@ export const centos = rpmDistribution('CentOS', ['centos'], 'centos', {
   advisoryPackage: 'source-name',
   feeds: ['redhat-csaf'],
   trackerLink: redHatTracker,
+  modularAdvisories: true,
   matchNote: "CentOS has no advisory feed of its own: its packages are matched against Red Hat Enterprise Linux's advisories of the same major release",
 });
 export const oracle = rpmDistribution('Oracle Linux', ['ol'], 'oracle', {

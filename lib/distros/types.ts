@@ -41,6 +41,11 @@ export interface Distribution {
   purlDistro(os: OsRelease): string;
   /** The advisory sources `lamina db update` and the updater bring by default (`osv:Debian`, `alas:2023`); empty when there is none. */
   feeds: readonly string[];
+  /**
+   * Its advisories name the rpm module stream of every modular fix, so an entry without one is for the
+   * non-modular build only (Red Hat's); elsewhere an entry without a stream speaks for every build.
+   */
+  modularAdvisories?: boolean;
   /** Said with every match of its images, when its advisories are another distribution's (CentOS: Red Hat's). */
   matchNote?: string;
 }

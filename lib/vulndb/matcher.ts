@@ -50,7 +50,7 @@ export function hitsFor(query: PackageQuery, advisories: Osv[], warnings: string
       if (!entry.package || !sameKey(entry.package.ecosystem, entry.package.name)) continue;
       // A fix made in one module stream says nothing of another stream's build of the package.
       const stream = entry.ecosystem_specific?.rpm_module;
-      if (typeof stream === 'string' && stream !== query.module) continue;
+      if ((typeof stream === 'string' ? stream : query.strictModules ? undefined : query.module) !== query.module) continue;
       try {
         const verdict = affectedVerdict(query.version, entry, compare);
         if (verdict.affected) hits.push({ advisory, entry, fixedBy: verdict.fixedBy });

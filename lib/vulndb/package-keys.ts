@@ -8,6 +8,8 @@ export interface PackageQuery {
   version: string;
   /** The rpm module stream the package was installed from (`nodejs:18`), when it is modular. */
   module?: string;
+  /** Entries without a module stream are for non-modular builds only (the distribution's `modularAdvisories`). */
+  strictModules?: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ export function queryFor(pkg: Package, inventory: Pick<Inventory, 'os'>): Packag
   const distribution = distributionOf(inventory.os);
   if (!ecosystem || !distribution) return undefined;
   const source = pkg.source ?? { name: pkg.name, version: pkg.version };
-  const module = pkg.module ? { module: pkg.module } : {};
+  const module = { ...(pkg.module ? { module: pkg.module } : {}), ...(distribution.modularAdvisories ? { strictModules: true } : {}) };
   switch (distribution.advisoryPackage) {
     case 'source':
       return { ecosystem, name: source.name, version: source.version, ...module };

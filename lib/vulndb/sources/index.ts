@@ -1,6 +1,7 @@
 /** Every advisory source lamina knows, by name, and the ones fetched when none are named. */
 import { DEFAULT_OS_SOURCES } from '../../distros';
 import { alasSources } from './alas';
+import { redhatCsafSource } from './redhat-csaf';
 import { osvSource, osvSourceName, type OsvSourceOptions } from './osv-source';
 import type { AdvisorySource } from './types';
 
@@ -15,11 +16,12 @@ export const DEFAULT_SOURCES: readonly string[] = [...DEFAULT_OS_SOURCES, ...LAN
 export interface SourceSettings {
   osv?: OsvSourceOptions;
   alas?: Parameters<typeof alasSources>[0];
+  redhat?: Parameters<typeof redhatCsafSource>[0];
 }
 
 /** The vendor sources (everything but OSV, whose sources are made per ecosystem). */
 function vendorSources(settings: SourceSettings): AdvisorySource[] {
-  return [...alasSources(settings.alas)];
+  return [...alasSources(settings.alas), redhatCsafSource(settings.redhat)];
 }
 
 export class UnknownSourceError extends Error {}

@@ -8,6 +8,7 @@ import { extract } from 'tar-stream';
 import { asReadable, decompressStream } from '../layers/decompress';
 import type { Osv } from './osv';
 import { FEED_FORMATS } from './sources/formats';
+import { bunzip2 } from './sources/oval';
 import type { FeedFormat } from './sources/types';
 
 /** Enough of a document to tell its format: XML root elements and JSON keys come early. */
@@ -78,7 +79,9 @@ export async function* feedRecords(
 ): AsyncGenerator<Osv> {
   let stream: Readable;
   try {
-    stream = (await decompressStream(asReadable(input))).output;
+    const raw = await peekHead(asReadable(input), 3);
+    // bzip2 (Oracle's OVAL) is not a layer compression: it is told apart here.
+    stream = raw.head.toString('latin1', 0, 3) === 'BZh' ? bunzip2(raw.stream) : (await decompressStream(raw.stream)).output;
   } catch (err) {
     malformed(`cannot decompress: ${(err as Error).message}`);
     return;

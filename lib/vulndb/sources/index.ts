@@ -1,6 +1,8 @@
 /** Every advisory source lamina knows, by name, and the ones fetched when none are named. */
 import { DEFAULT_OS_SOURCES } from '../../distros';
 import { alasSources } from './alas';
+import { azureOvalSources } from './azure-oval';
+import { oracleOvalSource } from './oracle-oval';
 import { redhatCsafSource } from './redhat-csaf';
 import { osvSource, osvSourceName, type OsvSourceOptions } from './osv-source';
 import type { AdvisorySource } from './types';
@@ -17,11 +19,13 @@ export interface SourceSettings {
   osv?: OsvSourceOptions;
   alas?: Parameters<typeof alasSources>[0];
   redhat?: Parameters<typeof redhatCsafSource>[0];
+  azure?: Parameters<typeof azureOvalSources>[0];
+  oracle?: Parameters<typeof oracleOvalSource>[0];
 }
 
 /** The vendor sources (everything but OSV, whose sources are made per ecosystem). */
 function vendorSources(settings: SourceSettings): AdvisorySource[] {
-  return [...alasSources(settings.alas), redhatCsafSource(settings.redhat)];
+  return [...alasSources(settings.alas), redhatCsafSource(settings.redhat), ...azureOvalSources(settings.azure), oracleOvalSource(settings.oracle)];
 }
 
 export class UnknownSourceError extends Error {}

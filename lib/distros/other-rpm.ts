@@ -31,11 +31,15 @@ export const amazonLinux = rpmByVersion('Amazon Linux', ['amzn'], 'amzn', {
  */
 function suseRelease(parts: string[]): string[] {
   const product = parts.join(':').trim();
-  const micro = /^Linux Enterprise Micro (\d+\.\d+)$/i.exec(product);
+  const micro = /^Linux (?:Enterprise )?Micro(?: for Rancher)? (\d+\.\d+)$/i.exec(product);
   if (micro) return ['micro', micro[1]];
-  const sle = /^Linux Enterprise .*?(\d+)(?: SP(\d+))?$/i.exec(product);
-  if (sle) return [sle[2] && sle[2] !== '0' ? `${sle[1]}.${sle[2]}` : sle[1]];
-  // Already in lookup form (`15.5`, `micro:5.5`), or another product.
+  // `15 SP5`, `15 SP4-LTSS`, `16.0`: the code base and service pack (a `.0` minor is the GA, as the image says `16.0` → `16`).
+  const sle = /^Linux Enterprise .*?\b(\d+)(?:\.(\d+))?(?: SP(\d+))?(?:[- ](?:LTSS|ESPOS))?$/i.exec(product);
+  if (sle) {
+    const minor = sle[3] ?? sle[2];
+    return [minor && minor !== '0' ? `${sle[1]}.${minor}` : sle[1]];
+  }
+  // Already in lookup form (`15.5`, `micro:5.5`), or another product (Package Hub, Manager…), which matches no image.
   return parts.map((p) => p.trim().toLowerCase());
 }
 
@@ -49,6 +53,8 @@ export const suse = rpmByVersion('SUSE Linux Enterprise', ['sles', 'sled', 'sle-
     return `SUSE:${version.replace(/\.0$/, '')}`;
   },
   normaliseRelease: suseRelease,
+  // SUSE's OSV names the source rpm (binaries only in ecosystem_specific.binaries).
+  advisoryPackage: 'source-name',
   trackerLink: (cve) => `https://www.suse.com/security/cve/${cve}.html`,
   feeds: ['osv:SUSE'],
 });
@@ -56,7 +62,7 @@ export const suse = rpmByVersion('SUSE Linux Enterprise', ['sles', 'sled', 'sle-
 /** openSUSE's OSV ecosystems: `openSUSE:Leap 15.5`, `openSUSE:Leap Micro 5.5`, `openSUSE:Tumbleweed`. */
 function openSuseRelease(parts: string[]): string[] {
   const product = parts.join(':').trim().toLowerCase();
-  const leap = /^leap(?: (micro))? (\d+\.\d+)$/.exec(product);
+  const leap = /^leap(?: (micro))? (\d+\.\d+)(?: nonfree)?$/.exec(product);
   if (leap) return [leap[1] ? 'leap-micro' : 'leap', leap[2]];
   return parts.map((p) => p.trim().toLowerCase());
 }
@@ -71,6 +77,7 @@ export const opensuse = rpmByVersion('openSUSE', ['opensuse', 'opensuse-leap', '
     return id === 'opensuse-leap-micro' ? `openSUSE:leap-micro:${version}` : `openSUSE:leap:${version}`;
   },
   normaliseRelease: openSuseRelease,
+  advisoryPackage: 'source-name',
   trackerLink: (cve) => `https://www.suse.com/security/cve/${cve}.html`,
   feeds: ['osv:openSUSE'],
 });
@@ -105,6 +112,8 @@ export const photon = rpmByVersion('Photon OS', ['photon'], 'photon', {
     return release ? `Photon OS:${release}` : undefined;
   },
   normaliseRelease: ([release]) => [majorMinorRelease(release) ?? release],
+  // Photon's advisories name the spec (`curl`), never its subpackages (`curl-libs`).
+  advisoryPackage: 'source-name',
   feeds: ['osv:Photon OS'],
 });
 

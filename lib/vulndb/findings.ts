@@ -9,9 +9,14 @@ import type { CvssRecord } from './store';
 export { isCveId };
 
 /** The CVE ids an advisory speaks for: its own id when it is one, else the CVEs among its aliases and upstream ids. */
-export function cveIdsOf(osv: Pick<Osv, 'id' | 'aliases' | 'upstream'>): string[] {
+/** Distribution bulletins that name the CVEs they fix only under `related` (SUSE's and openSUSE's older ones, Photon's). */
+const BULLETIN_WITH_RELATED_CVES = /^(?:SUSE|openSUSE)-[A-Z]{2}-|^PHSA-/;
+
+export function cveIdsOf(osv: Pick<Osv, 'id' | 'aliases' | 'upstream' | 'related'>): string[] {
   if (isCveId(osv.id)) return [osv.id];
-  return [...new Set([...(osv.aliases ?? []), ...(osv.upstream ?? [])].filter(isCveId))];
+  const named = [...new Set([...(osv.aliases ?? []), ...(osv.upstream ?? [])].filter(isCveId))];
+  if (named.length > 0 || !BULLETIN_WITH_RELATED_CVES.test(osv.id)) return named;
+  return [...new Set((osv.related ?? []).filter(isCveId))];
 }
 
 /** One advisory that affects the installed version, with the entry that matched and the fix it names. */

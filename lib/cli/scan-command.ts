@@ -26,7 +26,7 @@ import { applySnoozeFilter, withScanStats } from '../stackrox/storage-image';
 import type { StorageImage } from '../stackrox/types';
 import { CLI_INTEGRATION_ID, integrationFromKeys } from '../signatures/integrations';
 import type { SignatureIntegration } from '../signatures/types';
-import { verifyWithIntegrations } from '../signatures/verify';
+import { claimedDigests, verifyWithIntegrations } from '../signatures/verify';
 import { matchInventory, type MatchResult } from '../vulndb/matcher';
 import type { CliIo } from './db';
 import { openLocalAdvisories, ProgressLine } from './db';
@@ -349,7 +349,12 @@ function signatureLines(image: StorageImage, integrations: readonly SignatureInt
     });
   }
   const names = image.names.map((name) => name.fullName);
-  return verifyWithIntegrations(integrations, signatures, { digest: image.id, names }, now).map(({ integration, result, verifiedBy }) => {
+  // The scan's results are the verdict; verifying again only names the keys. A multi-platform image's signature may
+  // claim its index digest, which the stored image does not keep: the digests the signatures claim stand in for it.
+  const subject = { digest: image.id, names, readFrom: image.name?.fullName, alternateDigests: claimedDigests(signatures) };
+  const scanned = new Map((image.signatureVerificationData?.results ?? []).map((result) => [result.verifierId, result]));
+  return verifyWithIntegrations(integrations, signatures, subject, now).map(({ integration, result: checked, verifiedBy }) => {
+    const result = scanned.get(integration.id) ?? checked;
     if (result.status === 'VERIFIED') {
       const by = integration.id === CLI_INTEGRATION_ID ? verifiedBy.join(', ') : `${label(integration)} (${verifiedBy.join(', ')})`;
       return `VERIFIED by ${by} for ${result.verifiedImageReferences.join(', ')}`;

@@ -64,6 +64,8 @@ export interface ResolvedImage {
   config: ImageConfig;
   /** Raw config bytes' digest (= manifest.config.digest, verified). */
   configDigest: string;
+  /** When the reference named an image index: its digest, and that of the platform manifest picked from it. */
+  index?: { digest: string; platformManifestDigest: string };
 }
 
 /** Source of image bytes. The registry client implements it; tests and other sources may too. */

@@ -236,7 +236,7 @@ export class ImageService {
     const indexStarted = Date.now();
     const names = withName(previous?.image.names ?? [], imageName(reference));
     // Signatures are fetched while the layers are read; a failure to fetch them never fails the scan.
-    const signing = this.signatures(reference, reference.digest ?? resolved.manifestDigest, names, signal);
+    const signing = this.signatures(reference, reference.digest ?? resolved.manifestDigest, names, signal, resolved.index);
     signing.catch(() => undefined);
     const layers = resolved.manifest.layers.length;
     this.deps.observer?.scanPhase?.(reference.fullName, `reading ${layers} layer${layers === 1 ? '' : 's'}`);
@@ -310,10 +310,18 @@ export class ImageService {
   }
 
   /** The signature step's outcome for this image; without integrations, the notes of an unverified image. */
-  private async signatures(reference: ImageReference, digest: string, names: StorageImageName[], signal: AbortSignal | undefined): Promise<SignatureOutcome> {
+  private async signatures(
+    reference: ImageReference,
+    digest: string,
+    names: StorageImageName[],
+    signal: AbortSignal | undefined,
+    index?: ResolvedImage['index'],
+  ): Promise<SignatureOutcome> {
     const step = this.deps.signatures;
     if (!step || step.integrations.length === 0) return { ...UNSIGNED_UNVERIFIED, notes: [...UNSIGNED_UNVERIFIED.notes] };
-    return step.run({ reference, digest, names: names.map((name) => name.fullName) }, this.now(), signal);
+    // cosign signs the digest it is given: a multi-platform image's signature may name its index or its platform manifest.
+    const alternateDigests = index ? [index.digest, index.platformManifestDigest] : [];
+    return step.run({ reference, digest, names: names.map((name) => name.fullName), alternateDigests }, this.now(), signal);
   }
 
   private async match(inventory: Inventory): Promise<MatchResult | undefined> {

@@ -9,4 +9,11 @@ export {
 export { CLI_INTEGRATION_ID, integrationFromKeys, parsePublicKeyPem, parseSignatureIntegrations } from './integrations';
 export { SignatureStep, UNSIGNED_UNVERIFIED, type SignatureOutcome, type SignatureStepOptions, type SignatureSubject } from './step';
 export * from './types';
-export { decodeStrictBase64, verifyWithIntegration, verifyWithIntegrations, type DetailedVerificationResult, type VerificationSubject } from './verify';
+export {
+  claimedDigests,
+  decodeStrictBase64,
+  verifyWithIntegration,
+  verifyWithIntegrations,
+  type DetailedVerificationResult,
+  type VerificationSubject,
+} from './verify';

@@ -1,6 +1,7 @@
 /** Reading signature integrations: `LAMINA_SIGNATURE_INTEGRATIONS` and `lamina scan --verify-key`. */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { CosignPublicKey, SignatureIntegration } from './types';
+import { compileIdentityPattern, parseCertificatesPem } from './certificates';
+import type { CosignCertificateVerification, CosignPublicKey, CosignPublicKeyVerification, SignatureIntegration, TransparencyLogVerification } from './types';
 
 const PEM_BLOCK = /^-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)\r?\n?-----END ([A-Z0-9 ]+)-----$/;
 
@@ -33,20 +34,11 @@ function nonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.trim() !== '';
 }
 
-function checkIntegration(value: unknown, where: string): SignatureIntegration {
-  if (!isObject(value)) throw new Error(`${where} must be an object {id, name, cosign: {publicKeys: [...]}}`);
-  if (!nonEmptyString(value.id)) throw new Error(`${where}: id must be a non-empty string`);
-  const label = `${where} ("${value.id}")`;
-  if (!nonEmptyString(value.name)) throw new Error(`${label}: name must be a non-empty string`);
-  for (const unsupported of ['cosignCertificates', 'transparencyLog'] as const) {
-    const field = value[unsupported];
-    const used = Array.isArray(field) ? field.length > 0 : isObject(field) ? field.enabled === true || Object.keys(field).length > 0 : false;
-    if (used) throw new Error(`${label}: ${unsupported} is not supported yet; verify with cosign.publicKeys`);
-  }
-  if (!isObject(value.cosign)) throw new Error(`${label}: cosign must be an object {publicKeys: [{name, publicKeyPemEnc}]}`);
-  const keys = value.cosign.publicKeys;
-  if (!Array.isArray(keys) || keys.length === 0) throw new Error(`${label}: cosign.publicKeys must list at least one key`);
-  const publicKeys: CosignPublicKey[] = keys.map((key, index) => {
+function checkPublicKeys(value: unknown, label: string): CosignPublicKey[] {
+  if (!isObject(value)) throw new Error(`${label}: cosign must be an object {publicKeys: [{name, publicKeyPemEnc}]}`);
+  const keys = value.publicKeys;
+  if (!Array.isArray(keys)) throw new Error(`${label}: cosign.publicKeys must be an array of keys`);
+  return keys.map((key, index) => {
     const at = `${label}: cosign.publicKeys[${index}]`;
     if (!isObject(key)) throw new Error(`${at} must be an object {name, publicKeyPemEnc}`);
     if (!nonEmptyString(key.name)) throw new Error(`${at}: name must be a non-empty string`);
@@ -58,12 +50,99 @@ function checkIntegration(value: unknown, where: string): SignatureIntegration {
     }
     return { name: key.name, publicKeyPemEnc: key.publicKeyPemEnc };
   });
-  return { id: value.id, name: value.name, cosign: { publicKeys } };
+}
+
+function optionalString(value: unknown, at: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new Error(`${at} must be a string`);
+  return value;
+}
+
+function optionalKey(value: unknown, at: string): string | undefined {
+  const pem = optionalString(value, at);
+  if (pem === undefined) return undefined;
+  try {
+    parsePublicKeyPem(pem);
+  } catch (err) {
+    throw new Error(`${at} is not a PEM-encoded public key: ${(err as Error).message}`);
+  }
+  return pem;
+}
+
+function checkCertificateRule(value: unknown, at: string): CosignCertificateVerification {
+  if (!isObject(value)) throw new Error(`${at} must be an object {certificateChainPemEnc, certificateOidcIssuer, certificateIdentity, …}`);
+  const rule: CosignCertificateVerification = { certificateOidcIssuer: '', certificateIdentity: '' };
+  for (const field of ['certificateOidcIssuer', 'certificateIdentity'] as const) {
+    const pattern = value[field];
+    if (!nonEmptyString(pattern)) throw new Error(`${at}: ${field} must be a non-empty regular expression ('.*' matches any)`);
+    try {
+      compileIdentityPattern(pattern);
+    } catch (err) {
+      throw new Error(`${at}: ${field} is not a usable regular expression: ${(err as Error).message}`);
+    }
+    rule[field] = pattern;
+  }
+  for (const field of ['certificatePemEnc', 'certificateChainPemEnc'] as const) {
+    const pem = optionalString(value[field], `${at}: ${field}`);
+    if (pem === undefined) continue;
+    try {
+      parseCertificatesPem(pem);
+    } catch (err) {
+      throw new Error(`${at}: ${field} is not PEM-encoded certificates: ${(err as Error).message}`);
+    }
+    rule[field] = pem;
+  }
+  const ctlog = value.certificateTransparencyLog;
+  if (ctlog !== undefined && ctlog !== null) {
+    if (!isObject(ctlog)) throw new Error(`${at}: certificateTransparencyLog must be an object {enabled, publicKeyPemEnc}`);
+    if (ctlog.enabled === true) {
+      const publicKeyPemEnc = optionalKey(ctlog.publicKeyPemEnc, `${at}: certificateTransparencyLog.publicKeyPemEnc`);
+      rule.certificateTransparencyLog = publicKeyPemEnc ? { enabled: true, publicKeyPemEnc } : { enabled: true };
+    }
+  }
+  return rule;
+}
+
+function checkTransparencyLog(value: unknown, at: string): TransparencyLogVerification | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw new Error(`${at} must be an object {enabled, url, validateOffline, publicKeyPemEnc}`);
+  if (value.enabled !== true) return undefined;
+  const tlog: TransparencyLogVerification = { enabled: true, validateOffline: value.validateOffline === true };
+  const url = optionalString(value.url, `${at}.url`);
+  if (url !== undefined) {
+    if (!/^https?:\/\/[^\s/]+/.test(url)) throw new Error(`${at}.url must be an http(s) URL`);
+    tlog.url = url;
+  }
+  const publicKeyPemEnc = optionalKey(value.publicKeyPemEnc, `${at}.publicKeyPemEnc`);
+  if (publicKeyPemEnc) tlog.publicKeyPemEnc = publicKeyPemEnc;
+  return tlog;
+}
+
+function checkIntegration(value: unknown, where: string): SignatureIntegration {
+  if (!isObject(value)) throw new Error(`${where} must be an object {id, name, cosign: {publicKeys: [...]}, cosignCertificates: [...]}`);
+  if (!nonEmptyString(value.id)) throw new Error(`${where}: id must be a non-empty string`);
+  const label = `${where} ("${value.id}")`;
+  if (!nonEmptyString(value.name)) throw new Error(`${label}: name must be a non-empty string`);
+  const publicKeys = value.cosign === undefined || value.cosign === null ? [] : checkPublicKeys(value.cosign, label);
+  const rules = value.cosignCertificates ?? [];
+  if (!Array.isArray(rules)) throw new Error(`${label}: cosignCertificates must be an array`);
+  const cosignCertificates = rules.map((rule, index) => checkCertificateRule(rule, `${label}: cosignCertificates[${index}]`));
+  if (publicKeys.length === 0 && cosignCertificates.length === 0) {
+    throw new Error(`${label}: give at least one key (cosign.publicKeys) or certificate rule (cosignCertificates) to verify with`);
+  }
+  const integration: SignatureIntegration = { id: value.id, name: value.name };
+  if (publicKeys.length > 0) integration.cosign = { publicKeys };
+  if (cosignCertificates.length > 0) integration.cosignCertificates = cosignCertificates;
+  const transparencyLog = checkTransparencyLog(value.transparencyLog, `${label}: transparencyLog`);
+  if (transparencyLog) integration.transparencyLog = transparencyLog;
+  return integration;
 }
 
 /**
  * `LAMINA_SIGNATURE_INTEGRATIONS`: a JSON array of StackRox signature integrations,
- * `[{"id": "…", "name": "…", "cosign": {"publicKeys": [{"name": "…", "publicKeyPemEnc": "-----BEGIN PUBLIC KEY-----…"}]}}]`.
+ * `[{"id": "…", "name": "…", "cosign": {"publicKeys": [{"name": "…", "publicKeyPemEnc": "-----BEGIN PUBLIC KEY-----…"}]},
+ * "cosignCertificates": [{"certificateChainPemEnc": "…", "certificateOidcIssuer": "…", "certificateIdentity": "…"}],
+ * "transparencyLog": {"enabled": true, "validateOffline": true, "publicKeyPemEnc": "…"}}]`.
  * Empty or unset → none. Anything invalid (not JSON, a duplicate id, a key that is not a PEM public key) throws an
  * Error naming the entry, so a misconfigured deployment stops at start instead of reporting every image unverified.
  */
@@ -88,7 +167,7 @@ export function parseSignatureIntegrations(text: string | undefined, source = 'L
 /** The integration `lamina scan --verify-key` builds: one integration, one key per file, each named by its path. */
 export const CLI_INTEGRATION_ID = 'io.lamina.signatureintegration.verify-key';
 
-export function integrationFromKeys(keys: ReadonlyArray<{ name: string; pem: string }>): SignatureIntegration {
+export function integrationFromKeys(keys: ReadonlyArray<{ name: string; pem: string }>): SignatureIntegration & { cosign: CosignPublicKeyVerification } {
   const publicKeys = keys.map(({ name, pem }) => {
     try {
       parsePublicKeyPem(pem);

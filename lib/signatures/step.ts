@@ -1,12 +1,13 @@
 /**
  * The signature step of a scan, as StackRox's enricher runs it: with no signature integration nothing is fetched;
- * otherwise the image's cosign signatures are fetched and verified against every integration (one result each).
+ * otherwise the image's cosign signatures (simple signing and sigstore bundles, for the image's digest and, for a
+ * multi-platform image, its index's or platform manifest's) are fetched and verified against every integration.
  * Image notes: MISSING_SIGNATURE when the image carries no signature, MISSING_SIGNATURE_VERIFICATION_DATA when it
  * has no verification result. Fetching problems never fail the scan.
  */
 import type { ImageReference } from '../image/types';
-import type { StorageImageNote, StorageImageSignature, StorageImageSignatureVerificationData } from '../stackrox/types';
-import type { SignatureFetcher } from './fetch';
+import type { StorageImageNote, StorageImageSignature, StorageImageSignatureVerificationData, StorageSignature } from '../stackrox/types';
+import type { FetchedSignature, FetchedSignatures, SignatureFetcher } from './fetch';
 import type { SignatureIntegration } from './types';
 import { verifyWithIntegrations } from './verify';
 
@@ -30,6 +31,11 @@ export interface SignatureSubject {
   digest: string;
   /** Every full name of the image, this one included. */
   names: readonly string[];
+  /**
+   * The other digests of a multi-platform image: the index it was resolved from, or the platform manifest picked
+   * from the index it was named by. Their signatures are fetched too, and a signature may claim any of them.
+   */
+  alternateDigests?: readonly string[];
 }
 
 export interface SignatureStepOptions {
@@ -44,6 +50,11 @@ function notesOf(outcome: Omit<SignatureOutcome, 'notes'>): StorageImageNote[] {
   return notes;
 }
 
+function signatureKey(signature: StorageSignature): string {
+  const cosign = signature.cosign;
+  return `${cosign?.signatureFormat ?? ''}|${cosign?.rawSignature ?? ''}|${cosign?.signaturePayload ?? ''}|${cosign?.sigstoreBundle ?? ''}`;
+}
+
 export class SignatureStep {
   constructor(private readonly options: SignatureStepOptions) {}
 
@@ -55,13 +66,8 @@ export class SignatureStep {
   async run(subject: SignatureSubject, now: Date, signal?: AbortSignal): Promise<SignatureOutcome> {
     const integrations = this.options.integrations;
     if (integrations.length === 0) return { ...UNSIGNED_UNVERIFIED, notes: [...UNSIGNED_UNVERIFIED.notes] };
-    let fetched: Awaited<ReturnType<SignatureFetcher['fetch']>>;
-    try {
-      fetched = await this.options.fetcher.fetch(subject.reference, subject.digest, signal);
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason ?? err;
-      fetched = { signatures: [], problems: [`fetching signatures: ${err instanceof Error ? err.message : String(err)}`] };
-    }
+    const alternateDigests = [...new Set(subject.alternateDigests ?? [])].filter((digest) => digest !== subject.digest);
+    const fetched = await this.fetchAll(subject.reference, [subject.digest, ...alternateDigests], signal);
     const fetchedAt = now.toISOString();
     if (fetched.signatures.length === 0) {
       // Nothing to verify. A fetch that went wrong says so in every integration's result rather than passing for unsigned.
@@ -81,11 +87,37 @@ export class SignatureStep {
       return { ...outcome, notes: notesOf(outcome) };
     }
     const signatures = fetched.signatures.map((entry) => entry.signature);
-    const detailed = verifyWithIntegrations(integrations, signatures, { digest: subject.digest, names: subject.names }, now);
+    const detailed = verifyWithIntegrations(
+      integrations,
+      signatures,
+      { digest: subject.digest, names: subject.names, alternateDigests, readFrom: subject.reference.fullName },
+      now,
+    );
     const results = detailed.map(({ result }) =>
       result.status === 'VERIFIED' || fetched.problems.length === 0 ? result : { ...result, description: [result.description, ...fetched.problems].join('; ') },
     );
     const outcome = { signature: { signatures, fetched: fetchedAt }, signatureVerificationData: { results } };
     return { ...outcome, notes: notesOf(outcome) };
+  }
+
+  /** Every digest's signatures, each once; a digest whose signatures cannot be read is a problem, not a failure. */
+  private async fetchAll(reference: ImageReference, digests: readonly string[], signal?: AbortSignal): Promise<FetchedSignatures> {
+    const each = await Promise.all(
+      digests.map(async (digest): Promise<FetchedSignatures> => {
+        try {
+          return await this.options.fetcher.fetch(reference, digest, signal);
+        } catch (err) {
+          if (signal?.aborted) throw signal.reason ?? err;
+          const which = digests.length > 1 ? ` of ${digest}` : '';
+          return { signatures: [], problems: [`fetching signatures${which}: ${err instanceof Error ? err.message : String(err)}`] };
+        }
+      }),
+    );
+    const unique = new Map<string, FetchedSignature>();
+    for (const entry of each.flatMap((fetched) => fetched.signatures)) {
+      const key = signatureKey(entry.signature);
+      if (!unique.has(key)) unique.set(key, entry);
+    }
+    return { signatures: [...unique.values()], problems: each.flatMap((fetched) => fetched.problems) };
   }
 }

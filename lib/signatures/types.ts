@@ -13,11 +13,39 @@ export interface CosignPublicKeyVerification {
   publicKeys: CosignPublicKey[];
 }
 
-/** A signature integration: a set of public keys an image's cosign signatures are verified against. */
+/**
+ * Certificates a signature's own certificate (or the integration's) must chain to, and the identity it must carry.
+ * The regular expressions match anywhere in the value, as cosign's do (Go `MatchString`): anchor them (`^…$`) to
+ * match a whole identity.
+ */
+export interface CosignCertificateVerification {
+  /** PEM: the one certificate signatures must be made with (it must chain to `certificateChainPemEnc`). */
+  certificatePemEnc?: string;
+  /** PEM: the trusted certificates (root, intermediates); every one is a trust anchor. */
+  certificateChainPemEnc?: string;
+  /** Matched against the OIDC issuer extension (1.3.6.1.4.1.57264.1.8, else .1.1); "" when absent. */
+  certificateOidcIssuer: string;
+  /** Matched against each subject alternative name (email, URI, DNS, IP, Fulcio's otherName); "" when there is none. */
+  certificateIdentity: string;
+  certificateTransparencyLog?: { enabled: boolean; publicKeyPemEnc?: string };
+}
+
+/** Proof of inclusion in a Rekor transparency log, required of every signature when enabled. */
+export interface TransparencyLogVerification {
+  enabled: boolean;
+  url?: string;
+  validateOffline?: boolean;
+  /** PEM: the log's public key, which verifies inclusion promises (SETs) and checkpoints offline. */
+  publicKeyPemEnc?: string;
+}
+
+/** A signature integration: the keys and certificates an image's cosign signatures are verified against. */
 export interface SignatureIntegration {
   id: string;
   name: string;
-  cosign: CosignPublicKeyVerification;
+  cosign?: CosignPublicKeyVerification;
+  cosignCertificates?: CosignCertificateVerification[];
+  transparencyLog?: TransparencyLogVerification;
 }
 
 /** Media type of a cosign simple-signing layer: one layer of a `.sig` manifest is one signature. */
@@ -35,12 +63,18 @@ export const ANNOTATIONS = {
   bundle: 'dev.sigstore.cosign/bundle',
 } as const;
 
+/** Artifact types of sigstore bundles among an image's referrers (v0.3 and the older `+json;version=` forms). */
+export const SIGSTORE_BUNDLE_ARTIFACT_PREFIX = 'application/vnd.dev.sigstore.bundle';
+
+/** `payloadType` of a DSSE envelope over an in-toto statement. */
+export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+
 /** `critical.type` of a cosign simple-signing payload. */
 export const COSIGN_PAYLOAD_TYPE = 'cosign container image signature';
 
 /** Largest payload blob read for one signature; real ones are a few hundred bytes. */
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
-/** Most signatures read from one `.sig` manifest; the rest are ignored. */
+/** Most signatures read from one `.sig` manifest, and most sigstore bundles read from one image's referrers. */
 export const MAX_SIGNATURES = 50;
 /** Most payload bytes read for one image, all its signatures together. */
 export const MAX_TOTAL_PAYLOAD_BYTES = 4 * 1024 * 1024;

@@ -1,19 +1,26 @@
 /**
- * Verifying an image's cosign simple-signing signatures against signature integrations, as StackRox's cosign
- * verifier does for public keys: the signature is over the payload bytes; the payload must claim this image's
- * digest; the verified references are the image's names in the payload's registry/repository. One result per
- * integration: VERIFIED when any of its keys verifies any signature, else the reason every attempt failed.
+ * Verifying an image's cosign signatures against signature integrations, as StackRox's cosign verifier does: each
+ * signature (simple signing, or a sigstore bundle's DSSE envelope) against each signer of the integration (public
+ * keys, certificate rules), in the transparency log when the integration asks for it, claiming this image's digest;
+ * the verified references are the image's names in the repository the signature is for. One result per
+ * integration: VERIFIED when any signer verifies any signature, else the reason every attempt failed.
  */
-import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { parseImageName } from '../image/reference';
+import type { KeyObject } from 'node:crypto';
 import type {
   StorageCosignSignature,
   StorageImageSignatureVerificationResult,
   StorageImageSignatureVerificationResultStatus,
   StorageSignature,
 } from '../stackrox/types';
-import { parsePublicKeyPem } from './integrations';
-import { COSIGN_PAYLOAD_TYPE, type SignatureIntegration } from './types';
+import { checkIdentity, identityOf, verifyCertificateChain } from './certificates';
+import { repositoryOf, verifiedReferences } from './claims';
+import { Failure } from './failure';
+import { materialOf, type SignatureMaterial } from './material';
+import { type CertificateSigner, type IntegrationTrust, type TrustedSigner, trustOf } from './signers';
+import { verifyInclusion } from './tlog';
+import type { SignatureIntegration } from './types';
+
+export { decodeStrictBase64 } from './algorithms';
 
 /** The image a verification is about. */
 export interface VerificationSubject {
@@ -21,131 +28,76 @@ export interface VerificationSubject {
   digest: string;
   /** Every full name of the image (`registry/remote:tag` or `…@digest`). */
   names: readonly string[];
+  /**
+   * Other digests the image goes by, which a signature may name instead: the index it was resolved from, or the
+   * platform manifest picked from the index it was named by (cosign signs whichever digest it was given).
+   */
+  alternateDigests?: readonly string[];
+  /** The name the signatures were read under: a bundle naming no repository verifies the names in this one's. */
+  readFrom?: string;
 }
 
-/** A result with what StorageImage has no field for: the names of the keys that verified. */
+/** A result with what StorageImage has no field for: the names of the keys (or certificate rules) that verified. */
 export interface DetailedVerificationResult {
   integration: SignatureIntegration;
   result: StorageImageSignatureVerificationResult;
   verifiedBy: string[];
 }
 
-type FailureStatus = Exclude<StorageImageSignatureVerificationResultStatus, 'UNSET' | 'VERIFIED'>;
+interface Verified {
+  references: string[];
+}
 
-class Failure extends Error {
-  constructor(
-    readonly status: FailureStatus,
-    message: string,
-  ) {
-    super(message);
+/** The signer's key once the signer is established, and the certificate rule it still has to satisfy. */
+function signingKey(signer: TrustedSigner, material: SignatureMaterial): { key: KeyObject; describe: string } {
+  if (signer.kind === 'key') return { key: signer.key, describe: `the public key "${signer.name}"` };
+  if (signer.unusable) throw signer.unusable;
+  const certificate = signer.pinned ?? material.certificates()[0];
+  if (!certificate) throw new Failure('FAILED_VERIFICATION', 'the signature carries no certificate to verify against the certificate rule');
+  return { key: certificate.x509.publicKey, describe: `the ${signer.pinned ? "integration's" : "signature's"} certificate` };
+}
+
+function checkCertificate(signer: CertificateSigner, material: SignatureMaterial, at: Date): void {
+  const carried = material.certificates();
+  const leaf = signer.pinned ?? carried[0];
+  verifyCertificateChain(leaf, signer.pinned ? [] : carried.slice(1), signer.anchors, at);
+  checkIdentity(identityOf(leaf), { identity: signer.identity, issuer: signer.issuer }, 'certificate identity');
+}
+
+/** The signing time the log vouches for, or undefined when the integration asks for no log. */
+function checkTransparencyLog(trust: IntegrationTrust, material: SignatureMaterial, key: KeyObject): Date | undefined {
+  const policy = trust.transparencyLog;
+  if (!policy) return undefined;
+  const entries = material.tlogEntries();
+  if (entries.length > 0) return verifyInclusion(entries, material.content, key, policy.log);
+  if (policy.validateOffline) {
+    throw new Failure('FAILED_VERIFICATION', 'transparency log: the signature carries no log entry to verify offline (transparencyLog.validateOffline)');
   }
+  throw new Failure(
+    'GENERIC_ERROR',
+    `transparency log: the signature carries no log entry, and confirming its inclusion needs an online lookup at ${policy.url}, which lamina does not make: it verifies inclusion offline, from the entry a signature or bundle carries`,
+  );
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** Standard base64 with padding, as Go's StdEncoding reads it (line breaks skipped); undefined when it is not. */
-export function decodeStrictBase64(text: string | undefined | null): Buffer | undefined {
-  if (typeof text !== 'string') return undefined;
-  const compact = text.replace(/[\r\n]/g, '');
-  if (compact === '' || !BASE64.test(compact)) return undefined;
-  return Buffer.from(compact, 'base64');
-}
-
-function describeKey(key: KeyObject): string {
-  const curve = key.asymmetricKeyDetails?.namedCurve;
-  return curve ? `${key.asymmetricKeyType} (${curve})` : String(key.asymmetricKeyType);
-}
-
-/**
- * Whether `signature` is a valid signature of `payload` by `key`: ECDSA (DER) P-256 with SHA-256, P-384 with
- * SHA-384 or SHA-256, P-521 with SHA-512 or SHA-256; RSA (2048 bits or more) PKCS#1 v1.5 or PSS with SHA-256;
- * Ed25519 over the payload itself. Any other key is INVALID_SIGNATURE_ALGO.
- */
-function checkSignature(key: KeyObject, payload: Buffer, signature: Buffer): boolean {
-  const attempt = (run: () => boolean) => {
-    try {
-      return run();
-    } catch {
-      return false;
-    }
-  };
-  switch (key.asymmetricKeyType) {
-    case 'ec': {
-      const hashes: Record<string, string[]> = { prime256v1: ['sha256'], secp384r1: ['sha384', 'sha256'], secp521r1: ['sha512', 'sha256'] };
-      const usable = hashes[key.asymmetricKeyDetails?.namedCurve ?? ''];
-      if (!usable)
-        throw new Failure('INVALID_SIGNATURE_ALGO', `unsupported public key algorithm ${describeKey(key)}: ECDSA keys must be P-256, P-384 or P-521`);
-      return usable.some((hash) => attempt(() => cryptoVerify(hash, payload, { key, dsaEncoding: 'der' }, signature)));
-    }
-    case 'rsa':
-    case 'rsa-pss': {
-      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-      if (bits < 2048) throw new Failure('INVALID_SIGNATURE_ALGO', `unsupported public key: RSA keys of ${bits} bits are refused (2048 or more)`);
-      const pss = () =>
-        cryptoVerify('sha256', payload, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature);
-      // An RSA-PSS key carries its own parameters (hash, minimum salt length): verify under them.
-      if (key.asymmetricKeyType === 'rsa-pss') return attempt(() => cryptoVerify(key.asymmetricKeyDetails?.hashAlgorithm ?? 'sha256', payload, key, signature));
-      return attempt(() => cryptoVerify('sha256', payload, { key, padding: constants.RSA_PKCS1_PADDING }, signature)) || attempt(pss);
-    }
-    case 'ed25519':
-      return attempt(() => cryptoVerify(null, payload, key, signature));
-    default:
-      throw new Failure('INVALID_SIGNATURE_ALGO', `unsupported public key algorithm ${describeKey(key)}`);
+function verifyOne(trust: IntegrationTrust, signer: TrustedSigner, material: SignatureMaterial, subject: VerificationSubject, now: Date): Verified {
+  const { key, describe } = signingKey(signer, material);
+  if (!material.content.verify(key)) throw new Failure('FAILED_VERIFICATION', `invalid signature: it does not verify with ${describe}`);
+  const signedAt = checkTransparencyLog(trust, material, key);
+  if (signer.kind === 'certificate') checkCertificate(signer, material, signedAt ?? now);
+  const readFrom = subject.readFrom ? repositoryOf(subject.readFrom) : undefined;
+  const claims = material.claims(readFrom ? [readFrom] : []);
+  const digests = [subject.digest, ...(subject.alternateDigests ?? [])];
+  if (!claims.digests.some((digest) => digests.includes(digest))) {
+    throw new Failure(
+      'FAILED_VERIFICATION',
+      `invalid or missing digest in claim: ${claims.digests.join(', ') || '(none)'} is not the image's digest ${digests.join(' or ')}`,
+    );
   }
-}
-
-interface SimpleSigningClaims {
-  dockerReference: string;
-  manifestDigest: string;
-}
-
-/** The claims of a simple-signing payload: `critical.identity.docker-reference` and `critical.image.docker-manifest-digest`. */
-function claimsOf(payload: Buffer): SimpleSigningClaims {
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString('utf8'));
-  } catch {
-    throw new Failure('FAILED_VERIFICATION', 'invalid payload: not JSON');
+  const references = verifiedReferences(claims.repositories, subject.names);
+  if (references.length === 0) {
+    throw new Failure('FAILED_VERIFICATION', `no verified references: the signature is for ${claims.signedFor}, which names no name of this image`);
   }
-  const critical = (json as { critical?: unknown } | null)?.critical as
-    | { identity?: { 'docker-reference'?: unknown }; image?: { 'docker-manifest-digest'?: unknown }; type?: unknown }
-    | undefined;
-  if (!critical || typeof critical !== 'object') throw new Failure('FAILED_VERIFICATION', 'invalid payload: no "critical" section');
-  if (critical.type !== COSIGN_PAYLOAD_TYPE) {
-    throw new Failure('FAILED_VERIFICATION', `invalid payload: critical.type is ${JSON.stringify(critical.type ?? null)}, not "${COSIGN_PAYLOAD_TYPE}"`);
-  }
-  const manifestDigest = critical.image?.['docker-manifest-digest'];
-  const dockerReference = critical.identity?.['docker-reference'];
-  return {
-    manifestDigest: typeof manifestDigest === 'string' ? manifestDigest : '',
-    dockerReference: typeof dockerReference === 'string' ? dockerReference : '',
-  };
-}
-
-function repositoryOf(name: string): string | undefined {
-  try {
-    const reference = parseImageName(name);
-    return `${reference.registry}/${reference.remote}`;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The image's names in the registry/repository the payload names (tags and digests ignored), sorted. */
-function verifiedReferences(dockerReference: string, names: readonly string[]): string[] {
-  const signed = dockerReference ? repositoryOf(dockerReference) : undefined;
-  if (!signed) return [];
-  return [...new Set(names.filter((name) => repositoryOf(name) === signed))].sort();
-}
-
-/** A cosign signature decoded: the payload, and the raw signature unless it is not base64. */
-interface Candidate {
-  payload: Buffer;
-  raw?: Buffer;
-}
-
-function candidateOf(cosign: StorageCosignSignature): Candidate {
-  return { payload: Buffer.from(cosign.signaturePayload ?? '', 'base64'), raw: decodeStrictBase64(cosign.rawSignature) };
+  return { references };
 }
 
 /** One integration's verdict on the image's signatures. */
@@ -162,19 +114,19 @@ export function verifyWithIntegration(
     description,
     verifiedImageReferences: references,
   });
-  const keys: Array<{ name: string; key: KeyObject }> = [];
-  for (const publicKey of integration.cosign?.publicKeys ?? []) {
-    try {
-      keys.push({ name: publicKey.name, key: parsePublicKeyPem(publicKey.publicKeyPemEnc) });
-    } catch (err) {
-      return { integration, result: result('GENERIC_ERROR', `parsing public key "${publicKey.name}": ${(err as Error).message}`), verifiedBy: [] };
-    }
+  const failed = (failure: Failure) => ({ integration, result: result(failure.status, failure.message), verifiedBy: [] });
+  let trust: IntegrationTrust;
+  try {
+    trust = trustOf(integration);
+  } catch (err) {
+    if (err instanceof Failure) return failed(err);
+    throw err;
   }
-  if (keys.length === 0) return { integration, result: result('FAILED_VERIFICATION', 'verification data not found'), verifiedBy: [] };
+  if (trust.signers.length === 0) return failed(new Failure('FAILED_VERIFICATION', 'verification data not found'));
   if (!/^sha256:[a-f0-9]{64}$/.test(subject.digest)) {
     const algorithm = subject.digest.split(':')[0];
     const status = /^sha256:/.test(subject.digest) ? 'GENERIC_ERROR' : 'INVALID_SIGNATURE_ALGO';
-    return { integration, result: result(status, `invalid hashing algorithm ${algorithm} used, only SHA256 is supported`), verifiedBy: [] };
+    return failed(new Failure(status, `invalid hashing algorithm ${algorithm} used, only SHA256 is supported`));
   }
 
   const references = new Set<string>();
@@ -183,45 +135,44 @@ export function verifyWithIntegration(
   const cosignSignatures = signatures.map((signature) => signature.cosign).filter((cosign): cosign is StorageCosignSignature => cosign !== undefined);
   for (const [index, cosign] of cosignSignatures.entries()) {
     const label = `signature ${index + 1}`;
-    const candidate = candidateOf(cosign);
-    if (!candidate.raw || candidate.raw.length === 0) {
-      failures.push(new Failure('CORRUPTED_SIGNATURE', `${label}: corrupted signature: the raw signature is missing or not valid base64`));
+    let material: SignatureMaterial;
+    try {
+      material = materialOf(cosign);
+    } catch (err) {
+      if (!(err instanceof Failure)) throw err;
+      failures.push(new Failure(err.status, `${label}: ${err.message}`));
       continue;
     }
-    for (const { name, key } of keys) {
-      const keyLabel = keys.length > 1 ? `${label}, key "${name}"` : label;
+    for (const signer of trust.signers) {
+      const signerLabel = trust.signers.length > 1 ? `${label}, ${signer.label}` : label;
       try {
-        if (!checkSignature(key, candidate.payload, candidate.raw)) {
-          throw new Failure('FAILED_VERIFICATION', `invalid signature: it does not verify with the public key "${name}"`);
-        }
-        const claims = claimsOf(candidate.payload);
-        if (claims.manifestDigest !== subject.digest) {
-          throw new Failure(
-            'FAILED_VERIFICATION',
-            `invalid or missing digest in claim: ${claims.manifestDigest || '(none)'} is not the image's digest ${subject.digest}`,
-          );
-        }
-        const matched = verifiedReferences(claims.dockerReference, subject.names);
-        if (matched.length === 0) {
-          throw new Failure(
-            'FAILED_VERIFICATION',
-            `no verified references: the signature is for ${claims.dockerReference || '(no docker-reference)'}, which names no name of this image`,
-          );
-        }
-        for (const reference of matched) references.add(reference);
-        verifiedBy.add(name);
+        for (const reference of verifyOne(trust, signer, material, subject, now).references) references.add(reference);
+        verifiedBy.add(signer.name);
       } catch (err) {
         if (!(err instanceof Failure)) throw err;
-        failures.push(new Failure(err.status, `${keyLabel}: ${err.message}`));
+        failures.push(new Failure(err.status, `${signerLabel}: ${err.message}`));
       }
     }
   }
   if (references.size > 0) return { integration, result: result('VERIFIED', '', [...references].sort()), verifiedBy: [...verifiedBy] };
-  if (failures.length === 0) return { integration, result: result('FAILED_VERIFICATION', 'no cosign signature to verify'), verifiedBy: [] };
+  if (failures.length === 0) return failed(new Failure('FAILED_VERIFICATION', 'no cosign signature to verify'));
   // One kind of failure names its status; a mix is a failed verification.
   const statuses = new Set(failures.map((failure) => failure.status));
   const status = statuses.size === 1 ? failures[0].status : 'FAILED_VERIFICATION';
   return { integration, result: result(status, [...new Set(failures.map((failure) => failure.message))].join('; ')), verifiedBy: [] };
+}
+
+/** Every digest the signatures claim to be for, whether or not they verify. */
+export function claimedDigests(signatures: readonly StorageSignature[]): string[] {
+  const digests = new Set<string>();
+  for (const signature of signatures) {
+    try {
+      if (signature.cosign) for (const digest of materialOf(signature.cosign).claims([]).digests) digests.add(digest);
+    } catch {
+      // A signature that cannot be read claims nothing.
+    }
+  }
+  return [...digests];
 }
 
 /** One result per integration, in the integrations' order. */

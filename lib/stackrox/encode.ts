@@ -207,6 +207,9 @@ function encodeCosignSignature(signature: Loose<StorageCosignSignature>): JsonOb
     signaturePayload: bytes(signature?.signaturePayload),
     certPem: bytes(signature?.certPem),
     certChainPem: bytes(signature?.certChainPem),
+    rekorBundle: bytes(signature?.rekorBundle),
+    signatureFormat: enumName(signature?.signatureFormat, 'SIGNATURE_FORMAT_UNSPECIFIED'),
+    sigstoreBundle: bytes(signature?.sigstoreBundle),
   };
 }
 

@@ -212,11 +212,20 @@ export interface StorageImageScan {
   hash?: Int64String;
 }
 
+/** How a cosign signature is stored (StackRox CosignSignature.SignatureFormat). */
+export type StorageCosignSignatureFormat = 'SIGNATURE_FORMAT_UNSPECIFIED' | 'SIMPLE_SIGNING' | 'DEAD_SIMPLE_SIGNING_ENVELOPE';
+
 export interface StorageCosignSignature {
   rawSignature: Base64;
   signaturePayload: Base64;
   certPem: Base64;
   certChainPem: Base64;
+  /** The Rekor bundle a simple-signing signature carries (cosign's annotation JSON), when it has one. */
+  rekorBundle?: Base64;
+  /** Absent on results stored before formats were recorded: those are simple signing. */
+  signatureFormat?: StorageCosignSignatureFormat;
+  /** DEAD_SIMPLE_SIGNING_ENVELOPE: the whole sigstore bundle, JSON; it supersedes the fields above. */
+  sigstoreBundle?: Base64;
 }
 
 export interface StorageSignature {

@@ -45,17 +45,19 @@ describe('signature integrations from LAMINA_SIGNATURE_INTEGRATIONS', () => {
     expect(() => parseSignatureIntegrations(JSON.stringify([twoBlocks]))).toThrow(/more than one PEM block/);
   });
 
-  it('refuses what is not an integration: no array, no id, no keys, duplicate ids, certificates', () => {
+  it('refuses what is not an integration: no array, no id, no keys, duplicate ids, an incomplete certificate rule', () => {
     const parse = (value: unknown) => () => parseSignatureIntegrations(JSON.stringify(value));
     expect(parse({})).toThrow('LAMINA_SIGNATURE_INTEGRATIONS must be a JSON array of signature integrations');
     expect(parse([integration({ id: '' })])).toThrow('LAMINA_SIGNATURE_INTEGRATIONS[0]: id must be a non-empty string');
     expect(parse([integration({ name: 3 })])).toThrow(/name must be a non-empty string/);
-    expect(parse([integration({ cosign: { publicKeys: [] } })])).toThrow(/cosign.publicKeys must list at least one key/);
-    expect(parse([integration({ cosign: undefined })])).toThrow(/cosign must be an object/);
+    expect(parse([integration({ cosign: { publicKeys: [] } })])).toThrow(/give at least one key \(cosign.publicKeys\) or certificate rule/);
+    expect(parse([integration({ cosign: undefined })])).toThrow(/give at least one key/);
+    expect(parse([integration({ cosign: 'keys' })])).toThrow(/cosign must be an object/);
     expect(parse([integration({ cosign: { publicKeys: [{ name: '', publicKeyPemEnc: key.publicPem }] } })])).toThrow(/cosign.publicKeys\[0\]: name must be/);
     expect(parse([integration(), integration()])).toThrow('the id "io.stackrox.signatureintegration.1" is used by more than one integration');
-    expect(parse([integration({ cosignCertificates: [{ certificateOidcIssuer: 'x' }] })])).toThrow(/cosignCertificates is not supported yet/);
-    expect(parse([integration({ transparencyLog: { enabled: true } })])).toThrow(/transparencyLog is not supported yet/);
+    expect(parse([integration({ cosignCertificates: [{ certificateOidcIssuer: 'x' }] })])).toThrow(
+      /cosignCertificates\[0\]: certificateIdentity must be a non-empty regular expression/,
+    );
   });
 
   it('--verify-key: one integration, one key per file, named by its path', () => {

@@ -70,6 +70,8 @@ describeWithRegistry('cosign signatures of images in a real registry', () => {
           signaturePayload: layer.payload.toString('base64'),
           certPem: Buffer.from('CERT').toString('base64'),
           certChainPem: Buffer.from('CHAIN').toString('base64'),
+          rekorBundle: '',
+          signatureFormat: 'SIMPLE_SIGNING',
         },
       },
     ]);
@@ -86,7 +88,10 @@ describeWithRegistry('cosign signatures of images in a real registry', () => {
     expect(result.notes).toEqual([]);
     // The gateway's JSON: the same shape, bytes as base64.
     const json = encodeStorageImage(result) as { signature: unknown; signatureVerificationData: { results: Array<Record<string, unknown>> } };
-    expect(json.signature).toEqual({ signatures: [{ cosign: result.signature?.signatures[0].cosign }], fetched: result.signature?.fetched });
+    expect(json.signature).toEqual({
+      signatures: [{ cosign: { ...result.signature?.signatures[0].cosign, sigstoreBundle: '' } }],
+      fetched: result.signature?.fetched,
+    });
     expect(Object.keys(json.signatureVerificationData.results[0])).toEqual([
       'verificationTime',
       'verifierId',

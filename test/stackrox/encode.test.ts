@@ -222,7 +222,20 @@ describe('StorageImage JSON as the StackRox gateway prints it', () => {
     };
     const text = toJson(image);
     expect(toJson(JSON.parse(text) as StorageImage)).toBe(text);
-    expect(JSON.parse(text).signature.signatures).toEqual([{ cosign: { rawSignature: 'c2ln', signaturePayload: 'e30=', certPem: '', certChainPem: '' } }, {}]);
+    expect(JSON.parse(text).signature.signatures).toEqual([
+      {
+        cosign: {
+          rawSignature: 'c2ln',
+          signaturePayload: 'e30=',
+          certPem: '',
+          certChainPem: '',
+          rekorBundle: '',
+          signatureFormat: 'SIGNATURE_FORMAT_UNSPECIFIED',
+          sigstoreBundle: '',
+        },
+      },
+      {},
+    ]);
   });
 
   it('prints defaults for fields an older stored result lacks, never undefined', () => {

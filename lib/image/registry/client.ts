@@ -9,7 +9,7 @@ import { digestMismatch, digestOf, matchesDigest, VerifyingStream } from './dige
 import { HostSet, registryBaseUrl } from './endpoint';
 import { codeForStatus, registryFailure, registryReason } from './errors';
 import { DefaultHostPolicy, type HostPolicy } from './host-policy';
-import { MANIFEST_ACCEPT, parseManifest, selectPlatform, type ParsedManifest } from './manifest';
+import { MANIFEST_ACCEPT, MEDIA_TYPES, parseManifest, selectPlatform, type ParsedManifest } from './manifest';
 import { createPinnedFetch } from './pinned-fetch';
 import { retryAfterMs, Transport, type FetchFunction, type RegistryResponse } from './transport';
 
@@ -139,7 +139,9 @@ export class RegistryClient implements ImageSource {
     if (!config || typeof config !== 'object' || Array.isArray(config)) {
       throw registryFailure(GrpcCode.FailedPrecondition, configWhat, 'the image config is not a JSON object');
     }
-    return { reference, manifestDigest: reference.digest ?? manifestDigest, manifest, config, configDigest: manifest.config.digest };
+    const resolved: ResolvedImage = { reference, manifestDigest: reference.digest ?? manifestDigest, manifest, config, configDigest: manifest.config.digest };
+    if (first.parsed.kind === 'index') resolved.index = { digest: first.digest, platformManifestDigest: manifestDigest };
+    return resolved;
   }
 
   /**
@@ -174,17 +176,20 @@ export class RegistryClient implements ImageSource {
   }
 
   /**
-   * The manifest under `tag` in the reference's repository, or undefined when the registry has none (404): how
-   * cosign's `sha256-<hex>.sig` signature tags are read. Same credentials, host policy, size limit and digest check
-   * as an image's own manifests; any other failure throws as they do.
+   * The manifest under `tag` (or digest) in the reference's repository, or undefined when the registry has none
+   * (404): how cosign's `sha256-<hex>.sig` signature tags, the referrers fallback tag `sha256-<hex>` and referrers
+   * themselves are read. Same credentials, host policy, size limit and digest check as an image's own manifests
+   * (a digest asked for must match the body); any other failure throws as they do. `body` is the manifest as served.
    */
   async fetchManifestIfPresent(
     reference: ImageReference,
     tag: string,
     options: { signal?: AbortSignal } = {},
-  ): Promise<{ parsed: ParsedManifest; digest: string } | undefined> {
+  ): Promise<{ parsed: ParsedManifest; digest: string; body: Buffer } | undefined> {
     const what = `failed to fetch manifest ${tag} of ${reference.registry}/${reference.remote}`;
-    const response = await this.request(reference, `manifests/${encodeURIComponent(tag)}`, { Accept: MANIFEST_ACCEPT }, what, options.signal);
+    const byDigest = digestProblem(tag) === undefined;
+    const path = `manifests/${byDigest ? tag : encodeURIComponent(tag)}`;
+    const response = await this.request(reference, path, { Accept: MANIFEST_ACCEPT }, what, options.signal);
     if (response.status === 404) {
       response.discard();
       return undefined;
@@ -192,11 +197,31 @@ export class RegistryClient implements ImageSource {
     if (response.status !== 200) await this.fail(response, what, reference);
     const body = await response.bytes(this.maxManifestBytes);
     const announced = response.headers.get('docker-content-digest');
-    const expected = announced && !digestProblem(announced) ? announced : undefined;
+    const expected = byDigest ? tag : announced && !digestProblem(announced) ? announced : undefined;
     if (expected && !matchesDigest(body, expected)) {
       throw digestMismatch(what, expected, `got ${digestOf(body, expected.slice(0, expected.indexOf(':')))}`);
     }
-    return { parsed: parseManifest(body, response.headers.get('content-type'), what), digest: expected ?? digestOf(body) };
+    return { parsed: parseManifest(body, response.headers.get('content-type'), what), digest: expected ?? digestOf(body), body };
+  }
+
+  /**
+   * The OCI 1.1 referrers index of `digest` (`GET /v2/<name>/referrers/<digest>`), as served, or undefined when the
+   * registry has no referrers API (404, 400 or 406, or an answer that is not an OCI index, as go-containerregistry
+   * reads them): the caller then reads the fallback tag. Same credentials, host policy and size limit as manifests;
+   * the index is not content-addressed, so there is no digest to check.
+   */
+  async fetchReferrersIfSupported(reference: ImageReference, digest: string, options: { signal?: AbortSignal } = {}): Promise<Buffer | undefined> {
+    const what = `failed to fetch the referrers of ${digest} in ${reference.registry}/${reference.remote}`;
+    const problem = digestProblem(digest);
+    if (problem) throw registryFailure(GrpcCode.InvalidArgument, what, `invalid digest: ${problem}`);
+    const response = await this.request(reference, `referrers/${digest}`, { Accept: MEDIA_TYPES.ociIndex }, what, options.signal);
+    const contentType = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    if ([400, 404, 406].includes(response.status) || (response.status === 200 && contentType !== MEDIA_TYPES.ociIndex)) {
+      response.discard();
+      return undefined;
+    }
+    if (response.status !== 200) await this.fail(response, what, reference);
+    return response.bytes(this.maxManifestBytes);
   }
 
   private async fetchManifest(

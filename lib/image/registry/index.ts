@@ -16,3 +16,4 @@ export { DefaultHostPolicy, isBlockedAddress, normaliseRegistryHost, type HostPo
 export { MANIFEST_ACCEPT, MEDIA_TYPES, normalisePlatform, parseManifest, selectPlatform } from './manifest';
 export { parseChallenges, type Challenge } from './challenge';
 export { VerifyingStream, digestOf } from './digest';
+export { listReferrers, parseReferrersIndex, referrersTag, type Referrer, type ReferrersListing, type ReferrersRegistry } from './referrers';

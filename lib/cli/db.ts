@@ -1,9 +1,8 @@
 /** `lamina db import|status`: the local advisory store under the data directory, for offline and air-gapped use. */
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DynamoAdvisoryStore } from '../aws/dynamo-advisory-store';
-import type { EmbeddedDynamo } from '../local/embedded-dynamo';
-import { localDynamoPath, localTablesFromEnv, openDataDirectoryDynamo } from '../local/local-mode';
+import type { LmdbAdvisoryStore } from '../local/lmdb-advisory-store';
+import { localAdvisoriesPath, localTablesFromEnv, openLocalAdvisoryStore } from '../local/local-mode';
 import type { LaminaConfig } from '../config';
 import { join } from 'node:path';
 import { importAdvisories, type ImportCounts } from '../vulndb/import';
@@ -126,24 +125,16 @@ function downloadText(label: string, bytes: number, total: number | undefined): 
 }
 
 /**
- * Opens the data directory's embedded DynamoDB. LevelDB allows one process, so a running `lamina serve` on the same
- * directory makes this throw DataDirectoryInUseError (the CLI prints its one line and exits 2).
+ * Opens the data directory's advisory store (LMDB), which a running `lamina serve` may have open too. The first
+ * open of a directory an older lamina wrote copies its advisories out of the embedded DynamoDB, which takes that
+ * database's lock for the while (DataDirectoryInUseError when another process holds it).
  */
 export async function openLocalAdvisories(
   config: LaminaConfig,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ dynamo: EmbeddedDynamo; store: DynamoAdvisoryStore }> {
-  const dynamo = await openDataDirectoryDynamo(config.dataDir);
-  try {
-    const store = new DynamoAdvisoryStore(dynamo.client, localTablesFromEnv(env).advisories);
-    await store.ensureTables();
-    // A data directory written by an older lamina gets its per-ecosystem counts; no other process has it open.
-    await store.upgradeCoverage();
-    return { dynamo, store };
-  } catch (err) {
-    await dynamo.stop();
-    throw err;
-  }
+  notice: (line: string) => void = (line) => process.stderr.write(line),
+): Promise<{ store: LmdbAdvisoryStore }> {
+  return { store: await openLocalAdvisoryStore(config.dataDir, { table: localTablesFromEnv(env).advisories, notice }) };
 }
 
 function describe(counts: ImportCounts): string {
@@ -160,7 +151,7 @@ async function importCommand(paths: string[], config: LaminaConfig, io: CliIo, q
       throw new Error(`cannot read ${path}: no such file or directory`);
     });
   }
-  const { dynamo, store } = await openLocalAdvisories(config);
+  const { store } = await openLocalAdvisories(config, process.env, io.err);
   let malformedShown = 0;
   const progress = new ProgressLine(io.err, io.interactive && !quiet);
   try {
@@ -180,7 +171,7 @@ async function importCommand(paths: string[], config: LaminaConfig, io: CliIo, q
     return 0;
   } finally {
     progress.done();
-    await dynamo.stop();
+    await store.close();
   }
 }
 
@@ -200,7 +191,7 @@ async function updateCommand(
     io.err(`${err.message}\n`);
     return 2;
   }
-  const { dynamo, store } = await openLocalAdvisories(config);
+  const { store } = await openLocalAdvisories(config, process.env, io.err);
   const progress = new ProgressLine(io.err, io.interactive && !quiet);
   try {
     const result = await runSources(store, sources, {
@@ -220,7 +211,7 @@ async function updateCommand(
     return result.sources.some((u) => u.status !== 'updated' && u.status !== 'not-modified') ? 1 : 0;
   } finally {
     progress.done();
-    await dynamo.stop();
+    await store.close();
   }
 }
 
@@ -231,9 +222,9 @@ function age(ms: number): string {
 
 async function statusCommand(config: LaminaConfig, io: CliIo): Promise<number> {
   const now = (io.now?.() ?? new Date()).getTime();
-  const { dynamo, store } = await openLocalAdvisories(config);
+  const { store } = await openLocalAdvisories(config, process.env, io.err);
   try {
-    io.out(`advisory data version ${await store.getDataVersion()} (${localDynamoPath(config.dataDir)})\n`);
+    io.out(`advisory data version ${await store.getDataVersion()} (${localAdvisoriesPath(config.dataDir)})\n`);
     const coverage = [...(await store.getCoverage()).entries()].sort(([a], [b]) => a.localeCompare(b));
     if (coverage.length === 0) io.out('no ecosystems recorded: run `lamina db update` or `lamina db import`\n');
     // `db update` notes when it found an export unchanged: an old release's data is current without new writes.
@@ -255,7 +246,7 @@ async function statusCommand(config: LaminaConfig, io: CliIo): Promise<number> {
     for (const line of stale) io.err(line);
     return 0;
   } finally {
-    await dynamo.stop();
+    await store.close();
   }
 }
 

@@ -10,7 +10,15 @@ import { asCodedError } from '../errors';
 import { parseImageName } from '../image/reference';
 import { DynamoSnoozeStore } from '../aws/dynamo-snooze-store';
 import type { EmbeddedDynamo } from '../local/embedded-dynamo';
-import { DataDirectoryInUseError, localDynamoPath, localTablesFromEnv } from '../local/local-mode';
+import type { LmdbAdvisoryStore } from '../local/lmdb-advisory-store';
+import {
+  DataDirectoryInUseError,
+  localAdvisoriesPath,
+  localDynamoPath,
+  localTablesFromEnv,
+  openDataDirectoryDynamo,
+  openLocalAdvisoryStore,
+} from '../local/local-mode';
 import { isActive, type Snooze, withSnoozes } from '../service/snoozes';
 import type { Finding } from '../vulndb/findings';
 import { applyFilters, gate, parseIgnoreFile, parseSeverities, renderSarif, renderTable, type FilterOptions, type ReportInput } from '../report';
@@ -29,7 +37,7 @@ import type { SignatureIntegration } from '../signatures/types';
 import { claimedDigests, verifyWithIntegrations } from '../signatures/verify';
 import { matchInventory, type MatchResult } from '../vulndb/matcher';
 import type { CliIo } from './db';
-import { openLocalAdvisories, ProgressLine } from './db';
+import { ProgressLine } from './db';
 
 export const FORMATS = ['table', 'json', 'sarif', 'cyclonedx', 'spdx'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -229,13 +237,15 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
   }
   const { image, format } = settings;
   // Advisories come from the data directory (`lamina db import|update`); a `lamina serve` holding it stops the scan.
-  const local = existsSync(localDynamoPath(settings.config.dataDir))
-    ? await openLocalAdvisories(settings.config).catch((err: unknown) => {
-        if (err instanceof DataDirectoryInUseError) throw err;
-        io.err(`lamina: scanning without advisories: ${(err as Error).message}\n`);
-        return undefined;
-      })
-    : undefined;
+  const dataDir = settings.config.dataDir;
+  const local =
+    existsSync(localDynamoPath(dataDir)) || existsSync(localAdvisoriesPath(dataDir))
+      ? await openScanData(settings.config, io).catch((err: unknown) => {
+          if (err instanceof DataDirectoryInUseError) throw err;
+          io.err(`lamina: scanning without advisories: ${(err as Error).message}\n`);
+          return undefined;
+        })
+      : undefined;
   const credentials = settings.credentials;
   try {
     const composeOptions = { credentials: credentials ? { credentialsFor: async () => credentials } : undefined };
@@ -271,7 +281,7 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
     const filtered = applyFilters({ inventory: stored.inventory, findings: match?.findings ?? [] }, settings.filters);
     const now = io.now?.() ?? new Date();
     // Snoozes set through `lamina serve`'s API on this data directory hide their CVEs here too, unless asked for.
-    const snoozes = local ? await snoozesOf(local.dynamo, filtered.findings) : new Map<string, Snooze>();
+    const snoozes = local?.dynamo ? await snoozesOf(local.dynamo, filtered.findings) : new Map<string, Snooze>();
     const isSnoozed = (id: string) => {
       const snooze = snoozes.get(id);
       return snooze !== undefined && isActive(snooze, now);
@@ -328,7 +338,8 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
     io.err(format === 'json' ? jsonText(runtimeErrorBody(error), settings.pretty) : `lamina: ${error.message}\n`);
     return 1;
   } finally {
-    await local?.dynamo.stop();
+    await local?.store.close();
+    await local?.dynamo?.stop();
   }
 }
 
@@ -361,6 +372,18 @@ function signatureLines(image: StorageImage, integrations: readonly SignatureInt
     }
     return `${result.status} for ${label(integration)}: ${result.description}`;
   });
+}
+
+/** The advisories, and the embedded DynamoDB for the snoozes set through `lamina serve` (one process may hold it). */
+async function openScanData(config: LaminaConfig, io: ScanIo): Promise<{ store: LmdbAdvisoryStore; dynamo?: EmbeddedDynamo }> {
+  const dynamo = existsSync(localDynamoPath(config.dataDir)) ? await openDataDirectoryDynamo(config.dataDir) : undefined;
+  try {
+    const store = await openLocalAdvisoryStore(config.dataDir, { dynamo, table: localTablesFromEnv().advisories, notice: io.err });
+    return { store, dynamo };
+  } catch (err) {
+    await dynamo?.stop();
+    throw err;
+  }
 }
 
 /** The snoozes recorded for these findings' ids in the data directory's snooze table. */

@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ResourceNotFoundException, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LaminaConfig } from '../config';
 import { CredentialChain, defaultCredentials, type CredentialProvider, type RegistryCredentials } from '../image/registry';
 import type { AppLogger } from '../logging';
@@ -13,13 +16,19 @@ import { loggingObserver } from '../service/scan-observer';
 import { createScanApi } from '../api/scan-api';
 import { createDynamoImageService, ecrAliasesForMirrors, type ScanTables } from '../aws/compose-aws';
 import { SnoozeService } from '../service/snooze-service';
+import type { AdvisoryWrite } from '../vulndb/advisory-write-plan';
 import { CachedAdvisoryStore } from '../vulndb/cached-store';
+import { MemoryAdvisoryStore } from '../vulndb/memory-store';
+import type { Osv } from '../vulndb/osv';
+import { contentHash, packageAdvisories } from '../vulndb/package-advisories';
+import type { AdvisoryStore } from '../vulndb/store';
 import { DynamoAdvisoryStore } from '../aws/dynamo-advisory-store';
 import { DynamoSnoozeStore } from '../aws/dynamo-snooze-store';
 import { awsClusterDelegation } from '../aws/execute-api-signer';
 import { ensureKeyValueTable } from '../aws/dynamo-image-store';
 import { EcrCredentialSource } from '../aws/ecr-credentials';
 import { DatabaseInUseError, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo';
+import { LmdbAdvisoryStore } from './lmdb-advisory-store';
 
 /** Table names in the embedded DynamoDB; the same variables as in Lambda override them. */
 export interface LocalTables extends ScanTables {
@@ -40,6 +49,11 @@ export function localTablesFromEnv(env: NodeJS.ProcessEnv = process.env): LocalT
 /** Where local mode keeps its DynamoDB (LevelDB files) under the data directory. */
 export function localDynamoPath(dataDir: string): string {
   return join(dataDir, 'dynamodb');
+}
+
+/** Where local mode keeps its advisories (an LMDB file, and its `-lock` beside it) under the data directory. */
+export function localAdvisoriesPath(dataDir: string): string {
+  return join(dataDir, 'advisories.lmdb');
 }
 
 /** Another lamina process (a `lamina serve`, an import) has the data directory's database open; one at a time can. */
@@ -68,6 +82,136 @@ export async function openDataDirectoryDynamo(dataDir: string): Promise<Embedded
     if (err instanceof DatabaseInUseError) throw new DataDirectoryInUseError(dataDir, err.pid, { cause: err });
     throw err;
   }
+}
+
+export interface LocalAdvisoryOptions {
+  /** The data directory's embedded DynamoDB when the caller has it open; otherwise it is opened only to copy from. */
+  dynamo?: EmbeddedDynamo;
+  /** The advisory table in it (LAMINA_ADVISORIES_TABLE); default lamina-advisories. */
+  table?: string;
+  /** Told when advisories are being copied from the embedded DynamoDB, and when they have been. */
+  notice?: (line: string) => void;
+}
+
+/**
+ * The data directory's advisory store: LMDB, which any number of lamina processes may have open at once (a `lamina
+ * serve` and a `lamina db import`, say). Opened the first time on a directory whose embedded DynamoDB holds
+ * advisories (an earlier lamina kept them there), it copies them across, once; the DynamoDB table is left as it was.
+ */
+export async function openLocalAdvisoryStore(dataDir: string, options: LocalAdvisoryOptions = {}): Promise<LmdbAdvisoryStore> {
+  const store = LmdbAdvisoryStore.open(localAdvisoriesPath(dataDir));
+  try {
+    if (store.legacyCopyPending()) await copyLegacyAdvisories(dataDir, store, options);
+    return store;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+async function copyLegacyAdvisories(dataDir: string, store: LmdbAdvisoryStore, options: LocalAdvisoryOptions): Promise<void> {
+  const table = options.table ?? localTablesFromEnv({}).advisories;
+  const copy = (dynamo: EmbeddedDynamo) => copyDynamoAdvisories(dynamo.client, table, store, (line) => options.notice?.(`${line}\n`));
+  if (options.dynamo) return copy(options.dynamo);
+  if (!existsSync(localDynamoPath(dataDir))) return store.markLegacyCopied();
+  const dynamo = await openDataDirectoryDynamo(dataDir);
+  try {
+    await copy(dynamo);
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+/** An advisory item of the DynamoDB table, as a Scan lists it: enough to copy the record the way that store held it. */
+interface LegacyAdvisory {
+  id: string;
+  hash?: string;
+  packages: string[];
+}
+
+interface LegacyKeys {
+  advisories: LegacyAdvisory[];
+  cves: string[];
+  cursors: string[];
+}
+
+/** The table's items a page at a time, sorted by kind (see the layout in aws/dynamo-advisory-store). */
+async function* legacyKeys(client: DynamoDBClient, table: string): AsyncGenerator<LegacyKeys> {
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: table,
+        ProjectionExpression: '#pk, #hash, #packages',
+        ExpressionAttributeNames: { '#pk': 'pk', '#hash': 'hash', '#packages': 'packages' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    const keys: LegacyKeys = { advisories: [], cves: [], cursors: [] };
+    for (const item of page.Items ?? []) {
+      const [kind, ...rest] = (item.pk?.S ?? '').split('|');
+      const name = rest.join('|');
+      if (kind === 'ADV') keys.advisories.push({ id: name, hash: item.hash?.S, packages: (item.packages?.L ?? []).map((v) => v.S ?? '') });
+      else if (kind === 'CVSS') keys.cves.push(name);
+      else if (kind === 'CURSOR') keys.cursors.push(name);
+    }
+    yield keys;
+    start = page.LastEvaluatedKey;
+  } while (start);
+}
+
+/**
+ * The advisories as the DynamoDB store held them. A record it had to trim to fit an item (long version lists cut)
+ * keeps the lookup copies it had, made from the whole record; the others' copies are made again from the record.
+ */
+async function legacyWrites(legacy: DynamoAdvisoryStore, items: LegacyAdvisory[]): Promise<AdvisoryWrite[]> {
+  const records = await legacy.getAdvisories(items.map((item) => item.id));
+  const writes: AdvisoryWrite[] = [];
+  for (const item of items) {
+    const osv = records.get(item.id);
+    if (!osv) continue;
+    const copies = osv.database_specific?.lamina_trimmed ? await legacyCopies(legacy, osv.id, item.packages) : packageAdvisories(osv);
+    const state = { modified: osv.modified, hash: item.hash ?? contentHash(osv), withdrawn: Boolean(osv.withdrawn), packages: [...copies.keys()] };
+    writes.push({ osv, state, copies, left: [] });
+  }
+  return writes;
+}
+
+async function legacyCopies(legacy: DynamoAdvisoryStore, id: string, keys: string[]): Promise<Map<string, Osv>> {
+  const refs = keys.map((key) => ({ ecosystem: key.slice(0, key.indexOf('|')), name: key.slice(key.indexOf('|') + 1) }));
+  const copies = new Map<string, Osv>();
+  for (const [key, entries] of await legacy.findByPackages(refs)) {
+    const copy = entries.find((entry) => entry.id === id);
+    if (copy) copies.set(key, copy);
+  }
+  return copies;
+}
+
+/** Copies advisories, CVSS, cursors, coverage and the data version from the embedded DynamoDB's advisory table. */
+async function copyDynamoAdvisories(client: DynamoDBClient, table: string, store: LmdbAdvisoryStore, notice: (line: string) => void): Promise<void> {
+  const legacy = new DynamoAdvisoryStore(client, table);
+  const dataVersion = await legacy.getDataVersion().catch((err: unknown) => {
+    if (err instanceof ResourceNotFoundException) return '0';
+    throw err;
+  });
+  if (dataVersion === '0') return store.markLegacyCopied();
+  notice('copying the advisories from the embedded DynamoDB to the advisory store (once; it may take a few minutes)');
+  const started = performance.now();
+  const cves: string[] = [];
+  const sources: string[] = [];
+  let copied = 0;
+  for await (const page of legacyKeys(client, table)) {
+    copied += store.restoreAdvisories(await legacyWrites(legacy, page.advisories));
+    cves.push(...page.cves);
+    sources.push(...page.cursors);
+  }
+  const cursors = new Map<string, string>();
+  for (const source of sources) {
+    const value = await legacy.getCursor(source);
+    if (value !== undefined) cursors.set(source, value);
+  }
+  store.finishLegacyCopy({ dataVersion, coverage: await legacy.getCoverage(), cvss: await legacy.getCvss(cves), cursors });
+  notice(`copied ${copied} advisories in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /**
@@ -100,7 +244,7 @@ export interface LocalModeOptions {
   host?: string;
   /** Registry credentials asked first (tests, the CLI's --username). */
   credentials?: CredentialProvider;
-  /** Keep DynamoDB in memory instead of under the data directory. */
+  /** Keep DynamoDB, and the advisories, in memory instead of under the data directory. */
   inMemory?: boolean;
 }
 
@@ -111,14 +255,16 @@ export interface LocalMode {
   service: ImageService;
   dynamo: EmbeddedDynamo;
   tables: LocalTables;
-  advisories: DynamoAdvisoryStore;
-  /** Stops the server, waits for background scans and closes the database. */
+  /** LMDB under the data directory (see openLocalAdvisoryStore), or in memory. */
+  advisories: AdvisoryStore;
+  /** Stops the server, waits for background scans and closes the databases. */
   stop(): Promise<void>;
 }
 
 /**
  * `lamina serve`: the Lambda stack on one machine. dynalite stands in for DynamoDB (persisted under
- * `LAMINA_DATA_DIR`), the tables are created on start, and the API runs through the same service composition and
+ * `LAMINA_DATA_DIR`), the tables are created on start, advisories are read from LMDB beside it (an embedded
+ * DynamoDB cannot import them fast enough), and the API runs through the same service composition and
  * API path as the Lambda function; only the HTTP adapter differs. A scan past `LAMINA_API_BUDGET_MS` (unset:
  * no budget) goes on in this process instead of on a queue.
  */
@@ -135,10 +281,14 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const background = new Set<Promise<unknown>>();
   // Stopping aborts every scan in progress: they release their leases and the process exits within seconds.
   const shutdown = new AbortController();
+  let advisories: AdvisoryStore | undefined;
   try {
     for (const table of [tables.images, tables.layerIndex, tables.inFlight]) await ensureKeyValueTable(dynamo.client, table);
-    const advisories = new DynamoAdvisoryStore(dynamo.client, tables.advisories);
-    await advisories.ensureTables();
+    // Kept for lamina versions before the LMDB store, which read advisories from it, and for the copy below.
+    await new DynamoAdvisoryStore(dynamo.client, tables.advisories).ensureTables();
+    advisories = options.inMemory
+      ? new MemoryAdvisoryStore()
+      : await openLocalAdvisoryStore(config.dataDir, { dynamo, table: tables.advisories, notice: (line) => logger?.info(line.trim()) });
     const snoozes = new DynamoSnoozeStore(dynamo.client, tables.snoozes);
     await snoozes.ensureTable();
 
@@ -197,11 +347,17 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await Promise.allSettled([...background]);
+        await closeAdvisories(advisories);
         await dynamo.stop();
       },
     };
   } catch (err) {
+    await closeAdvisories(advisories);
     await dynamo.stop();
     throw err;
   }
+}
+
+async function closeAdvisories(advisories: AdvisoryStore | undefined): Promise<void> {
+  if (advisories instanceof LmdbAdvisoryStore) await advisories.close();
 }

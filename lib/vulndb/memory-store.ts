@@ -1,11 +1,8 @@
-import { contentHash, packageAdvisories } from './package-advisories';
+import { movedCoverage, planAdvisoryWrites } from './advisory-write-plan';
 import { packageKey, type Osv } from './osv';
 import {
-  addCoverageDeltas,
   cleanCvss,
   cvssSupersedes,
-  newestById,
-  supersedes,
   type AdvisoryState,
   type AdvisoryStore,
   type CvssRecord,
@@ -25,31 +22,21 @@ export class MemoryAdvisoryStore implements AdvisoryStore {
   private version = 0;
 
   async putAdvisories(records: Osv[]): Promise<PutResult> {
-    const { records: newest, dropped } = newestById(records);
-    let written = 0;
-    const deltas = new Map<string, number>();
-    for (const osv of newest) {
-      const hash = contentHash(osv);
-      const stored = this.states.get(osv.id);
-      if (!supersedes({ modified: osv.modified, hash }, stored)) continue;
-      const copies = packageAdvisories(osv);
-      for (const key of stored?.packages ?? []) if (!copies.has(key)) this.packages.get(key)?.delete(osv.id);
+    const plan = planAdvisoryWrites(records, (id) => this.states.get(id));
+    for (const { osv, state, copies, left } of plan.writes) {
+      for (const key of left) this.packages.get(key)?.delete(osv.id);
       for (const [key, copy] of copies) {
         let entries = this.packages.get(key);
         if (!entries) this.packages.set(key, (entries = new Map()));
         entries.set(osv.id, copy);
       }
       this.full.set(osv.id, osv);
-      addCoverageDeltas(deltas, stored?.packages ?? [], copies.keys());
-      this.states.set(osv.id, { modified: osv.modified, hash, withdrawn: Boolean(osv.withdrawn), packages: [...copies.keys()] });
-      written++;
+      this.states.set(osv.id, state);
     }
     const updated = new Date().toISOString();
-    for (const [ecosystem, delta] of deltas) {
-      this.coverage.set(ecosystem, { updated, records: (this.coverage.get(ecosystem)?.records ?? 0) + delta });
-    }
-    if (written > 0) this.version++;
-    return { written, skipped: newest.length - written + dropped };
+    for (const [ecosystem, delta] of plan.coverage) this.coverage.set(ecosystem, movedCoverage(this.coverage.get(ecosystem), delta, updated));
+    if (plan.writes.length > 0) this.version++;
+    return { written: plan.writes.length, skipped: plan.skipped };
   }
 
   async findByPackages(keys: PackageRef[]): Promise<Map<string, Osv[]>> {

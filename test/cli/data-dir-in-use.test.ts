@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -68,9 +68,25 @@ describe('a second lamina process on a data directory in use', () => {
 
   const inUse = () => `lamina: the data directory ${dataDir} is in use by another lamina process (pid ${serve!.pid}); stop it or use another LAMINA_DATA_DIR\n`;
 
+  it('`lamina db import` and `db status` run beside it: advisories live in LMDB, which processes share', async () => {
+    const record = join(dataDir, 'GHSA-beside.json');
+    await writeFile(
+      record,
+      JSON.stringify({
+        id: 'GHSA-beside',
+        modified: '2025-01-01T00:00:00Z',
+        affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, versions: ['1.0.0'] }],
+      }),
+    );
+    const imported = await lamina(['db', 'import', '--quiet', record]);
+    expect(imported).toMatchObject({ code: 0, stderr: '' });
+    expect(imported.stdout).toMatch(/1 records read, 1 written/);
+    const status = await lamina(['db', 'status']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/\n {2}npm +1 record {2}last updated /);
+  }, 60_000);
+
   it.each([
-    ['db status', ['db', 'status']],
-    ['db import', ['db', 'import', __filename]],
     ['scan', ['scan', '127.0.0.1:9/never/fetched:1']],
     ['serve', ['serve', '--port', '0']],
   ])(

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CliIo, dbCommand, openLocalAdvisories } from '../../lib/cli/db';
 import { configFromEnv, type LaminaConfig } from '../../lib/config';
-import { localTablesFromEnv } from '../../lib/local/local-mode';
+import { DynamoAdvisoryStore } from '../../lib/aws/dynamo-advisory-store';
+import { localTablesFromEnv, openDataDirectoryDynamo } from '../../lib/local/local-mode';
+import type { Osv } from '../../lib/vulndb/osv';
 import { checkedCursor } from '../../lib/vulndb/updater';
 
 /* `lamina db status` in process over a data directory of its own: records and last update per ecosystem, and warnings. */
@@ -56,7 +58,7 @@ describe('lamina db status', () => {
 
   it('says when nothing is recorded', async () => {
     const { out, err } = await status();
-    expect(out).toMatch(/^advisory data version 0 \(.*dynamodb\)\nno ecosystems recorded: run `lamina db update` or `lamina db import`\n$/);
+    expect(out).toMatch(/^advisory data version 0 \(.*advisories\.lmdb\)\nno ecosystems recorded: run `lamina db update` or `lamina db import`\n$/);
     expect(err).toBe('');
   });
 
@@ -102,17 +104,19 @@ describe('lamina db status', () => {
   it('counts an ecosystem as current when `db update` last found its export unchanged', async () => {
     await importRecords([record('DSA-1', [['Debian:12', 'zlib']]), record('GHSA-1', [['npm', 'left-pad']])]);
     const checked = new Date(Date.now() + 2 * DAY - 3600_000).toISOString();
-    const { dynamo, store } = await openLocalAdvisories(config);
+    const { store } = await openLocalAdvisories(config);
     await store.setCursor(checkedCursor('Debian'), checked);
-    await dynamo.stop();
+    await store.close();
     const { out, err } = await status(Date.now() + 2 * DAY);
     expect(line(out, 'Debian:12')).toMatch(new RegExp(`1 record {2}last updated \\S+, checked ${checked.replace(/\./g, '\\.')}$`));
     expect(err.split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^warning: npm advisories are /)]);
   });
 
-  it('counts the records of a data directory written before counts were kept', async () => {
-    await importRecords([record('DSA-1', [['Debian:12', 'zlib']]), record('DSA-2', [['Debian:12', 'curl']])]);
-    const { dynamo } = await openLocalAdvisories(config);
+  it('copies and counts the advisories of a data directory an older lamina kept in the embedded DynamoDB', async () => {
+    const dynamo = await openDataDirectoryDynamo(dataDir);
+    const legacy = new DynamoAdvisoryStore(dynamo.client, localTablesFromEnv({}).advisories);
+    await legacy.ensureTables();
+    await legacy.putAdvisories([record('DSA-1', [['Debian:12', 'zlib']]), record('DSA-2', [['Debian:12', 'curl']])] as Osv[]);
     await dynamo.client.send(
       new PutItemCommand({
         TableName: localTablesFromEnv({}).advisories,
@@ -120,7 +124,8 @@ describe('lamina db status', () => {
       }),
     );
     await dynamo.stop();
-    const { out } = await status();
+    const { out, err } = await status();
     expect(line(out, 'Debian:12')).toMatch(/ 2 records {2}last updated 2025-01-01T00:00:00\.000Z$/);
+    expect(err).toMatch(/^copying the advisories from the embedded DynamoDB .*\ncopied 2 advisories in /);
   });
 });

@@ -185,7 +185,7 @@ describe('lamina db update', () => {
       expect(plain.out()).toMatch(/^osv:Debian: updated, 200 written/m);
       expect(plain.err).toEqual([]);
 
-      await rm(join(dataDir, 'dynamodb'), { recursive: true, force: true });
+      await rm(join(dataDir, 'advisories.lmdb'), { force: true });
       const quiet = fakeIo(true);
       expect(await update(base, quiet.io, ['--quiet'])).toBe(0);
       expect(quiet.out()).toMatch(/^osv:Debian: updated, 200 written/m);

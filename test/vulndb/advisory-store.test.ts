@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoAdvisoryStore } from '../../lib/aws/dynamo-advisory-store';
+import { LmdbAdvisoryStore } from '../../lib/local/lmdb-advisory-store';
 import { MemoryAdvisoryStore } from '../../lib/vulndb/memory-store';
 import type { Osv } from '../../lib/vulndb/osv';
 import type { AdvisoryStore } from '../../lib/vulndb/store';
@@ -38,6 +42,18 @@ const implementations: Array<[string, () => Promise<Fixture>]> = [
       });
       await store.ensureTables();
       return { store, largestItem: () => largest, pageItems: () => pages, stop: dynamo.stop };
+    },
+  ],
+  [
+    'LMDB (local mode)',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'lamina-lmdb-contract-'));
+      const store = LmdbAdvisoryStore.open(join(dir, 'advisories.lmdb'));
+      const stop = async () => {
+        await store.close();
+        await rm(dir, { recursive: true, force: true });
+      };
+      return { store, largestItem: () => 0, pageItems: () => -1, stop };
     },
   ],
 ];

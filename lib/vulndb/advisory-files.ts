@@ -13,7 +13,8 @@ export type AdvisoryFile = { name: string; text: string } | { name: string; stre
 /** A single advisory file above this is not a record but something else; it is skipped, not buffered. */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
-async function readBounded(stream: Readable, limit: number): Promise<string> {
+/** A stream's text, refused past `limit` bytes. */
+export async function readBounded(stream: Readable, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream) {

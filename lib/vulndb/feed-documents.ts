@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 import { asReadable, decompressStream } from '../layers/decompress';
+import { readBounded } from './advisory-files';
 import type { Osv } from './osv';
 import { FEED_FORMATS } from './sources/formats';
 import { bunzip2 } from './sources/oval';
@@ -42,20 +43,6 @@ async function peekHead(source: Readable, bytes: number): Promise<{ head: Buffer
     }
   }
   return { head, stream: Readable.from(whole(), { objectMode: false }) };
-}
-
-async function readAll(stream: Readable, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    total += (chunk as Buffer).length;
-    if (total > limit) {
-      stream.destroy();
-      throw new Error(`larger than ${limit} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 const isTar = (head: Buffer) => head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
@@ -101,7 +88,7 @@ export async function* feedRecords(
       return;
     }
     if (parseJson && /^\s*[[{]/.test(text)) {
-      const parsed = parseJson(name, await readAll(stream, MAX_JSON_BYTES));
+      const parsed = parseJson(name, await readBounded(stream, MAX_JSON_BYTES));
       for (const reason of parsed.malformed) malformed(reason);
       yield* parsed.osv;
       return;
@@ -125,7 +112,13 @@ async function* tarRecords(stream: Readable, malformed: (reason: string) => void
       continue;
     }
     const entryName = entry.header.name;
-    yield* feedRecords(entryName, entry as unknown as Readable, (reason) => malformed(`${entryName}: ${reason}`), parseJson);
+    // tar-stream entries are streamx streams: a node Readable over their chunks is what the readers expect.
+    yield* feedRecords(
+      entryName,
+      Readable.from(entry as AsyncIterable<Buffer>, { objectMode: false }),
+      (reason) => malformed(`${entryName}: ${reason}`),
+      parseJson,
+    );
     entry.resume();
   }
 }

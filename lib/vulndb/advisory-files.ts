@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { inflateRawSync } from 'node:zlib';
 import * as yauzl from 'yauzl';
 
 /**
@@ -13,8 +14,8 @@ export type AdvisoryFile = { name: string; text: string } | { name: string; stre
 /** A single advisory file above this is not a record but something else; it is skipped, not buffered. */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
-/** A stream's text, refused past `limit` bytes. */
-export async function readBounded(stream: Readable, limit: number): Promise<string> {
+/** A stream's bytes, refused past `limit`. */
+async function readBytes(stream: Readable, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream) {
@@ -25,7 +26,12 @@ export async function readBounded(stream: Readable, limit: number): Promise<stri
     }
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** A stream's text, refused past `limit` bytes. */
+export async function readBounded(stream: Readable, limit: number): Promise<string> {
+  return (await readBytes(stream, limit)).toString('utf8');
 }
 
 const isJson = (name: string) => name.toLowerCase().endsWith('.json');
@@ -85,6 +91,20 @@ function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | undefined> {
   });
 }
 
+/** Below this, an entry is inflated in one call: a zlib stream per small record costs more than the record. */
+const INFLATE_AT_ONCE_BYTES = 1024 * 1024;
+
+/** An entry's text: small deflated entries inflated in one call, the rest through yauzl's own stream. */
+async function entryText(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string> {
+  if (entry.compressionMethod !== 8 || entry.compressedSize > INFLATE_AT_ONCE_BYTES || entry.isEncrypted()) {
+    return readBounded(await zip.openReadStreamPromise(entry), MAX_FILE_BYTES);
+  }
+  const raw = await readBytes(await zip.openReadStreamPromise(entry, { decompress: false }), entry.compressedSize);
+  const text = inflateRawSync(raw, { maxOutputLength: MAX_FILE_BYTES });
+  if (text.length !== entry.uncompressedSize) throw new Error(`inflated to ${text.length} bytes, the zip says ${entry.uncompressedSize}`);
+  return text.toString('utf8');
+}
+
 /** JSON entries of a zip read one at a time from the file: the central directory is walked lazily, never the whole archive in memory. */
 async function* zipFiles(path: string): AsyncGenerator<AdvisoryFile> {
   const zip = await openZip(path);
@@ -96,8 +116,7 @@ async function* zipFiles(path: string): AsyncGenerator<AdvisoryFile> {
         continue;
       }
       try {
-        const stream = await zip.openReadStreamPromise(entry);
-        yield { name: entry.fileName, text: await readBounded(stream, MAX_FILE_BYTES) };
+        yield { name: entry.fileName, text: await entryText(zip, entry) };
       } catch (err) {
         yield { name: entry.fileName, error: (err as Error).message };
       }

@@ -5,45 +5,16 @@
  */
 import { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
-import { asReadable, decompressStream } from '../layers/decompress';
+import { decompressedDocument, peekHead } from './document-stream';
 import { readBounded } from './advisory-files';
 import type { Osv } from './osv';
 import { FEED_FORMATS } from './sources/formats';
-import { bunzip2 } from './sources/oval';
 import type { FeedFormat } from './sources/types';
 
 /** Enough of a document to tell its format: XML root elements and JSON keys come early. */
 const HEAD_BYTES = 64 * 1024;
 /** A JSON document of no streaming format is parsed whole, up to this size. */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
-
-/** The first `bytes` (or fewer, at the end) of a stream, and a stream of the whole of it. */
-async function peekHead(source: Readable, bytes: number): Promise<{ head: Buffer; stream: Readable }> {
-  const iterator: AsyncIterator<Buffer> = source[Symbol.asyncIterator]();
-  const chunks: Buffer[] = [];
-  let total = 0;
-  let ended = false;
-  while (total < bytes) {
-    const next = await iterator.next();
-    if (next.done) {
-      ended = true;
-      break;
-    }
-    chunks.push(next.value);
-    total += next.value.length;
-  }
-  const head = Buffer.concat(chunks);
-  async function* whole(): AsyncGenerator<Buffer> {
-    try {
-      if (head.length > 0) yield head;
-      for (let next = ended ? undefined : await iterator.next(); next && !next.done; next = await iterator.next()) yield next.value;
-    } finally {
-      // A reader that stops early (a format that gave up) releases the source too.
-      await iterator.return?.();
-    }
-  }
-  return { head, stream: Readable.from(whole(), { objectMode: false }) };
-}
 
 const isTar = (head: Buffer) => head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
 
@@ -66,9 +37,7 @@ export async function* feedRecords(
 ): AsyncGenerator<Osv> {
   let stream: Readable;
   try {
-    const raw = await peekHead(asReadable(input), 3);
-    // bzip2 (Oracle's OVAL) is not a layer compression: it is told apart here.
-    stream = raw.head.toString('latin1', 0, 3) === 'BZh' ? bunzip2(raw.stream) : (await decompressStream(raw.stream)).output;
+    stream = await decompressedDocument(input);
   } catch (err) {
     malformed(`cannot decompress: ${(err as Error).message}`);
     return;

@@ -7,16 +7,17 @@
  * the document has been read the spooled definitions are resolved against the maps and handed out one by one.
  */
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { unavailable } from '../../errors';
 import { downloadResumable } from '../download';
 import type { Osv } from '../osv';
+import { decompressedDocument } from '../document-stream';
 import type { AdvisorySource, SourceContext, SourceOutcome } from './types';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -622,37 +623,6 @@ export interface OvalDocumentSpec {
 
 const DEFAULT_BATCH_SIZE = 500;
 
-// unbzip2-stream ships no type declarations: it makes a through stream of compressed bytes in, plain bytes out.
-const unbzip2Stream = require('unbzip2-stream') as () => NodeJS.ReadWriteStream;
-
-/** The downloaded file as XML: bunzipped when it starts with bzip2's magic, whatever its name says. */
-export async function openOvalFile(path: string): Promise<Readable> {
-  const handle = await open(path);
-  const head = Buffer.alloc(3);
-  try {
-    await handle.read(head, 0, 3, 0);
-  } finally {
-    await handle.close();
-  }
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
-  return head.toString('latin1') === 'BZh' ? bunzip2(file) : file;
-}
-
-/** A bzip2 stream decompressed as it is read. */
-export function bunzip2(input: Readable): Readable {
-  const decompressor = unbzip2Stream();
-  const output = new PassThrough({ highWaterMark: 1 << 20 });
-  const fail = (err: Error) => {
-    output.destroy(err);
-    input.destroy();
-  };
-  input.once('error', fail);
-  decompressor.once('error', (err: Error) => fail(new Error(`not valid bzip2: ${err.message}`)));
-  output.once('close', () => input.destroy());
-  input.pipe(decompressor).pipe(output);
-  return output;
-}
-
 /**
  * One OVAL document at a URL. An unchanged document (its ETag, else its generator timestamp) writes nothing;
  * otherwise every record is written in batches, each batch checkpointed, so a run cut short continues on the next
@@ -702,7 +672,8 @@ async function writeDocument(
   state: { cursor: Partial<OvalCursor>; progress: Partial<OvalProgress> },
 ): Promise<{ timestamp?: string; unchanged: boolean }> {
   const malformed = (reason: string) => context.malformed(spec.url, reason);
-  const document = await openOvalFile(path);
+  // Bunzipped (or gunzipped…) by its first bytes, whatever the file's name says.
+  const document = await decompressedDocument(createReadStream(path, { highWaterMark: 1 << 20 }));
   const generator: OvalGenerator = {};
   let unchanged = false;
   const definitions = readOvalDefinitions(document, {

@@ -10,7 +10,7 @@ import { affectedVerdict } from '../../../lib/vulndb/affected';
 import { type Osv, type OsvAffected, packageKey } from '../../../lib/vulndb/osv';
 import { parseOsv } from '../../../lib/vulndb/osv-parse';
 import { oracleOvalFormat, oracleOvalSource } from '../../../lib/vulndb/sources/oracle-oval';
-import { bunzip2 } from '../../../lib/vulndb/sources/oval';
+import { bunzip2 } from '../../../lib/vulndb/document-stream';
 import type { SourceContext } from '../../../lib/vulndb/sources/types';
 
 /*

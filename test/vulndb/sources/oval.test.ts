@@ -3,7 +3,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { bunzip2, evrWithoutZeroEpoch, isOvalDocument, type OvalDefinition, ovalTimestamp, readOvalDefinitions } from '../../../lib/vulndb/sources/oval';
+import { bunzip2 } from '../../../lib/vulndb/document-stream';
+import { evrWithoutZeroEpoch, isOvalDocument, type OvalDefinition, ovalTimestamp, readOvalDefinitions } from '../../../lib/vulndb/sources/oval';
 
 /*
  * The OVAL reader on real vendor documents (test/vulndb/sources/data/azure and oracle, see PROVENANCE.md): Microsoft's

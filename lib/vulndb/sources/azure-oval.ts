@@ -15,14 +15,13 @@ import { isCveId } from '../cve-id';
 import type { Osv, OsvAffected, OsvEvent } from '../osv';
 import {
   evrWithoutZeroEpoch,
-  isOvalDocument,
   type OvalCondition,
   type OvalDefinition,
   type OvalDocumentSourceOptions,
   type OvalGenerator,
   ovalDocumentSource,
+  ovalFeedFormat,
   ovalTimestamp,
-  readOvalDefinitions,
   withoutUndefined,
 } from './oval';
 import type { AdvisorySource, FeedFormat } from './types';
@@ -208,25 +207,9 @@ async function* azureRecords(
 const MICROSOFT_MARK = /com\.microsoft\.(?:azurelinux|cbl-mariner)|(?:Azure Linux|CBL-Mariner) OVAL Definition Generator/;
 
 /** Microsoft's OVAL for Azure Linux and CBL-Mariner, by its definition ids or its generator's name. */
-export const azureOvalFormat: FeedFormat = {
-  name: 'azure-oval',
-  sniff: (head) => isOvalDocument(head) && MICROSOFT_MARK.test(head),
-  async *parse(input, context) {
-    const generator: OvalGenerator = {};
-    const definitions = readOvalDefinitions(input, {
-      malformed: context.malformed,
-      onGenerator: (read) => {
-        Object.assign(generator, read);
-        return true;
-      },
-    });
-    try {
-      yield* azureRecords(definitions, generator, azureReleaseOfFileName(context.fileName), context.malformed);
-    } catch (err) {
-      context.malformed(`cannot read the document: ${(err as Error).message}`);
-    }
-  },
-};
+export const azureOvalFormat: FeedFormat = ovalFeedFormat('azure-oval', MICROSOFT_MARK, (definitions, generator, malformed, fileName) =>
+  azureRecords(definitions, generator, azureReleaseOfFileName(fileName), malformed),
+);
 
 export interface AzureOvalSourceOptions extends OvalDocumentSourceOptions {
   /** Where the release files are (default {@link AZURE_OVAL_BASE_URL}). */

@@ -18,14 +18,13 @@ import { isCveId } from '../cve-id';
 import type { Osv, OsvAffected, OsvReference } from '../osv';
 import {
   evrWithoutZeroEpoch,
-  isOvalDocument,
   type OvalCondition,
   type OvalDefinition,
   type OvalDocumentSourceOptions,
   type OvalGenerator,
   ovalDocumentSource,
+  ovalFeedFormat,
   ovalTimestamp,
-  readOvalDefinitions,
   withoutUndefined,
 } from './oval';
 import type { AdvisorySource, FeedFormat } from './types';
@@ -230,25 +229,7 @@ async function* oracleRecords(definitions: AsyncIterable<OvalDefinition>, genera
 const ORACLE_MARK = /oval:com\.oracle\.elsa:|<(?:[\w-]+:)?product_name>\s*Oracle Errata System/;
 
 /** Oracle's ELSA OVAL, by its definition ids or its generator's name. */
-export const oracleOvalFormat: FeedFormat = {
-  name: 'oracle-oval',
-  sniff: (head) => isOvalDocument(head) && ORACLE_MARK.test(head),
-  async *parse(input, context) {
-    const generator: OvalGenerator = {};
-    const definitions = readOvalDefinitions(input, {
-      malformed: context.malformed,
-      onGenerator: (read) => {
-        Object.assign(generator, read);
-        return true;
-      },
-    });
-    try {
-      yield* oracleRecords(definitions, generator, context.malformed);
-    } catch (err) {
-      context.malformed(`cannot read the document: ${(err as Error).message}`);
-    }
-  },
-};
+export const oracleOvalFormat: FeedFormat = ovalFeedFormat('oracle-oval', ORACLE_MARK, oracleRecords);
 
 export interface OracleOvalSourceOptions extends OvalDocumentSourceOptions {
   /** The document to read (default {@link ORACLE_OVAL_URL}); bzip2 or plain XML. */

@@ -18,7 +18,7 @@ import { unavailable } from '../../errors';
 import { downloadResumable } from '../download';
 import type { Osv } from '../osv';
 import { decompressedDocument } from '../document-stream';
-import type { AdvisorySource, SourceContext, SourceOutcome } from './types';
+import type { AdvisorySource, FeedFormat, SourceContext, SourceOutcome } from './types';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The model
@@ -604,6 +604,37 @@ function parseJson<T>(text: string | undefined): Partial<T> {
   } catch {
     return {};
   }
+}
+
+/** The records of one vendor's definitions; the converter reports what it cannot use. */
+export type OvalRecords = (
+  definitions: AsyncIterable<OvalDefinition>,
+  generator: OvalGenerator,
+  malformed: (reason: string) => void,
+  fileName: string,
+) => AsyncIterable<Osv>;
+
+/** A vendor's OVAL as `db import` reads it: an OVAL document bearing the vendor's mark, its definitions turned into records. */
+export function ovalFeedFormat(name: string, mark: RegExp, records: OvalRecords): FeedFormat {
+  return {
+    name,
+    sniff: (head) => isOvalDocument(head) && mark.test(head),
+    async *parse(input, context) {
+      const generator: OvalGenerator = {};
+      const definitions = readOvalDefinitions(input, {
+        malformed: context.malformed,
+        onGenerator: (read) => {
+          Object.assign(generator, read);
+          return true;
+        },
+      });
+      try {
+        yield* records(definitions, generator, context.malformed, context.fileName);
+      } catch (err) {
+        context.malformed(`cannot read the document: ${(err as Error).message}`);
+      }
+    },
+  };
 }
 
 export interface OvalDocumentSourceOptions {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,8 @@ import { affectedVerdict } from '../../../lib/vulndb/affected';
 import type { Osv } from '../../../lib/vulndb/osv';
 import { parseOsv } from '../../../lib/vulndb/osv-parse';
 import { alasAdvisoryUrl, alasRelease, alasSources, alasTimestamp, alasUpdateinfoFormat, parseAlasId } from '../../../lib/vulndb/sources/alas';
-import type { AdvisorySource, SourceContext } from '../../../lib/vulndb/sources/types';
+import type { AdvisorySource } from '../../../lib/vulndb/sources/types';
+import { type Handler, recordingContext, type RoutedServer, startRoutedServer } from '../../support/feed-server';
 
 /*
  * Real Amazon updateinfo.xml, repomd.xml and mirror lists (test/vulndb/sources/data/alas, see PROVENANCE.md). The
@@ -326,37 +326,6 @@ describe('matching ALAS records', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Sources against a loopback server
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-interface TestServer {
-  origin: string;
-  routes: Map<string, Handler>;
-  requests: string[];
-  stop(): Promise<void>;
-}
-
-async function startServer(): Promise<TestServer> {
-  const routes = new Map<string, Handler>();
-  const requests: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    requests.push(path);
-    const handler = routes.get(path);
-    if (handler) handler(req, res);
-    else res.writeHead(404).end('not found');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    routes,
-    requests,
-    stop: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 const send =
   (body: string | Buffer, status = 200): Handler =>
   (_req, res) =>
@@ -375,7 +344,7 @@ function localRepomd(name: string, updateinfo: Buffer, href = 'repodata/updatein
 
 /** Serves one repository: `mirrorListPath` lists `basePath` (as the real list does), which has repomd.xml and the updateinfo. */
 function serveRepository(
-  server: TestServer,
+  server: RoutedServer,
   repo: { mirrorListPath: string; mirrorList: string; updateinfo: Buffer; repomd?: string },
 ): { updateinfoPath: string } {
   server.routes.set(repo.mirrorListPath, send(repo.mirrorList));
@@ -384,36 +353,6 @@ function serveRepository(
   const updateinfoPath = `${base}/repodata/updateinfo.xml.gz`;
   server.routes.set(updateinfoPath, send(repo.updateinfo));
   return { updateinfoPath };
-}
-
-interface Collected {
-  context: SourceContext;
-  batches: Osv[][];
-  notes: string[];
-  progress: string[];
-}
-
-function collectingContext(workDir: string, overrides: Partial<SourceContext> = {}): Collected {
-  const batches: Osv[][] = [];
-  const notes: string[] = [];
-  const progress: string[] = [];
-  const context: SourceContext = {
-    cursor: undefined,
-    progress: undefined,
-    saveProgress: async (value) => {
-      progress.push(value);
-    },
-    fetch,
-    workDir,
-    putAdvisories: async (records) => {
-      batches.push(records);
-      return { written: records.length, skipped: 0 };
-    },
-    skipped: () => undefined,
-    malformed: (where, reason) => notes.push(`${where}: ${reason}`),
-    ...overrides,
-  };
-  return { context, batches, notes, progress };
 }
 
 const sourceNamed = (sources: AdvisorySource[], name: string) => {
@@ -435,11 +374,11 @@ const AL2_MIRROR_LIST = '/2/core/latest/x86_64/mirror.list';
 const AL1_MIRROR_LIST = '/2018.03/updates/x86_64/mirror.list';
 
 describe('alasSources', () => {
-  let server: TestServer;
+  let server: RoutedServer;
   let workDir: string;
 
   beforeEach(async () => {
-    server = await startServer();
+    server = await startRoutedServer();
     workDir = await mkdtemp(join(tmpdir(), 'lamina-alas-'));
   });
   afterEach(async () => {
@@ -479,17 +418,17 @@ describe('alasSources', () => {
       updateinfo,
     });
     const source = sourceNamed(sources(), 'alas:2023');
-    const first = collectingContext(workDir);
+    const first = recordingContext(workDir);
     const outcome = await source.run(first.context);
     expect(outcome).toEqual({ status: 'updated', cursor: `sha256:${createHash('sha256').update(updateinfo).digest('hex')}` });
     expect(first.batches.flat()).toEqual((await parseText(fixture('al2023-core-updateinfo.xml'))).records);
     expect(first.notes).toEqual([]);
     expect(await readdir(workDir)).toEqual([]);
 
-    const second = collectingContext(workDir, { cursor: outcome.cursor });
+    const second = recordingContext(workDir, { cursor: outcome.cursor });
     expect(await source.run(second.context)).toEqual({ status: 'not-modified' });
     expect(second.batches).toEqual([]);
-    expect(server.requests.filter((p) => p === updateinfoPath)).toHaveLength(1);
+    expect(server.requests.map((r) => r.path).filter((p) => p === updateinfoPath)).toHaveLength(1);
   });
 
   it('writes in batches of 1000', async () => {
@@ -502,7 +441,7 @@ describe('alasSources', () => {
       mirrorList: localMirrorList('al2-core-mirror.list', server.origin),
       updateinfo: gzipSync(`<?xml version="1.0" ?>\n<updates>${many}</updates>`),
     });
-    const run = collectingContext(workDir);
+    const run = recordingContext(workDir);
     await sourceNamed(sources(), 'alas:2').run(run.context);
     expect(run.batches.map((b) => b.length)).toEqual([1000, 1000, 500]);
   });
@@ -514,10 +453,10 @@ describe('alasSources', () => {
       updateinfo: gzipSync(fixture('al1-updates-updateinfo.xml')),
       repomd: localRepomd('al2-core-repomd-2019.xml', gzipSync(fixture('al1-updates-updateinfo.xml'))),
     });
-    const run = collectingContext(workDir);
+    const run = recordingContext(workDir);
     await sourceNamed(sources(), 'alas:1').run(run.context);
     expect(run.batches.flat().map((r) => r.id)).toEqual(['ALAS-2011-1']);
-    expect(server.requests.filter((p) => p.endsWith('/repomd.xml'))).toEqual(['/2018.03/updates/c539f2128d87/x86_64/repodata/repomd.xml']);
+    expect(server.requests.map((r) => r.path).filter((p) => p.endsWith('/repomd.xml'))).toEqual(['/2018.03/updates/c539f2128d87/x86_64/repodata/repomd.xml']);
   });
 
   it('reads every AL2 extras topic from the catalog, passing over topics without updateinfo', async () => {
@@ -538,7 +477,7 @@ describe('alasSources', () => {
       updateinfo,
     });
     const source = sourceNamed(sources(), 'alas:2-extras');
-    const first = collectingContext(workDir);
+    const first = recordingContext(workDir);
     const outcome = await source.run(first.context);
     const cursor = JSON.stringify({ 'kernel-5.15': `sha256:${createHash('sha256').update(updateinfo).digest('hex')}` });
     expect(outcome).toEqual({ status: 'updated', cursor });
@@ -548,7 +487,7 @@ describe('alasSources', () => {
     expect(kernel.map((r) => r.id)).toEqual(['ALAS2KERNEL-5.15-2022-001']);
     expect(kernel[0].affected?.[0].ecosystem_specific).toEqual({ severity: 'important', extras: true });
 
-    const second = collectingContext(workDir, { cursor: outcome.cursor });
+    const second = recordingContext(workDir, { cursor: outcome.cursor });
     expect(await source.run(second.context)).toEqual({ status: 'not-modified' });
     expect(second.batches).toEqual([]);
   });
@@ -561,7 +500,7 @@ describe('alasSources', () => {
       mirrorList: `${server.origin}/2/extras/kernel-5.15/stable/x86_64/3cea6107e9fffdc60f8ca99c7dac421b427d2ea06003cf5eb970344e4c2e18f4\n`,
       updateinfo,
     });
-    const run = collectingContext(workDir, { cursor: JSON.stringify({ emacs: 'sha256:old' }) });
+    const run = recordingContext(workDir, { cursor: JSON.stringify({ emacs: 'sha256:old' }) });
     const outcome = await sourceNamed(sources(), 'alas:2-extras').run(run.context);
     expect(run.notes).toEqual([`extras topic emacs: GET ${server.origin}/2/extras/emacs/latest/x86_64/mirror.list: HTTP 404 Not Found`]);
     expect(JSON.parse(outcome.cursor ?? '{}')).toEqual({ emacs: 'sha256:old', 'kernel-5.15': expect.stringMatching(/^sha256:/) });
@@ -569,7 +508,7 @@ describe('alasSources', () => {
 
   it('fails naming the URL when the mirror list is missing, repomd.xml errs or the updateinfo is gone', async () => {
     const source = sourceNamed(sources(), 'alas:2023');
-    const missing = await failure(source.run(collectingContext(workDir).context));
+    const missing = await failure(source.run(recordingContext(workDir).context));
     expect(missing.message).toBe(`GET ${server.origin}${AL2023_MIRROR_LIST}: HTTP 404 Not Found`);
 
     const updateinfo = gzipSync(fixture('al2023-core-updateinfo.xml'));
@@ -581,25 +520,25 @@ describe('alasSources', () => {
     const repomdPath = updateinfoPath.replace('updateinfo.xml.gz', 'repomd.xml');
     const repomdHandler = server.routes.get(repomdPath);
     server.routes.set(repomdPath, send('oops', 500));
-    const broken = await failure(source.run(collectingContext(workDir).context));
+    const broken = await failure(source.run(recordingContext(workDir).context));
     expect(broken.message).toBe(`GET ${server.origin}${repomdPath}: HTTP 500 Internal Server Error`);
 
     server.routes.set(repomdPath, repomdHandler as Handler);
     server.routes.delete(updateinfoPath);
-    const gone = await failure(source.run(collectingContext(workDir).context));
+    const gone = await failure(source.run(recordingContext(workDir).context));
     expect(gone.message).toBe(`GET ${server.origin}${updateinfoPath}: HTTP 404 Not Found`);
   });
 
   it('fails naming the URL and the cause when nothing listens', async () => {
     const port = await closedPort();
     const url = `http://127.0.0.1:${port}${AL2023_MIRROR_LIST}`;
-    const err = await failure(alasSources({ releases: ['2023'], baseUrls: { '2023': url } })[0].run(collectingContext(workDir).context));
+    const err = await failure(alasSources({ releases: ['2023'], baseUrls: { '2023': url } })[0].run(recordingContext(workDir).context));
     expect(err.message).toBe(`GET ${url}: connection refused by 127.0.0.1:${port} (ECONNREFUSED)`);
   });
 
   it('gives up on a server that never answers, naming the URL', async () => {
     server.routes.set(AL2023_MIRROR_LIST, () => undefined);
-    const err = await failure(sourceNamed(sources({ requestTimeoutMs: 300 }), 'alas:2023').run(collectingContext(workDir).context));
+    const err = await failure(sourceNamed(sources({ requestTimeoutMs: 300 }), 'alas:2023').run(recordingContext(workDir).context));
     expect(err.message).toBe(`GET ${server.origin}${AL2023_MIRROR_LIST}: timed out after 300 ms`);
   });
 
@@ -610,7 +549,7 @@ describe('alasSources', () => {
       updateinfo: gzipSync(fixture('al2023-core-updateinfo.xml')),
       repomd: fixture('al2-core-repomd-2022.xml'),
     });
-    const run = collectingContext(workDir);
+    const run = recordingContext(workDir);
     const err = await failure(sourceNamed(sources(), 'alas:2023').run(run.context));
     expect(err.message).toMatch(new RegExp(`^GET ${server.origin}${updateinfoPath}: checksum mismatch: repomd.xml says sha256 bec8d2c7`));
     expect(run.batches).toEqual([]);
@@ -623,7 +562,7 @@ describe('alasSources', () => {
       mirrorList: localMirrorList('al2023-core-mirror.list', server.origin),
       updateinfo: gz.subarray(0, gz.length - 100),
     });
-    const err = await failure(sourceNamed(sources(), 'alas:2023').run(collectingContext(workDir).context));
+    const err = await failure(sourceNamed(sources(), 'alas:2023').run(recordingContext(workDir).context));
     expect(err.message).toBe(`GET ${server.origin}${updateinfoPath}: cannot read the updateinfo: unexpected end of file`);
   });
 
@@ -633,7 +572,7 @@ describe('alasSources', () => {
       mirrorList: localMirrorList('al2-core-mirror.list', server.origin),
       updateinfo: gzipSync(fixture('al2-core-updateinfo-truncated.xml')),
     });
-    const run = collectingContext(workDir);
+    const run = recordingContext(workDir);
     const outcome = await sourceNamed(sources(), 'alas:2').run(run.context);
     expect(outcome.status).toBe('updated');
     expect(run.batches.flat().map((r) => r.id)).toEqual(['ALAS2-2018-939']);
@@ -644,7 +583,7 @@ describe('alasSources', () => {
   it('reads an updateinfo served uncompressed', async () => {
     const plain = Buffer.from(fixture('al2-core-updateinfo.xml'));
     serveRepository(server, { mirrorListPath: AL2_MIRROR_LIST, mirrorList: localMirrorList('al2-core-mirror.list', server.origin), updateinfo: plain });
-    const run = collectingContext(workDir);
+    const run = recordingContext(workDir);
     await sourceNamed(sources(), 'alas:2').run(run.context);
     expect(run.batches.flat().map((r) => r.id)).toEqual(['ALAS2-2018-942', 'ALAS2-2018-949']);
   });
@@ -657,7 +596,7 @@ describe('alasSources', () => {
     });
     const controller = new AbortController();
     controller.abort(new Error('deadline'));
-    const err = await failure(sourceNamed(sources(), 'alas:2023').run(collectingContext(workDir, { signal: controller.signal }).context));
+    const err = await failure(sourceNamed(sources(), 'alas:2023').run(recordingContext(workDir, { signal: controller.signal }).context));
     expect(err.message).toBe('deadline');
   });
 });

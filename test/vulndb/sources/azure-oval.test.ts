@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,7 +9,8 @@ import { type Osv, packageKey } from '../../../lib/vulndb/osv';
 import { parseOsv } from '../../../lib/vulndb/osv-parse';
 import { packageAdvisories } from '../../../lib/vulndb/package-advisories';
 import { azureOvalFormat, azureOvalSources, azureReleaseOfFileName } from '../../../lib/vulndb/sources/azure-oval';
-import type { AdvisorySource, SourceContext } from '../../../lib/vulndb/sources/types';
+import type { AdvisorySource } from '../../../lib/vulndb/sources/types';
+import { type Handler, recordingContext, type RoutedServer, startRoutedServer } from '../../support/feed-server';
 
 /*
  * Real Microsoft OVAL (test/vulndb/sources/data/azure, see PROVENANCE.md): excerpts of azurelinux-3.0-oval.xml and
@@ -153,37 +152,6 @@ describe('azureOvalFormat', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Sources against a loopback server
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-interface TestServer {
-  origin: string;
-  routes: Map<string, Handler>;
-  requests: Array<{ path: string; ifNoneMatch?: string }>;
-  stop(): Promise<void>;
-}
-
-async function startServer(): Promise<TestServer> {
-  const routes = new Map<string, Handler>();
-  const requests: TestServer['requests'] = [];
-  const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    requests.push({ path, ifNoneMatch: req.headers['if-none-match'] });
-    const handler = routes.get(path);
-    if (handler) handler(req, res);
-    else res.writeHead(404).end('not found');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    routes,
-    requests,
-    stop: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 /** Serves a file as GitHub's raw host does: with an ETag, and 304 to a request that has it. */
 const serveFile =
   (body: Buffer, etag?: string): Handler =>
@@ -195,38 +163,6 @@ const serveFile =
     res.writeHead(200, { 'content-length': body.length, 'content-type': 'text/plain; charset=utf-8', ...(etag ? { etag } : {}) }).end(body);
   };
 
-interface Collected {
-  context: SourceContext;
-  written: Osv[];
-  notes: string[];
-  progress: string[];
-  skipped: number[];
-}
-
-function collectingContext(workDir: string, overrides: Partial<SourceContext> = {}): Collected {
-  const written: Osv[] = [];
-  const notes: string[] = [];
-  const progress: string[] = [];
-  const skipped: number[] = [];
-  const context: SourceContext = {
-    cursor: undefined,
-    progress: undefined,
-    saveProgress: async (value) => {
-      progress.push(value);
-    },
-    fetch,
-    workDir,
-    putAdvisories: async (records) => {
-      written.push(...records);
-      return { written: records.length, skipped: 0 };
-    },
-    skipped: (count) => skipped.push(count),
-    malformed: (where, reason) => notes.push(`${where}: ${reason}`),
-    ...overrides,
-  };
-  return { context, written, notes, progress, skipped };
-}
-
 function sourceNamed(sources: AdvisorySource[], name: string): AdvisorySource {
   const source = sources.find((s) => s.name === name);
   if (!source) throw new Error(`no source ${name}`);
@@ -234,11 +170,11 @@ function sourceNamed(sources: AdvisorySource[], name: string): AdvisorySource {
 }
 
 describe('azureOvalSources', () => {
-  let server: TestServer;
+  let server: RoutedServer;
   let workDir: string;
 
   beforeEach(async () => {
-    server = await startServer();
+    server = await startRoutedServer();
     workDir = await mkdtemp(join(tmpdir(), 'lamina-azure-oval-'));
   });
   afterEach(async () => {
@@ -259,7 +195,7 @@ describe('azureOvalSources', () => {
   it('writes every record of the release file, then finds it not modified by its ETag', async () => {
     server.routes.set('/azurelinux-3.0-oval.xml', serveFile(AZL3, '"azl3-v1"'));
     const source = sourceNamed(azureOvalSources({ baseUrl: server.origin }), 'azure-oval:3.0');
-    const first = collectingContext(workDir);
+    const first = recordingContext(workDir);
     const outcome = await source.run(first.context);
     expect(outcome.status).toBe('updated');
     expect(JSON.parse(outcome.cursor ?? '{}')).toEqual({ etag: '"azl3-v1"', generated: '2025-01-30T13:03:52.80976961Z' });
@@ -267,7 +203,7 @@ describe('azureOvalSources', () => {
     expect(first.notes).toEqual([]);
     expect(await readdir(workDir)).toEqual([]);
 
-    const second = collectingContext(workDir, { cursor: outcome.cursor });
+    const second = recordingContext(workDir, { cursor: outcome.cursor });
     expect(await source.run(second.context)).toEqual({ status: 'not-modified' });
     expect(second.written).toEqual([]);
     expect(server.requests.at(-1)).toEqual({ path: '/azurelinux-3.0-oval.xml', ifNoneMatch: '"azl3-v1"' });
@@ -276,12 +212,12 @@ describe('azureOvalSources', () => {
   it('finds a file served without an ETag not modified by its generator timestamp', async () => {
     server.routes.set('/cbl-mariner-2.0-oval.xml', serveFile(CBM2));
     const source = sourceNamed(azureOvalSources({ baseUrl: server.origin }), 'azure-oval:2.0');
-    const first = collectingContext(workDir);
+    const first = recordingContext(workDir);
     const outcome = await source.run(first.context);
     expect(outcome).toEqual({ status: 'updated', cursor: JSON.stringify({ generated: '2024-01-22T13:02:00.991232773Z' }) });
     expect(first.written).toHaveLength(3);
 
-    const second = collectingContext(workDir, { cursor: outcome.cursor });
+    const second = recordingContext(workDir, { cursor: outcome.cursor });
     expect((await source.run(second.context)).status).toBe('not-modified');
     expect(second.written).toEqual([]);
   });
@@ -289,11 +225,11 @@ describe('azureOvalSources', () => {
   it('continues an interrupted run of the same document after the records it had written', async () => {
     server.routes.set('/azurelinux-3.0-oval.xml', serveFile(AZL3, '"azl3-v1"'));
     const source = sourceNamed(azureOvalSources({ baseUrl: server.origin, batchSize: 1 }), 'azure-oval:3.0');
-    const whole = collectingContext(workDir);
+    const whole = recordingContext(workDir);
     await source.run(whole.context);
     expect(whole.progress.map((p) => JSON.parse(p).written)).toEqual([1, 2, 3, 4]);
 
-    const resumed = collectingContext(workDir, { cursor: undefined, progress: whole.progress[1] });
+    const resumed = recordingContext(workDir, { cursor: undefined, progress: whole.progress[1] });
     expect((await source.run(resumed.context)).status).toBe('updated');
     expect(resumed.written.map((r) => r.id)).toEqual(whole.written.slice(2).map((r) => r.id));
     expect(resumed.skipped).toEqual([2]);
@@ -302,7 +238,7 @@ describe('azureOvalSources', () => {
   it('fails a run whose document is not well-formed, so the next run fetches it again', async () => {
     server.routes.set('/azurelinux-3.0-oval.xml', serveFile(AZL3.subarray(0, 5000), '"azl3-cut"'));
     const source = sourceNamed(azureOvalSources({ baseUrl: server.origin }), 'azure-oval:3.0');
-    const run = collectingContext(workDir);
+    const run = recordingContext(workDir);
     await expect(source.run(run.context)).rejects.toThrow(`GET ${server.origin}/azurelinux-3.0-oval.xml: cannot read the document: not well-formed OVAL`);
     expect(run.written).toEqual([]);
   });
@@ -310,6 +246,6 @@ describe('azureOvalSources', () => {
   it('names the URL when the server fails', async () => {
     server.routes.set('/cbl-mariner-1.0-oval.xml', (_req, res) => res.writeHead(404).end('gone'));
     const source = sourceNamed(azureOvalSources({ baseUrl: server.origin, maxDownloadAttempts: 1 }), 'azure-oval:1.0');
-    await expect(source.run(collectingContext(workDir).context)).rejects.toThrow(`GET ${server.origin}/cbl-mariner-1.0-oval.xml: HTTP 404 Not Found`);
+    await expect(source.run(recordingContext(workDir).context)).rejects.toThrow(`GET ${server.origin}/cbl-mariner-1.0-oval.xml: HTTP 404 Not Found`);
   });
 });

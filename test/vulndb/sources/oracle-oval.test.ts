@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,7 +9,7 @@ import { type Osv, type OsvAffected, packageKey } from '../../../lib/vulndb/osv'
 import { parseOsv } from '../../../lib/vulndb/osv-parse';
 import { oracleOvalFormat, oracleOvalSource } from '../../../lib/vulndb/sources/oracle-oval';
 import { bunzip2 } from '../../../lib/vulndb/document-stream';
-import type { SourceContext } from '../../../lib/vulndb/sources/types';
+import { recordingContext, startLoopbackServer } from '../../support/feed-server';
 
 /*
  * Real Oracle ELSA OVAL (test/vulndb/sources/data/oracle, see PROVENANCE.md): an excerpt of com.oracle.elsa-all.xml
@@ -146,39 +144,6 @@ describe('oracleOvalFormat', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // The source against a loopback server
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-async function startServer(handler: Handler): Promise<{ origin: string; stop(): Promise<void> }> {
-  const server: Server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-function collectingContext(workDir: string, cursor?: string): { context: SourceContext; written: Osv[]; notes: string[] } {
-  const written: Osv[] = [];
-  const notes: string[] = [];
-  const context: SourceContext = {
-    cursor,
-    progress: undefined,
-    saveProgress: async () => undefined,
-    fetch,
-    workDir,
-    putAdvisories: async (records) => {
-      written.push(...records);
-      return { written: records.length, skipped: 0 };
-    },
-    skipped: () => undefined,
-    malformed: (where, reason) => notes.push(`${where}: ${reason}`),
-  };
-  return { context, written, notes };
-}
-
 describe('oracleOvalSource', () => {
   let workDir: string;
   let stop: (() => Promise<void>) | undefined;
@@ -195,7 +160,7 @@ describe('oracleOvalSource', () => {
   it('reads the bzip2 document, then finds it not modified by its ETag', async () => {
     const etag = '"elsa-all-1"';
     const seen: Array<string | undefined> = [];
-    const server = await startServer((req, res) => {
+    const server = await startLoopbackServer((req, res) => {
       seen.push(req.headers['if-none-match']);
       if (req.url !== '/security/oval/com.oracle.elsa-all.xml.bz2') res.writeHead(404).end();
       else if (req.headers['if-none-match'] === etag) res.writeHead(304, { etag }).end();
@@ -206,30 +171,28 @@ describe('oracleOvalSource', () => {
     expect(source.name).toBe('oracle-oval');
     expect(source.ecosystems).toContain('Oracle Linux:9');
 
-    const first = collectingContext(workDir);
+    const first = recordingContext(workDir);
     const outcome = await source.run(first.context);
     expect(outcome).toEqual({ status: 'updated', cursor: JSON.stringify({ etag, generated: '2022-04-27T06:35:16' }) });
     expect(first.written.map((r) => r.id)).toEqual(['ELSA-2007-0057', 'ELSA-2023-12342']);
     expect(first.notes).toEqual([]);
     expect(await readdir(workDir)).toEqual([]);
 
-    const second = collectingContext(workDir, outcome.cursor);
+    const second = recordingContext(workDir, { cursor: outcome.cursor });
     expect(await source.run(second.context)).toEqual({ status: 'not-modified' });
     expect(second.written).toEqual([]);
     expect(seen).toEqual([undefined, etag]);
   });
 
   it('fails naming the URL when the server errs, and when the bzip2 is corrupt', async () => {
-    const server = await startServer((req, res) => {
+    const server = await startLoopbackServer((req, res) => {
       if (req.url === '/broken.xml.bz2') res.writeHead(200).end(Buffer.concat([EXCERPT_BZ2.subarray(0, 200), Buffer.alloc(400, 7)]));
       else res.writeHead(503).end('busy');
     });
     stop = server.stop;
     const down = oracleOvalSource({ url: `${server.origin}/com.oracle.elsa-all.xml.bz2`, maxDownloadAttempts: 1 });
-    await expect(down.run(collectingContext(workDir).context)).rejects.toThrow(
-      `GET ${server.origin}/com.oracle.elsa-all.xml.bz2: HTTP 503 Service Unavailable`,
-    );
+    await expect(down.run(recordingContext(workDir).context)).rejects.toThrow(`GET ${server.origin}/com.oracle.elsa-all.xml.bz2: HTTP 503 Service Unavailable`);
     const broken = oracleOvalSource({ url: `${server.origin}/broken.xml.bz2` });
-    await expect(broken.run(collectingContext(workDir).context)).rejects.toThrow(`GET ${server.origin}/broken.xml.bz2: cannot read the document`);
+    await expect(broken.run(recordingContext(workDir).context)).rejects.toThrow(`GET ${server.origin}/broken.xml.bz2: cannot read the document`);
   });
 });

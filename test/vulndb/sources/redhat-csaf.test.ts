@@ -11,7 +11,7 @@ import { compareRpmVersions, parseRpmVersion } from '../../../lib/versions/rpm';
 import { affectedVerdict } from '../../../lib/vulndb/affected';
 import type { Osv, OsvAffected } from '../../../lib/vulndb/osv';
 import { redhatCsafFormat, redhatCsafSource } from '../../../lib/vulndb/sources/redhat-csaf';
-import type { SourceContext } from '../../../lib/vulndb/sources/types';
+import { recordingContext } from '../../support/feed-server';
 
 const DATA = join(__dirname, 'data', 'redhat');
 const fixture = (name: string) => readFileSync(join(DATA, name), 'utf8');
@@ -389,26 +389,9 @@ async function serveFeed(): Promise<Feed> {
 }
 
 function contextFor(cursor?: string, progress?: string) {
-  const batches: Osv[][] = [];
-  const malformed: Array<[string, string]> = [];
-  const checkpoints: string[] = [];
-  const context: SourceContext = {
-    cursor,
-    progress,
-    saveProgress: async (value) => {
-      checkpoints.push(value);
-    },
-    fetch,
-    workDir: tmpdir(),
-    putAdvisories: async (records) => {
-      batches.push(records);
-      return { written: records.length, skipped: 0 };
-    },
-    skipped: () => undefined,
-    malformed: (where, reason) => malformed.push([where, reason]),
-  };
-  const ids = () => batches.flat().map((r) => r.id);
-  return { context, batches, malformed, checkpoints, ids };
+  const run = recordingContext(tmpdir(), { cursor, progress });
+  const ids = () => run.batches.flat().map((r) => r.id);
+  return { context: run.context, batches: run.batches, malformed: run.malformed, checkpoints: run.progress, ids };
 }
 
 const ARCHIVE = 'csaf_vex_2026-07-01.tar.zst';

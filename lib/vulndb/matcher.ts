@@ -38,6 +38,16 @@ function memoizedCompare(ecosystem: string): (a: string, b: string) => number {
   };
 }
 
+/**
+ * Whether an entry of an rpm module stream (or of none) speaks for the queried build: a fix made in one stream says
+ * nothing of another stream's build; an entry without a stream is for every build, or, where the distribution's
+ * advisories name every stream (`strictModules`), for non-modular builds only.
+ */
+function streamApplies(stream: unknown, query: PackageQuery): boolean {
+  if (typeof stream === 'string') return stream === query.module;
+  return !query.strictModules || query.module === undefined;
+}
+
 /** The advisories among `advisories` that affect the queried version, with the fix each names. */
 export function hitsFor(query: PackageQuery, advisories: Osv[], warnings: string[]): AdvisoryHit[] {
   const key = packageKey(query.ecosystem, query.name);
@@ -48,9 +58,7 @@ export function hitsFor(query: PackageQuery, advisories: Osv[], warnings: string
   for (const advisory of advisories) {
     for (const entry of advisory.affected ?? []) {
       if (!entry.package || !sameKey(entry.package.ecosystem, entry.package.name)) continue;
-      // A fix made in one module stream says nothing of another stream's build of the package.
-      const stream = entry.ecosystem_specific?.rpm_module;
-      if ((typeof stream === 'string' ? stream : query.strictModules ? undefined : query.module) !== query.module) continue;
+      if (!streamApplies(entry.ecosystem_specific?.rpm_module, query)) continue;
       try {
         const verdict = affectedVerdict(query.version, entry, compare);
         if (verdict.affected) hits.push({ advisory, entry, fixedBy: verdict.fixedBy });

@@ -5,18 +5,18 @@
  */
 import { createHash, getHashes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
 import { PackageURL } from 'packageurl-js';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { unavailable } from '../../errors';
 import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
 import { isCveId } from '../cve-id';
 import { describeNetworkError, downloadResumable } from '../download';
+import { decompressedDocument } from '../document-stream';
 import type { Osv, OsvAffected, OsvReference } from '../osv';
 import type { AdvisorySource, FeedFormat, SourceContext, SourceOutcome } from './types';
 
@@ -439,21 +439,6 @@ async function verifyChecksum(path: string, location: UpdateinfoLocation): Promi
   }
 }
 
-/** The downloaded file as XML: gunzipped when it is gzip (by its magic bytes, whatever its name says). */
-async function openDocument(path: string, url: string): Promise<Readable> {
-  const handle = await open(path);
-  const head = Buffer.alloc(3);
-  try {
-    await handle.read(head, 0, 3, 0);
-  } finally {
-    await handle.close();
-  }
-  if (head.toString('latin1') === 'BZh') throw new Error(`${url}: bzip2-compressed updateinfo is not supported`);
-  const file = createReadStream(path);
-  if (head[0] !== 0x1f || head[1] !== 0x8b) return file;
-  return pipeline(file, createGunzip(), () => undefined);
-}
-
 /** Parses the document and writes its records in batches; a broken stream throws an error naming the URL. */
 async function writeRecords(context: SourceContext, document: Readable, url: string): Promise<void> {
   let batch: Osv[] = [];
@@ -491,7 +476,8 @@ async function importUpdateinfo(context: SourceContext, location: UpdateinfoLoca
   });
   try {
     await verifyChecksum(dest, location);
-    await writeRecords(context, await openDocument(dest, location.url), location.url);
+    // Decompressed by its first bytes, whatever its name says.
+    await writeRecords(context, await decompressedDocument(createReadStream(dest)), location.url);
   } finally {
     await rm(dest, { force: true });
   }

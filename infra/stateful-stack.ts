@@ -9,6 +9,7 @@ export interface LaminaStatefulResources {
   readonly advisories: Table;
   readonly snoozes: Table;
   readonly inFlight: Table;
+  readonly signatureIntegrations: Table;
 }
 
 /**
@@ -26,6 +27,8 @@ export class LaminaStatefulStack extends Stack implements LaminaStatefulResource
   readonly snoozes: Table;
   /** Scan leases and idempotency records by digest; `expiresAt` lets DynamoDB drop stale ones. */
   readonly inFlight: Table;
+  /** The signature integrations created through /v1/signatureintegrations, as one revisioned item. */
+  readonly signatureIntegrations: Table;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -35,6 +38,7 @@ export class LaminaStatefulStack extends Stack implements LaminaStatefulResource
     // Expired snoozes are ignored by the reader; TTL only clears them out of the table later.
     this.snoozes = this.table('Snoozes', 'expiresAt');
     this.inFlight = this.table('InFlight', 'expiresAt');
+    this.signatureIntegrations = this.table('SignatureIntegrations');
   }
 
   private table(id: string, timeToLiveAttribute?: string): Table {

@@ -92,6 +92,7 @@ export class LaminaStatelessStack extends Stack {
       LAMINA_INFLIGHT_TABLE: resources.inFlight.tableName,
       LAMINA_ADVISORIES_TABLE: resources.advisories.tableName,
       LAMINA_SNOOZES_TABLE: resources.snoozes.tableName,
+      LAMINA_SIGNATURE_INTEGRATIONS_TABLE: resources.signatureIntegrations.tableName,
       LAMINA_SCAN_QUEUE_URL: this.scanQueue.queueUrl,
       LAMINA_PLATFORM: settings.platform,
       // The account's own ECR registry stays scannable (push scans) when the list narrows what the API may pull.
@@ -133,6 +134,9 @@ export class LaminaStatelessStack extends Stack {
     this.grantScanning(this.apiFunction.function, resources);
     this.grantScanning(this.workerFunction.function, resources);
     this.scanQueue.grantSendMessages(this.apiFunction.function);
+    // The API changes signature integrations; the worker only verifies against them.
+    resources.signatureIntegrations.grantReadWriteData(this.apiFunction.function);
+    resources.signatureIntegrations.grantReadData(this.workerFunction.function);
     resources.advisories.grantReadWriteData(this.updaterFunction.function);
     this.grantEcrPull(settings.ecrRepositories, [this.apiFunction.function, this.workerFunction.function]);
     this.grantClusterForwarding(settings, [this.apiFunction.function, this.workerFunction.function]);
@@ -239,6 +243,13 @@ export class LaminaStatelessStack extends Stack {
     const imageCves = v1.addResource('imagecves');
     imageCves.addResource('suppress').addMethod('PATCH', integration, method());
     imageCves.addResource('unsuppress').addMethod('PATCH', integration, method());
+    const signatureIntegrations = v1.addResource('signatureintegrations');
+    signatureIntegrations.addMethod('GET', integration, method());
+    signatureIntegrations.addMethod('POST', integration, method());
+    const signatureIntegration = signatureIntegrations.addResource('{id}');
+    for (const verb of ['GET', 'PUT', 'DELETE']) {
+      signatureIntegration.addMethod(verb, integration, method({ requestParameters: { 'method.request.path.id': true } }));
+    }
     return api;
   }
 

@@ -10,7 +10,7 @@ import type { ScanPorts } from './scan';
 import type { ScanLeases } from './service/scan-leases';
 import type { ScanObserver } from './service/scan-observer';
 import { CosignSignatureFetcher } from './signatures/fetch';
-import { SignatureStep } from './signatures/step';
+import { SignatureStep, type SignatureIntegrationSource } from './signatures/step';
 import type { SignatureIntegration } from './signatures/types';
 import type { V1ScanImageRequest } from './stackrox/types';
 import { ImageService, type ScannerIdentity } from './service/image-service';
@@ -38,6 +38,8 @@ export interface ComposeOptions {
   pollIntervalMs?: number;
   /** Aborted when the process shuts down: scans stop and release their leases. */
   shutdown?: AbortSignal;
+  /** The signature integrations in force (the API's and the configuration's); the configuration's alone when absent. */
+  signatureIntegrations?: SignatureIntegrationSource;
   /** Told about every scan (logs, metrics). */
   observer?: ScanObserver;
   /** The configured platform was asked for explicitly: images of another platform are an error. */
@@ -57,14 +59,13 @@ export function createRegistryClient(config: LaminaConfig, options: Pick<Compose
 
 /**
  * The signature step: cosign signatures read through `registry` (mirrors followed) and verified against
- * `integrations` (the configuration's by default). Undefined without integrations: nothing is then fetched.
+ * `integrations` (the configuration's by default). While there are none, nothing is fetched.
  */
 export function createSignatureStep(
   config: LaminaConfig,
   registry: RegistryClient,
-  integrations: readonly SignatureIntegration[] = config.signatureIntegrations ?? [],
-): SignatureStep | undefined {
-  if (integrations.length === 0) return undefined;
+  integrations: readonly SignatureIntegration[] | SignatureIntegrationSource = config.signatureIntegrations ?? [],
+): SignatureStep {
   return new SignatureStep({ integrations, fetcher: new CosignSignatureFetcher(registry, { mirrors: config.registryMirrors }) });
 }
 
@@ -85,7 +86,7 @@ export function createImageService(config: LaminaConfig, store: ImageStore, opti
   const registry = createRegistryClient(config, options);
   return new ImageService({
     scan: createScanPorts(config, options, registry),
-    signatures: createSignatureStep(config, registry),
+    signatures: createSignatureStep(config, registry, options.signatureIntegrations),
     store,
     scanner: SCANNER,
     platform: config.platform,

@@ -28,6 +28,7 @@ export type ScanApi = (request: ApiRequest, call?: ScanApiCall) => Promise<ApiRe
 
 /** The route a path took, with ids left out so that log lines group by route. */
 function routeOf(path: string): string {
+  if (/^\/v1\/signatureintegrations\/[^/]+$/.test(path)) return '/v1/signatureintegrations/{id}';
   return /^\/v1\/images\/[^/]+$/.test(path) && path !== '/v1/images/scan' ? '/v1/images/{id}' : path;
 }
 

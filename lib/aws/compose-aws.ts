@@ -6,9 +6,11 @@ import type { CredentialProvider } from '../image/registry';
 import type { ApiServices } from '../api/routes';
 import type { ClusterDelegation } from '../service/clusters';
 import type { ImageService } from '../service/image-service';
+import { SignatureIntegrationService } from '../service/signature-integration-service';
 import { SnoozeService } from '../service/snooze-service';
 import type { ScanObserver } from '../service/scan-observer';
 import type { SnoozeStore } from '../service/snoozes';
+import type { SignatureIntegrationSource } from '../signatures/step';
 import type { V1ScanImageRequest } from '../stackrox/types';
 import { CachedAdvisoryStore } from '../vulndb/cached-store';
 import type { AdvisoryStore } from '../vulndb/store';
@@ -16,6 +18,7 @@ import { DynamoAdvisoryStore } from './dynamo-advisory-store';
 import { DynamoImageStore } from './dynamo-image-store';
 import { DynamoLayerCache } from './dynamo-layer-cache';
 import { DynamoScanLeases } from './dynamo-scan-leases';
+import { DynamoSignatureIntegrationStore } from './dynamo-signature-integration-store';
 import { DynamoSnoozeStore } from './dynamo-snooze-store';
 import { EcrCredentialSource, parseEcrHost } from './ecr-credentials';
 import { awsClusterDelegation } from './execute-api-signer';
@@ -86,6 +89,8 @@ export interface DynamoImageServiceOptions {
   snoozes?: SnoozeStore;
   /** Delegated scanners a request's `cluster` may name. */
   clusters?: ClusterDelegation;
+  /** The signature integrations in force (the integrations table's and the configuration's). */
+  signatureIntegrations?: SignatureIntegrationSource;
 }
 
 /**
@@ -106,6 +111,7 @@ export function createDynamoImageService(options: DynamoImageServiceOptions): Im
     advisories: options.advisories,
     snoozes: options.snoozes,
     clusters: options.clusters,
+    signatureIntegrations: options.signatureIntegrations,
   });
 }
 
@@ -125,6 +131,20 @@ export interface AwsServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** Told about every scan (the handler's logger and metrics). */
   observer?: ScanObserver;
+  /** The API's and the configuration's signature integrations; built from the environment when absent. */
+  signatureIntegrations?: SignatureIntegrationService;
+}
+
+/**
+ * The signature integrations of a function: LAMINA_SIGNATURE_INTEGRATIONS, plus the API's in
+ * LAMINA_SIGNATURE_INTEGRATIONS_TABLE when the stack gives the function that table.
+ */
+export function awsSignatureIntegrations(dynamo: DynamoDBClient, config: LaminaConfig, env: NodeJS.ProcessEnv): SignatureIntegrationService {
+  const table = env.LAMINA_SIGNATURE_INTEGRATIONS_TABLE;
+  return new SignatureIntegrationService({
+    store: table ? new DynamoSignatureIntegrationStore(dynamo, table) : undefined,
+    configured: config.signatureIntegrations,
+  });
 }
 
 /** The ImageService as it runs in Lambda: tables and queue from the stack's environment, ECR credentials, SQS hand-off. */
@@ -140,6 +160,7 @@ export function createAwsImageService(options: AwsServiceOptions = {}): ImageSer
     advisories: env.LAMINA_ADVISORIES_TABLE ? new CachedAdvisoryStore(new DynamoAdvisoryStore(dynamo, env.LAMINA_ADVISORIES_TABLE)) : undefined,
     snoozes: env.LAMINA_SNOOZES_TABLE ? new DynamoSnoozeStore(dynamo, env.LAMINA_SNOOZES_TABLE) : undefined,
     clusters: awsClusterDelegation(env),
+    signatureIntegrations: options.signatureIntegrations ?? awsSignatureIntegrations(dynamo, config, env),
     tables: { images: names.imagesTable, layerIndex: names.layerIndexTable, inFlight: names.inFlightTable },
     config,
     credentials: options.credentials ?? new EcrCredentialSource({ aliases: ecrAliasesForMirrors(config.registryMirrors) }),
@@ -148,13 +169,18 @@ export function createAwsImageService(options: AwsServiceOptions = {}): ImageSer
   });
 }
 
-/** The API's services in Lambda: the ImageService, and the snooze endpoints over the same snooze table. */
+/**
+ * The API's services in Lambda: the ImageService, the snooze endpoints over the same snooze table, and the
+ * signature integrations scans verify against.
+ */
 export function createAwsApiServices(options: AwsServiceOptions = {}): ApiServices {
   const env = options.env ?? process.env;
   const dynamo = options.dynamo ?? new DynamoDBClient({});
   const table = env.LAMINA_SNOOZES_TABLE;
+  const signatureIntegrations = options.signatureIntegrations ?? awsSignatureIntegrations(dynamo, configFromEnv(env), env);
   return {
-    images: createAwsImageService({ ...options, dynamo }),
+    images: createAwsImageService({ ...options, dynamo, signatureIntegrations }),
     snoozes: table ? new SnoozeService(new DynamoSnoozeStore(dynamo, table)) : undefined,
+    signatureIntegrations,
   };
 }

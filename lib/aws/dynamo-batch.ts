@@ -1,6 +1,7 @@
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
+  ConditionalCheckFailedException,
   CreateTableCommand,
   DescribeTableCommand,
   ResourceNotFoundException,
@@ -13,6 +14,11 @@ import { backoffDelay, sleep } from '../backoff';
 import { mapLimited } from '../concurrency';
 
 export type Item = Record<string, AttributeValue>;
+
+/** A conditional write refused because its condition did not hold (by class, or by name across SDK copies). */
+export function isConditionFailed(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
+}
 
 const GET_BATCH = 100;
 const WRITE_BATCH = 25;

@@ -1,9 +1,6 @@
-import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ScanLeases, SharedFailure } from '../service/scan-leases';
-
-function conditionFailed(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
-}
+import { isConditionFailed as conditionFailed } from './dynamo-batch';
 
 export interface DynamoScanLeasesOptions {
   now?: () => number;

@@ -24,6 +24,8 @@ import { contentHash, packageAdvisories } from '../vulndb/package-advisories';
 import type { AdvisoryStore } from '../vulndb/store';
 import { DynamoAdvisoryStore } from '../aws/dynamo-advisory-store';
 import { DynamoSnoozeStore } from '../aws/dynamo-snooze-store';
+import { DynamoSignatureIntegrationStore } from '../aws/dynamo-signature-integration-store';
+import { SignatureIntegrationService } from '../service/signature-integration-service';
 import { awsClusterDelegation } from '../aws/execute-api-signer';
 import { ensureKeyValueTable } from '../aws/dynamo-image-store';
 import { EcrCredentialSource } from '../aws/ecr-credentials';
@@ -34,6 +36,7 @@ import { LmdbAdvisoryStore } from './lmdb-advisory-store';
 export interface LocalTables extends ScanTables {
   advisories: string;
   snoozes: string;
+  signatureIntegrations: string;
 }
 
 export function localTablesFromEnv(env: NodeJS.ProcessEnv = process.env): LocalTables {
@@ -43,6 +46,7 @@ export function localTablesFromEnv(env: NodeJS.ProcessEnv = process.env): LocalT
     inFlight: env.LAMINA_INFLIGHT_TABLE || 'lamina-inflight',
     advisories: env.LAMINA_ADVISORIES_TABLE || 'lamina-advisories',
     snoozes: env.LAMINA_SNOOZES_TABLE || 'lamina-snoozes',
+    signatureIntegrations: env.LAMINA_SIGNATURE_INTEGRATIONS_TABLE || 'lamina-signature-integrations',
   };
 }
 
@@ -291,6 +295,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       : await openLocalAdvisoryStore(config.dataDir, { dynamo, table: tables.advisories, notice: (line) => logger?.info(line.trim()) });
     const snoozes = new DynamoSnoozeStore(dynamo.client, tables.snoozes);
     await snoozes.ensureTable();
+    const integrationStore = new DynamoSignatureIntegrationStore(dynamo.client, tables.signatureIntegrations);
+    await integrationStore.ensureTable();
+    const signatureIntegrations = new SignatureIntegrationService({ store: integrationStore, configured: config.signatureIntegrations });
 
     const credentials = new CredentialChain([
       options.credentials,
@@ -308,6 +315,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       advisories: new CachedAdvisoryStore(advisories),
       snoozes,
       clusters: awsClusterDelegation(env),
+      signatureIntegrations,
       defer: async (request) => {
         const scan = service.scanImage(request).then(
           (image) => logger?.info('background scan finished', { image: request.imageName, id: image.id }),
@@ -317,7 +325,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         void scan.finally(() => background.delete(scan));
       },
     });
-    const api = createScanApi({ images: service, snoozes: new SnoozeService(snoozes) }, { logger, budgetMs: config.apiBudgetMs });
+    const api = createScanApi({ images: service, snoozes: new SnoozeService(snoozes), signatureIntegrations }, { logger, budgetMs: config.apiBudgetMs });
     const server = createApiServer((request, signal) => api(request, { signal }));
     const port = options.port ?? config.port;
     await new Promise<void>((resolve, reject) => {

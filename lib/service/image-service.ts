@@ -13,6 +13,7 @@ import type { StorageImage, StorageImageName, V1ScanImageRequest } from '../stac
 import { matchInventory, type MatchResult } from '../vulndb/matcher';
 import type { AdvisoryStore } from '../vulndb/store';
 import { randomUUID } from 'node:crypto';
+import { integrationsFingerprint } from '../signatures/integrations';
 import { type SignatureOutcome, type SignatureStep, UNSIGNED_UNVERIFIED } from '../signatures/step';
 import type { ImageStore, StoredScan } from './image-store';
 import { currentInventory } from './stored-inventory';
@@ -159,7 +160,7 @@ export class ImageService {
     // A digest already scanned is answered from the store without touching the registry.
     if (!request.force && reference.digest) {
       const stored = await this.deps.store.get(reference.digest);
-      if (stored) return this.answerFromStore(stored, reference);
+      if (stored) return this.answerFromStore(stored, reference, signal);
     }
 
     const started = Date.now();
@@ -169,7 +170,7 @@ export class ImageService {
     if (this.deps.requirePlatform && this.deps.platform) checkPlatform(resolved, this.deps.platform);
     const digest = reference.digest ?? resolved.manifestDigest;
     const previous = await this.deps.store.get(digest);
-    if (previous && !request.force) return this.answerFromStore(previous, reference);
+    if (previous && !request.force) return this.answerFromStore(previous, reference, signal);
 
     const leases = this.deps.leases;
     if (!leases) return this.withDeadline(signal, (bounded) => this.indexAndStore(reference, resolved, previous, bounded, resolveMs));
@@ -184,7 +185,7 @@ export class ImageService {
       // Someone else is scanning this digest: wait for their result, or their failure, rather than scanning it twice.
       await sleep(this.deps.pollIntervalMs ?? 1000, signal);
       const stored = await this.deps.store.get(digest);
-      if (stored && stored.image.lastUpdated !== previous?.image.lastUpdated) return this.answerFromStore(stored, reference);
+      if (stored && stored.image.lastUpdated !== previous?.image.lastUpdated) return this.answerFromStore(stored, reference, signal);
       await shared();
       if (signal?.aborted) throw inProgress(reference);
     }
@@ -248,7 +249,7 @@ export class ImageService {
     const match = await this.match(inventory);
     const matchMs = Date.now() - matchStarted;
     const image = this.assemble(reference, resolved, inventory, names, match, scanTime, previous?.image, signed);
-    const stored: StoredScan = { image, inventory, dataVersion: match?.dataVersion };
+    const stored: StoredScan = { image, inventory, dataVersion: match?.dataVersion, signing: signed.record };
     await this.deps.store.put(stored);
     noteRequest({ digest: image.id, cacheHit: false });
     this.deps.observer?.scanFinished({
@@ -269,16 +270,16 @@ export class ImageService {
     const stored = await this.deps.store.get(digest);
     if (!stored) throw notFound(`image with id "${id}" does not exist`);
     noteRequest({ digest: stored.image.id, cacheHit: true });
-    const fresh = await this.freshen(stored);
+    const fresh = await this.resign(await this.freshen(stored), undefined);
     return this.present(fresh.image, includeSnoozed);
   }
 
-  private async answerFromStore(stored: StoredScan, reference: ImageReference): Promise<StoredScan> {
+  private async answerFromStore(stored: StoredScan, reference: ImageReference, signal?: AbortSignal): Promise<StoredScan> {
     noteRequest({ digest: stored.image.id, cacheHit: true });
     const names = withName(stored.image.names, imageName(reference));
     let changed = names.length !== stored.image.names.length;
     if (changed) stored = { ...stored, image: { ...stored.image, names } };
-    const fresh = await this.freshen(stored);
+    const fresh = await this.resign(await this.freshen(stored), reference, signal);
     changed ||= fresh !== stored;
     if (changed) await this.deps.store.put(fresh);
     return fresh;
@@ -318,10 +319,40 @@ export class ImageService {
     index?: ResolvedImage['index'],
   ): Promise<SignatureOutcome> {
     const step = this.deps.signatures;
-    if (!step || step.integrations.length === 0) return { ...UNSIGNED_UNVERIFIED, notes: [...UNSIGNED_UNVERIFIED.notes] };
+    if (!step) return { ...UNSIGNED_UNVERIFIED, notes: [...UNSIGNED_UNVERIFIED.notes] };
     // cosign signs the digest it is given: a multi-platform image's signature may name its index or its platform manifest.
     const alternateDigests = index ? [index.digest, index.platformManifestDigest] : [];
     return step.run({ reference, digest, names: names.map((name) => name.fullName), alternateDigests }, this.now(), signal);
+  }
+
+  /**
+   * A stored image's signature results for the integrations in force now. Unchanged integrations cost one read of
+   * them; changed ones re-verify the stored signatures, with no registry traffic unless they were never fetched
+   * (no integration at scan time) or fetching them went wrong.
+   */
+  private async resign(stored: StoredScan, reference: ImageReference | undefined, signal?: AbortSignal): Promise<StoredScan> {
+    const step = this.deps.signatures;
+    if (!step) return stored;
+    const integrations = await step.integrationsNow();
+    const record = stored.signing;
+    if (record ? record.integrations === integrationsFingerprint(integrations) : integrations.length === 0 && !stored.image.signatureVerificationData)
+      return stored;
+    const image = stored.image;
+    let signed: SignatureOutcome;
+    if (record?.fetchedAt || integrations.length === 0) {
+      const kept = record ?? { integrations: '', readFrom: image.name?.fullName ?? '', alternateDigests: [] };
+      signed = step.reverify({ id: image.id, names: image.names.map((name) => name.fullName), signature: image.signature }, kept, integrations, this.now());
+    } else {
+      const from = reference ?? parseImageName(record?.readFrom ?? image.name?.fullName ?? image.names[0]?.fullName ?? '');
+      const subject = { reference: from, digest: image.id, names: image.names.map((name) => name.fullName), alternateDigests: record?.alternateDigests };
+      signed = await step.run(subject, this.now(), signal, integrations);
+    }
+    const notes = [...image.notes.filter((note) => note !== 'MISSING_SIGNATURE' && note !== 'MISSING_SIGNATURE_VERIFICATION_DATA'), ...signed.notes];
+    return {
+      ...stored,
+      image: { ...image, signature: signed.signature, signatureVerificationData: signed.signatureVerificationData, notes },
+      signing: signed.record,
+    };
   }
 
   private async match(inventory: Inventory): Promise<MatchResult | undefined> {

@@ -1,5 +1,5 @@
 /** Reading signature integrations: `LAMINA_SIGNATURE_INTEGRATIONS` and `lamina scan --verify-key`. */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { compileIdentityPattern, parseCertificatesPem } from './certificates';
 import type { CosignCertificateVerification, CosignPublicKey, CosignPublicKeyVerification, SignatureIntegration, TransparencyLogVerification } from './types';
 
@@ -118,7 +118,11 @@ function checkTransparencyLog(value: unknown, at: string): TransparencyLogVerifi
   return tlog;
 }
 
-function checkIntegration(value: unknown, where: string): SignatureIntegration {
+/**
+ * One signature integration in StackRox's JSON shape, checked and normalised (disabled parts dropped); throws an
+ * Error that names `where` and the field at fault.
+ */
+export function checkSignatureIntegration(value: unknown, where: string): SignatureIntegration {
   if (!isObject(value)) throw new Error(`${where} must be an object {id, name, cosign: {publicKeys: [...]}, cosignCertificates: [...]}`);
   if (!nonEmptyString(value.id)) throw new Error(`${where}: id must be a non-empty string`);
   const label = `${where} ("${value.id}")`;
@@ -155,7 +159,7 @@ export function parseSignatureIntegrations(text: string | undefined, source = 'L
     throw new Error(`${source} is not valid JSON: ${(err as Error).message}`);
   }
   if (!Array.isArray(parsed)) throw new Error(`${source} must be a JSON array of signature integrations`);
-  const integrations = parsed.map((entry, index) => checkIntegration(entry, `${source}[${index}]`));
+  const integrations = parsed.map((entry, index) => checkSignatureIntegration(entry, `${source}[${index}]`));
   const seen = new Set<string>();
   for (const integration of integrations) {
     if (seen.has(integration.id)) throw new Error(`${source}: the id "${integration.id}" is used by more than one integration`);
@@ -177,4 +181,14 @@ export function integrationFromKeys(keys: ReadonlyArray<{ name: string; pem: str
     return { name, publicKeyPemEnc: pem };
   });
   return { id: CLI_INTEGRATION_ID, name: '--verify-key', cosign: { publicKeys } };
+}
+
+/**
+ * Stands for a set of integrations as a whole: equal for the same integrations in any order, different when
+ * anything in one of them changed. "" for none.
+ */
+export function integrationsFingerprint(integrations: readonly SignatureIntegration[]): string {
+  if (integrations.length === 0) return '';
+  const ordered = [...integrations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(ordered)).digest('hex');
 }

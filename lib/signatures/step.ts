@@ -3,18 +3,34 @@
  * otherwise the image's cosign signatures (simple signing and sigstore bundles, for the image's digest and, for a
  * multi-platform image, its index's or platform manifest's) are fetched and verified against every integration.
  * Image notes: MISSING_SIGNATURE when the image carries no signature, MISSING_SIGNATURE_VERIFICATION_DATA when it
- * has no verification result. Fetching problems never fail the scan.
+ * has no verification result. Fetching problems never fail the scan. When the integrations change, a stored
+ * image's signatures are verified again without being fetched again (`reverify`).
  */
 import type { ImageReference } from '../image/types';
 import type { StorageImageNote, StorageImageSignature, StorageImageSignatureVerificationData, StorageSignature } from '../stackrox/types';
 import type { FetchedSignature, FetchedSignatures, SignatureFetcher } from './fetch';
+import { integrationsFingerprint } from './integrations';
 import type { SignatureIntegration } from './types';
-import { verifyWithIntegrations } from './verify';
+import { type VerificationSubject, verifyWithIntegrations } from './verify';
+
+/** What the step keeps beside a stored image so that its signatures can be verified again later without a fetch. */
+export interface SigningRecord {
+  /** `integrationsFingerprint` of the integrations the image's results were verified against. */
+  integrations: string;
+  /** When the signatures were fetched completely; absent when they were not fetched, or fetching went wrong. */
+  fetchedAt?: string;
+  /** The name the signatures were read under. */
+  readFrom: string;
+  /** Digests a signature may claim besides the image's: its index or platform manifest. */
+  alternateDigests: string[];
+}
 
 export interface SignatureOutcome {
   signature: StorageImageSignature | null;
   signatureVerificationData: StorageImageSignatureVerificationData | null;
   notes: StorageImageNote[];
+  /** Absent where no step ran (a local archive). */
+  record?: SigningRecord;
 }
 
 /** What an image without signature integrations carries (and an image no registry holds, a local archive). */
@@ -38,12 +54,22 @@ export interface SignatureSubject {
   alternateDigests?: readonly string[];
 }
 
+/** The signature integrations in force: fixed ones (configuration, `--verify-key`) or a store's, read when asked. */
+export interface SignatureIntegrationSource {
+  current(): Promise<readonly SignatureIntegration[]>;
+}
+
+export function fixedIntegrations(integrations: readonly SignatureIntegration[]): SignatureIntegrationSource {
+  const frozen = [...integrations];
+  return { current: async () => frozen };
+}
+
 export interface SignatureStepOptions {
-  integrations: readonly SignatureIntegration[];
+  integrations: readonly SignatureIntegration[] | SignatureIntegrationSource;
   fetcher: SignatureFetcher;
 }
 
-function notesOf(outcome: Omit<SignatureOutcome, 'notes'>): StorageImageNote[] {
+function notesOf(outcome: Pick<SignatureOutcome, 'signature' | 'signatureVerificationData'>): StorageImageNote[] {
   const notes: StorageImageNote[] = [];
   if ((outcome.signature?.signatures.length ?? 0) === 0) notes.push('MISSING_SIGNATURE');
   if ((outcome.signatureVerificationData?.results.length ?? 0) === 0) notes.push('MISSING_SIGNATURE_VERIFICATION_DATA');
@@ -56,26 +82,37 @@ function signatureKey(signature: StorageSignature): string {
 }
 
 export class SignatureStep {
-  constructor(private readonly options: SignatureStepOptions) {}
+  private readonly source: SignatureIntegrationSource;
 
-  get integrations(): readonly SignatureIntegration[] {
-    return this.options.integrations;
+  constructor(private readonly options: SignatureStepOptions) {
+    const integrations = options.integrations;
+    this.source = Array.isArray(integrations) ? fixedIntegrations(integrations) : (integrations as SignatureIntegrationSource);
   }
 
-  /** Rejects only when `signal` aborts; every other failure is a GENERIC_ERROR result. */
-  async run(subject: SignatureSubject, now: Date, signal?: AbortSignal): Promise<SignatureOutcome> {
-    const integrations = this.options.integrations;
-    if (integrations.length === 0) return { ...UNSIGNED_UNVERIFIED, notes: [...UNSIGNED_UNVERIFIED.notes] };
+  /** The integrations in force now. */
+  integrationsNow(): Promise<readonly SignatureIntegration[]> {
+    return this.source.current();
+  }
+
+  /**
+   * Fetches the subject's signatures and verifies them against `integrations` (those in force now when absent).
+   * Rejects only when `signal` aborts; every other failure is a GENERIC_ERROR result.
+   */
+  async run(subject: SignatureSubject, now: Date, signal?: AbortSignal, integrations?: readonly SignatureIntegration[]): Promise<SignatureOutcome> {
+    const inForce = integrations ?? (await this.integrationsNow());
     const alternateDigests = [...new Set(subject.alternateDigests ?? [])].filter((digest) => digest !== subject.digest);
+    const record: SigningRecord = { integrations: integrationsFingerprint(inForce), readFrom: subject.reference.fullName, alternateDigests };
+    if (inForce.length === 0) return { ...UNSIGNED_UNVERIFIED, notes: [...UNSIGNED_UNVERIFIED.notes], record };
     const fetched = await this.fetchAll(subject.reference, [subject.digest, ...alternateDigests], signal);
     const fetchedAt = now.toISOString();
+    if (fetched.problems.length === 0) record.fetchedAt = fetchedAt;
     if (fetched.signatures.length === 0) {
       // Nothing to verify. A fetch that went wrong says so in every integration's result rather than passing for unsigned.
       const signatureVerificationData =
         fetched.problems.length === 0
           ? null
           : {
-              results: integrations.map((integration) => ({
+              results: inForce.map((integration) => ({
                 verificationTime: fetchedAt,
                 verifierId: integration.id,
                 status: 'GENERIC_ERROR' as const,
@@ -84,20 +121,44 @@ export class SignatureStep {
               })),
             };
       const outcome = { signature: null, signatureVerificationData };
-      return { ...outcome, notes: notesOf(outcome) };
+      return { ...outcome, notes: notesOf(outcome), record };
     }
-    const signatures = fetched.signatures.map((entry) => entry.signature);
-    const detailed = verifyWithIntegrations(
-      integrations,
-      signatures,
-      { digest: subject.digest, names: subject.names, alternateDigests, readFrom: subject.reference.fullName },
-      now,
-    );
-    const results = detailed.map(({ result }) =>
+    const signature = { signatures: fetched.signatures.map((entry) => entry.signature), fetched: fetchedAt };
+    const verified = this.verify(signature, { digest: subject.digest, names: subject.names, alternateDigests, readFrom: record.readFrom }, inForce, now);
+    const results = verified.map((result) =>
       result.status === 'VERIFIED' || fetched.problems.length === 0 ? result : { ...result, description: [result.description, ...fetched.problems].join('; ') },
     );
-    const outcome = { signature: { signatures, fetched: fetchedAt }, signatureVerificationData: { results } };
-    return { ...outcome, notes: notesOf(outcome) };
+    const outcome = { signature, signatureVerificationData: { results } };
+    return { ...outcome, notes: notesOf(outcome), record };
+  }
+
+  /**
+   * Verifies signatures fetched before (`record.fetchedAt` set) against `integrations`, without a registry:
+   * what a stored image answers with once the integrations have changed.
+   */
+  reverify(
+    stored: { id: string; names: readonly string[]; signature: StorageImageSignature | null },
+    record: SigningRecord,
+    integrations: readonly SignatureIntegration[],
+    now: Date,
+  ): SignatureOutcome {
+    const next: SigningRecord = { ...record, integrations: integrationsFingerprint(integrations) };
+    const signatures = stored.signature?.signatures ?? [];
+    const results =
+      integrations.length === 0 || signatures.length === 0
+        ? []
+        : this.verify(
+            stored.signature!,
+            { digest: stored.id, names: stored.names, alternateDigests: record.alternateDigests, readFrom: record.readFrom },
+            integrations,
+            now,
+          );
+    const outcome = { signature: stored.signature, signatureVerificationData: results.length === 0 ? null : { results } };
+    return { ...outcome, notes: notesOf(outcome), record: next };
+  }
+
+  private verify(signature: StorageImageSignature, subject: VerificationSubject, integrations: readonly SignatureIntegration[], now: Date) {
+    return verifyWithIntegrations(integrations, signature.signatures, subject, now).map(({ result }) => result);
   }
 
   /** Every digest's signatures, each once; a digest whose signatures cannot be read is a problem, not a failure. */

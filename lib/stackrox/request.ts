@@ -148,3 +148,23 @@ export function parseSuppressCvesRequest(body: unknown): SuppressCvesRequest {
 export function parseUnsuppressCvesRequest(body: unknown): { cves: string[] } {
   return { cves: cvesField(objectBody(body)) };
 }
+
+function camelCase(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/**
+ * A storage.SignatureIntegration body with proto names (`public_key_pem_enc`) read as JSON names
+ * (`publicKeyPemEnc`), as protojson accepts both; the values are checked by the service.
+ */
+export function parseSignatureIntegrationBody(body: unknown): unknown {
+  if (Array.isArray(body)) return body.map(parseSignatureIntegrationBody);
+  if (typeof body !== 'object' || body === null) return body;
+  const named: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const name = camelCase(key);
+    if (name in named) throw decodeError(`duplicate field "${key}"`);
+    named[name] = parseSignatureIntegrationBody(value);
+  }
+  return named;
+}

@@ -4,8 +4,8 @@ import { laminaTestApp } from './test-app';
 describe('stateful stack', () => {
   const template = Template.fromStack(laminaTestApp().stateful);
 
-  it('keeps five on-demand, point-in-time-recoverable, encrypted tables keyed on string pk/sk, retained on delete', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 5);
+  it('keeps six on-demand, point-in-time-recoverable, encrypted tables keyed on string pk/sk, retained on delete', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 6);
     const tables = template.findResources('AWS::DynamoDB::Table');
     for (const table of Object.values(tables)) {
       expect(table.DeletionPolicy).toBe('Retain');
@@ -28,7 +28,7 @@ describe('stateful stack', () => {
       Object.keys(tables)
         .map((id) => id.replace(/[0-9A-F]{8}$/, ''))
         .sort(),
-    ).toEqual(['Advisories', 'Images', 'InFlight', 'LayerIndex', 'Snoozes']);
+    ).toEqual(['Advisories', 'Images', 'InFlight', 'LayerIndex', 'SignatureIntegrations', 'Snoozes']);
   });
 
   it('lets DynamoDB expire layer-cache entries, in-flight scans and snoozes through expiresAt, and nothing else', () => {
@@ -42,6 +42,7 @@ describe('stateful stack', () => {
       Advisories: null,
       Snoozes: { AttributeName: 'expiresAt', Enabled: true },
       InFlight: { AttributeName: 'expiresAt', Enabled: true },
+      SignatureIntegrations: null,
     });
   });
 
@@ -50,11 +51,11 @@ describe('stateful stack', () => {
     template.resourceCountIs('AWS::S3::BucketPolicy', 0);
   });
 
-  it('exports only the names and ARNs of the five tables to the stateless stack', () => {
+  it('exports only the names and ARNs of the six tables to the stateless stack', () => {
     const outputs = Object.values(template.toJSON().Outputs ?? {}) as { Value: Record<string, unknown>; Export?: unknown }[];
     const referenced = outputs.map((output) => JSON.stringify(output.Value));
     expect(referenced.length).toBeGreaterThan(0);
-    for (const value of referenced) expect(value).toMatch(/"(Images|LayerIndex|Advisories|Snoozes|InFlight)[0-9A-F]{8}"/);
+    for (const value of referenced) expect(value).toMatch(/"(Images|LayerIndex|Advisories|Snoozes|InFlight|SignatureIntegrations)[0-9A-F]{8}"/);
     expect(referenced.join()).not.toMatch(/Config|ResultSpill|AccessLogs/);
   });
 });

@@ -41,17 +41,19 @@ describe('stateless stack with two watched repositories', () => {
   const template = Template.fromStack(stateless);
 
   describe('ScanImage API', () => {
-    it('routes the five StackRox endpoints (SBOM included) to the API function with IAM authorization', () => {
+    it('routes the StackRox endpoints (SBOM and signature integrations included) to the API function with IAM authorization', () => {
       const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as Resource[];
-      expect(methods).toHaveLength(5);
-      expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'PATCH', 'PATCH', 'POST', 'POST']);
+      expect(methods).toHaveLength(10);
+      expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'GET', 'GET', 'PATCH', 'PATCH', 'POST', 'POST', 'POST', 'PUT']);
       for (const method of methods) {
         expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
         expect(method.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
         expect(method.Properties.RequestValidatorId).toEqual({ Ref: expect.stringMatching(/^ApiValidator/) });
       }
       const paths = Object.values(template.findResources('AWS::ApiGateway::Resource')).map((r) => r.Properties.PathPart);
-      expect(paths.sort()).toEqual(['api', 'imagecves', 'images', 'images', 'sbom', 'scan', 'suppress', 'unsuppress', 'v1', 'v1', '{id}'].sort());
+      expect(paths.sort()).toEqual(
+        ['api', 'imagecves', 'images', 'images', 'sbom', 'scan', 'signatureintegrations', 'suppress', 'unsuppress', 'v1', 'v1', '{id}', '{id}'].sort(),
+      );
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: 'GET',
         RequestParameters: { 'method.request.path.id': true, 'method.request.querystring.includeSnoozed': false },
@@ -109,6 +111,7 @@ describe('stateless stack with two watched repositories', () => {
         LAMINA_INFLIGHT_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefInFlight/) },
         LAMINA_ADVISORIES_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefAdvisories/) },
         LAMINA_SNOOZES_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefSnoozes/) },
+        LAMINA_SIGNATURE_INTEGRATIONS_TABLE: { 'Fn::ImportValue': expect.stringMatching(/ExportsOutputRefSignatureIntegrations/) },
         LAMINA_SCAN_QUEUE_URL: { Ref: expect.stringMatching(/^ScanQueue/) },
         LAMINA_PLATFORM: 'linux/amd64',
         // The configured registries, plus the account's own ECR registry for push scans.
@@ -234,6 +237,14 @@ describe('stateless stack with two watched repositories', () => {
         expect(['Advisories', readable('Advisories'), writable('Advisories')]).toEqual(['Advisories', true, false]);
         expect(JSON.stringify(statements)).not.toMatch(/s3:|Config|ResultSpill/);
       }
+      // The API changes signature integrations; the worker reads them to verify.
+      const grants = (role: string) => {
+        const statements = statementsOf(template, role).filter((s) => JSON.stringify(s.Resource).includes('ExportsOutputFnGetAttSignatureIntegrations'));
+        const actions = statements.flatMap((s) => [s.Action].flat());
+        return [actions.includes('dynamodb:GetItem'), actions.includes('dynamodb:PutItem')];
+      };
+      expect(grants('ApiHandlerFunctionServiceRole')).toEqual([true, true]);
+      expect(grants('ScanWorkerFunctionServiceRole')).toEqual([true, false]);
       expect(statementsOf(template, 'ApiHandlerFunctionServiceRole')).toContainEqual(
         expect.objectContaining({
           Action: expect.arrayContaining(['sqs:SendMessage']),
@@ -246,7 +257,7 @@ describe('stateless stack with two watched repositories', () => {
       const statements = statementsOf(template, 'AdvisoryUpdaterFunctionServiceRole');
       const resources = JSON.stringify(statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:'))).map((s) => s.Resource));
       expect(resources).toContain('Advisories');
-      expect(resources).not.toMatch(/Images|LayerIndex|InFlight|Snoozes/);
+      expect(resources).not.toMatch(/Images|LayerIndex|InFlight|Snoozes|SignatureIntegrations/);
       expect(statements).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['dynamodb:PutItem']), Resource: [importOf('Advisories')] }));
       expect(JSON.stringify(statements)).not.toMatch(/ecr:|s3:/);
     });

@@ -1,5 +1,6 @@
 // The floor a scan cannot beat: fetch the same blobs and decompress them, nothing else, at the scan's concurrency.
 // `node floor-once.js <registry-url> <repository> <concurrency> <digest>...`
+import { peakRssKiB } from './peak-rss';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: Number(concurrencyText) }, worker));
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  process.stdout.write(`${JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, maxRssKiB: peakRssKiB() })}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -1,4 +1,5 @@
 // One scan in a process of its own, so its peak RSS is its own: `node scan-once.js <image> <insecure-registry>`.
+import { peakRssKiB } from './peak-rss';
 import { createImageService } from '../lib/compose';
 import { configFromEnv } from '../lib/config';
 import type { ImageStore, StoredScan } from '../lib/service/image-store';
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const result = await service.scanImage({ imageName: image, force: true, includeSnoozed: true, cluster: '' });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  process.stdout.write(`${JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS, components: result.scan?.components.length ?? 0 })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, maxRssKiB: peakRssKiB(), components: result.scan?.components.length ?? 0 })}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -10,7 +10,7 @@ import {
   pomCoordinates,
 } from './java/metadata';
 import { openZip, readZipEntry, type ZipEntry, ZipFormatError, zipEntries } from './java/zip';
-import type { AnalysisResult, Analyzer, PackageRecord } from './types';
+import type { AnalysisResult, PackageRecord, StreamAnalysis, StreamAnalyzer } from './types';
 
 /**
  * Java archives (`.jar .war .ear .jpi .hpi`) and the archives nested in them, to any of those names anywhere in the
@@ -337,13 +337,48 @@ export function analyzeJavaArchive(content: Buffer, path: ImagePath, limits: Jav
   return result;
 }
 
-/** Java archives anywhere in the image. */
-export const javaAnalyzer: Analyzer = {
+/** Largest archive read; a bigger one is noted and the scan marked partial. */
+const MAX_ARCHIVE_BYTES = 64 * MIB;
+
+/**
+ * One archive collected as it streams out of the layer and read when it ends: the layer keeps none of it, so a
+ * layer of many jars costs one archive's bytes at a time, and each is read while the next is still arriving.
+ */
+class JavaArchiveStream implements StreamAnalysis {
+  private readonly content: Buffer | undefined;
+  private at = 0;
+
+  constructor(
+    private readonly path: ImagePath,
+    private readonly size: number,
+  ) {
+    this.content = size <= MAX_ARCHIVE_BYTES ? Buffer.allocUnsafe(size) : undefined;
+  }
+
+  write(chunk: Buffer): boolean {
+    if (!this.content || this.at + chunk.length > this.size) return false;
+    chunk.copy(this.content, this.at);
+    this.at += chunk.length;
+    return true;
+  }
+
+  end(): AnalysisResult {
+    if (!this.content)
+      return { evidence: [], notes: [`${this.path}: ${this.size} bytes exceeds the ${MAX_ARCHIVE_BYTES / MIB} MiB limit for one archive`], unreadable: true };
+    if (this.at !== this.size) return { evidence: [], notes: [`${this.path}: the layer holds ${this.size} bytes but gave ${this.at}`], unreadable: true };
+    return analyzeJavaArchive(this.content, this.path);
+  }
+}
+
+/** Java archives anywhere in the image, read as they stream by rather than kept with the layer's files. */
+export const javaAnalyzer: StreamAnalyzer = {
   name: 'java',
-  version: 1,
-  maxFileSize: 64 * MIB,
-  wants: isJavaArchiveName,
+  version: 2,
+  maxFileSize: 0,
+  wants: () => false,
   analyze(file: LayerFile): AnalysisResult {
     return analyzeJavaArchive(file.content, file.path);
   },
+  wantsStream: (path) => isJavaArchiveName(path),
+  openStream: (path, _mode, size) => new JavaArchiveStream(path, size),
 };

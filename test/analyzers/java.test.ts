@@ -209,19 +209,34 @@ describe('java analyser paths', () => {
       'A.JAR',
       'a.Jar',
     ]) {
-      expect(javaAnalyzer.wants(path)).toBe(true);
+      expect(javaAnalyzer.wantsStream(path, 0o644, 1000)).toBe(true);
     }
     for (const path of ['foo.jar.sha1', 'foo.zip', 'jar', '.jar', 'dir/.jar', 'foo.jarx', 'foojar', 'usr/lib/jvm/lib/modules', 'a.jr']) {
-      expect(javaAnalyzer.wants(path)).toBe(false);
+      expect(javaAnalyzer.wantsStream(path, 0o644, 1000)).toBe(false);
     }
     expect(isJavaArchiveName('x.war')).toBe(true);
   });
 
-  it('is the java analyser, version 1, reading files up to 64 MiB, with no path hints (a suffix test)', () => {
+  it('is the java analyser, version 2, streaming archives (none kept with the layer), with no path hints (a suffix test)', () => {
     expect(javaAnalyzer.name).toBe('java');
-    expect(javaAnalyzer.version).toBe(1);
-    expect(javaAnalyzer.maxFileSize).toBe(64 * 1024 * 1024);
+    expect(javaAnalyzer.version).toBe(2);
+    expect(javaAnalyzer.maxFileSize).toBe(0);
+    expect(javaAnalyzer.wants('a.jar')).toBe(false);
     expect(hasPathHints(javaAnalyzer)).toBe(false);
+  });
+
+  it('reads an archive streamed in chunks as it reads it whole; one over 64 MiB, or cut short, is noted', async () => {
+    const content = await mavenJar('org.example', 'streamed', '2.0');
+    const analysis = javaAnalyzer.openStream('app/lib/streamed.jar', 0o644, content.length);
+    for (let at = 0; at < content.length; at += 100) expect(analysis.write(content.subarray(at, at + 100))).toBe(true);
+    expect(analysis.end()).toEqual(javaAnalyzer.analyze({ path: 'app/lib/streamed.jar', content, mode: 0o644, size: content.length }));
+
+    const huge = javaAnalyzer.openStream('big.jar', 0o644, 65 * 1024 * 1024);
+    expect(huge.write(Buffer.alloc(10))).toBe(false);
+    expect(huge.end()).toEqual({ evidence: [], notes: [expect.stringMatching(/^big.jar: 68157440 bytes exceeds the 64 MiB limit/)], unreadable: true });
+    const short = javaAnalyzer.openStream('short.jar', 0o644, content.length);
+    short.write(content.subarray(0, 10));
+    expect(short.end()).toMatchObject({ evidence: [], unreadable: true });
   });
 });
 

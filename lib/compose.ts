@@ -11,6 +11,7 @@ import type { ScanLeases } from './service/scan-leases';
 import type { ScanObserver } from './service/scan-observer';
 import { CosignSignatureFetcher } from './signatures/fetch';
 import { SignatureStep, type SignatureIntegrationSource } from './signatures/step';
+import { StoredTrustRootSource, type TrustRootSource } from './signatures/stored-trust-root';
 import type { SignatureIntegration } from './signatures/types';
 import type { V1ScanImageRequest } from './stackrox/types';
 import { ImageService, type ScannerIdentity } from './service/image-service';
@@ -65,8 +66,14 @@ export function createSignatureStep(
   config: LaminaConfig,
   registry: RegistryClient,
   integrations: readonly SignatureIntegration[] | SignatureIntegrationSource = config.signatureIntegrations ?? [],
+  trustRoot?: TrustRootSource,
 ): SignatureStep {
-  return new SignatureStep({ integrations, fetcher: new CosignSignatureFetcher(registry, { mirrors: config.registryMirrors }) });
+  return new SignatureStep({ integrations, fetcher: new CosignSignatureFetcher(registry, { mirrors: config.registryMirrors }), trustRoot });
+}
+
+/** The Sigstore trusted root the updater keeps beside the advisories, else the one @sigstore/tuf ships. */
+export function storedTrustRoot(advisories: AdvisoryStore | undefined): TrustRootSource | undefined {
+  return advisories ? new StoredTrustRootSource(advisories) : undefined;
 }
 
 /** Wires the scan core's ports from configuration: the one place that picks concrete adapters. */
@@ -86,7 +93,7 @@ export function createImageService(config: LaminaConfig, store: ImageStore, opti
   const registry = createRegistryClient(config, options);
   return new ImageService({
     scan: createScanPorts(config, options, registry),
-    signatures: createSignatureStep(config, registry, options.signatureIntegrations),
+    signatures: createSignatureStep(config, registry, options.signatureIntegrations, storedTrustRoot(options.advisories)),
     store,
     scanner: SCANNER,
     platform: config.platform,

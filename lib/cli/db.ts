@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { importAdvisories, type ImportCounts } from '../vulndb/import';
 import { DEFAULT_SOURCES, sourcesNamed, UnknownSourceError } from '../vulndb/sources';
 import { checkedCursor, OSV_BASE_URL, runSources } from '../vulndb/updater';
+import { refreshTrustedRoot, TRUSTED_ROOT_SOURCE, tufSettingsFromEnv } from '../signatures/trust-root-refresh';
 
 export const DB_USAGE = `  lamina db import <path>...   load advisory files, told apart by content: OSV JSON, NVD API 2.0 responses,
                                Alpine secdb, Amazon Linux updateinfo.xml, Red Hat CSAF VEX, Azure Linux and
@@ -16,7 +17,10 @@ export const DB_USAGE = `  lamina db import <path>...   load advisory files, tol
                                bring the advisory sources up to date (incremental; an interrupted run continues):
                                --source osv:<ecosystem>, alas:2023, alas:2, alas:1, redhat-csaf, oracle-oval,
                                azure-oval:3.0, …; --ecosystem E is --source osv:E; default: LAMINA_ADVISORY_SOURCES,
-                               else every distribution's feed and OSV's language ecosystems;
+                               else every distribution's feed and OSV's language ecosystems; without --source or
+                               --ecosystem, or with --source sigstore:trusted-root, Sigstore's trusted root is
+                               refreshed too, through TUF (LAMINA_SIGSTORE_TUF_URL, "off" for none), for keyless
+                               signature verification;
                                --base-url: OSV's bucket (LAMINA_OSV_BASE_URL); --timeout: ms without a response
                                or a byte before an attempt fails (LAMINA_OSV_TIMEOUT_MS, default 60000)
   lamina db status             print the advisory data version and each ecosystem's records and last update;
@@ -175,8 +179,12 @@ async function importCommand(paths: string[], config: LaminaConfig, io: CliIo, q
   }
 }
 
+/** Whether `db update` refreshes the Sigstore trusted root: named as a source, by default, or not at all. */
+type TrustedRootRefresh = 'named' | 'default' | 'no';
+
 async function updateCommand(
   names: string[],
+  trustedRoot: TrustedRootRefresh,
   baseUrl: string | undefined,
   idleTimeoutMs: number | undefined,
   config: LaminaConfig,
@@ -189,6 +197,13 @@ async function updateCommand(
   } catch (err) {
     if (!(err instanceof UnknownSourceError)) throw err;
     io.err(`${err.message}\n`);
+    return 2;
+  }
+  let tuf: ReturnType<typeof tufSettingsFromEnv>;
+  try {
+    tuf = trustedRoot === 'no' ? undefined : tufSettingsFromEnv();
+  } catch (err) {
+    io.err(`${(err as Error).message}\n`);
     return 2;
   }
   const { store } = await openLocalAdvisories(config, process.env, io.err);
@@ -207,8 +222,16 @@ async function updateCommand(
           : `${update.status}, ${update.written} written, ${update.skipped} unchanged, ${update.malformed} malformed`;
       io.out(`${update.source}: ${detail}\n`);
     }
+    let rootFailed = false;
+    if (tuf) {
+      const refresh = await refreshTrustedRoot(store, { cacheDir: join(config.dataDir, 'sigstore-tuf'), ...tuf });
+      rootFailed = refresh.status === 'failed' && trustedRoot === 'named';
+      // Refreshed by default only: offline, a failure warns and keyless verification goes on with the copy it has.
+      if (refresh.status === 'failed' && trustedRoot === 'default') io.err(`lamina: warning: ${refresh.error}\n`);
+      else io.out(`${TRUSTED_ROOT_SOURCE}: ${refresh.status === 'failed' ? `failed: ${refresh.error}` : refresh.status}\n`);
+    }
     io.out(`advisory data version ${await store.getDataVersion()}\n`);
-    return result.sources.some((u) => u.status !== 'updated' && u.status !== 'not-modified') ? 1 : 0;
+    return rootFailed || result.sources.some((u) => u.status !== 'updated' && u.status !== 'not-modified') ? 1 : 0;
   } finally {
     progress.done();
     await store.close();
@@ -277,7 +300,10 @@ export async function dbCommand(args: string[], config: LaminaConfig, io: CliIo)
         .map((e) => e.trim())
         .filter(Boolean);
       const named = [...(values.source ?? []), ...(values.ecosystem ?? []).map((e) => `osv:${e}`)];
-      const sources = named.length ? named : fromEnv?.length ? fromEnv : [...DEFAULT_SOURCES];
+      const chosen = named.length ? named : fromEnv?.length ? fromEnv : [...DEFAULT_SOURCES];
+      const sources = chosen.filter((source) => source !== TRUSTED_ROOT_SOURCE);
+      // Sources named on the command line narrow the run to them; otherwise the trusted root is refreshed too.
+      const trustedRoot: TrustedRootRefresh = named.length === 0 ? 'default' : named.includes(TRUSTED_ROOT_SOURCE) ? 'named' : 'no';
       const baseUrl = values['base-url'] ?? process.env.LAMINA_OSV_BASE_URL ?? OSV_BASE_URL;
       const timeout = values.timeout ?? process.env.LAMINA_OSV_TIMEOUT_MS;
       const idleTimeoutMs = timeout === undefined ? undefined : Number(timeout);
@@ -285,7 +311,7 @@ export async function dbCommand(args: string[], config: LaminaConfig, io: CliIo)
         io.err(`--timeout must be a number of milliseconds, got "${timeout}"\n${DB_USAGE}\n`);
         return 2;
       }
-      return updateCommand(sources, baseUrl, idleTimeoutMs, config, io, values.quiet);
+      return updateCommand(sources, trustedRoot, baseUrl, idleTimeoutMs, config, io, values.quiet);
     }
     case 'status':
       return statusCommand(config, io);

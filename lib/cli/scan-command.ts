@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatOperatingSystem } from '../analyzers';
-import { createRegistryClient, createScanPorts, createSignatureStep, SCANNER } from '../compose';
+import { createRegistryClient, createScanPorts, createSignatureStep, SCANNER, storedTrustRoot } from '../compose';
+import { SEED_TRUST_ROOT } from '../signatures/stored-trust-root';
+import type { SigstoreTrustRoot } from '../signatures/trust-root';
 import { detectArchive, isArchiveSpec, openArchiveSource } from '../image/archive';
 import { parsePlatform, type LaminaConfig } from '../config';
 import { asCodedError } from '../errors';
@@ -258,6 +260,8 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
     if (archive && integrations.length > 0) {
       io.err('lamina: warning: signatures are not checked for a local image: cosign keeps them in a registry, beside the image\n');
     }
+    // Keyless signatures verify against the trusted root `lamina db update` keeps beside the advisories.
+    const trustRoot = storedTrustRoot(local?.store) ?? SEED_TRUST_ROOT;
     const progress = new ProgressLine(io.err, io.interactive);
     const started = Date.now();
     const service = new ImageService({
@@ -267,7 +271,7 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
         scanPhase: (name, phase) => progress.update(`scanning ${name}: ${phase} (${Math.round((Date.now() - started) / 1000)} s)`),
       },
       scan: ports,
-      signatures: archive ? undefined : createSignatureStep(settings.config, registry, integrations),
+      signatures: archive ? undefined : createSignatureStep(settings.config, registry, integrations, trustRoot),
       store: new MemoryImageStore(),
       scanner: SCANNER,
       platform: settings.config.platform,
@@ -291,7 +295,7 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
     const operatingSystem = formatOperatingSystem(stored.inventory.os);
     for (const warning of warningsOf(notes, match, filtered.expired, operatingSystem)) io.err(`lamina: warning: ${warning}\n`);
     if (!archive && integrations.length > 0) {
-      for (const line of signatureLines(stored.image, integrations, now)) io.err(`lamina: signature: ${line}\n`);
+      for (const line of signatureLines(stored.image, integrations, now, await trustRoot.current())) io.err(`lamina: signature: ${line}\n`);
     }
 
     const sbom = sbomInputOf(stored, TOOL, now, imageName(archive?.reference ?? parseImageName(image)));
@@ -347,7 +351,7 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
  * The signature verdict, one line per integration: `VERIFIED by key.pub for <refs>`, the failure and its reason,
  * or `none found`. The StorageImage's signatureVerificationData holds the same results.
  */
-function signatureLines(image: StorageImage, integrations: readonly SignatureIntegration[], now: Date): string[] {
+function signatureLines(image: StorageImage, integrations: readonly SignatureIntegration[], now: Date, trustRoot: SigstoreTrustRoot): string[] {
   const label = (integration: SignatureIntegration) => (integration.id === CLI_INTEGRATION_ID ? '--verify-key' : `integration "${integration.name}"`);
   const signatures = image.signature?.signatures ?? [];
   const ref = image.name?.fullName ?? image.id;
@@ -364,7 +368,7 @@ function signatureLines(image: StorageImage, integrations: readonly SignatureInt
   // claim its index digest, which the stored image does not keep: the digests the signatures claim stand in for it.
   const subject = { digest: image.id, names, readFrom: image.name?.fullName, alternateDigests: claimedDigests(signatures) };
   const scanned = new Map((image.signatureVerificationData?.results ?? []).map((result) => [result.verifierId, result]));
-  return verifyWithIntegrations(integrations, signatures, subject, now).map(({ integration, result: checked, verifiedBy }) => {
+  return verifyWithIntegrations(integrations, signatures, subject, now, { trustRoot }).map(({ integration, result: checked, verifiedBy }) => {
     const result = scanned.get(integration.id) ?? checked;
     if (result.status === 'VERIFIED') {
       const by = integration.id === CLI_INTEGRATION_ID ? verifiedBy.join(', ') : `${label(integration)} (${verifiedBy.join(', ')})`;

@@ -341,7 +341,12 @@ export class ImageService {
     let signed: SignatureOutcome;
     if (record?.fetchedAt || integrations.length === 0) {
       const kept = record ?? { integrations: '', readFrom: image.name?.fullName ?? '', alternateDigests: [] };
-      signed = step.reverify({ id: image.id, names: image.names.map((name) => name.fullName), signature: image.signature }, kept, integrations, this.now());
+      signed = await step.reverify(
+        { id: image.id, names: image.names.map((name) => name.fullName), signature: image.signature },
+        kept,
+        integrations,
+        this.now(),
+      );
     } else {
       const from = reference ?? parseImageName(record?.readFrom ?? image.name?.fullName ?? image.names[0]?.fullName ?? '');
       const subject = { reference: from, digest: image.id, names: image.names.map((name) => name.fullName), alternateDigests: record?.alternateDigests };

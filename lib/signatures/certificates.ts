@@ -64,7 +64,16 @@ function generalName(name: ASN1Obj): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the certificate is X.509 v3, the one version with extensions: @sigstore/core's view reads a v1
+ * certificate's fields one place off (it has no version field), so a v1 one is read through node only.
+ */
+export function hasExtensions(certificate: Certificate): boolean {
+  return certificate.parsed.tbsCertificate.subs[0]?.tag.isContextSpecific(0) === true;
+}
+
 export function identityOf(certificate: Certificate): CertificateIdentity {
+  if (!hasExtensions(certificate)) return { subjectAlternativeNames: [], oidcIssuer: '' };
   const san = certificate.parsed.extension(OID_SAN);
   const names = san?.valueObj.subs[0]?.subs ?? [];
   const v2 = certificate.parsed.extension(OID_ISSUER_V2);
@@ -75,54 +84,75 @@ export function identityOf(certificate: Certificate): CertificateIdentity {
   };
 }
 
-function describe(certificate: Certificate): string {
+/** A certificate by its first identity, else its subject, for messages. */
+export function describeCertificate(certificate: Certificate): string {
   const identity = identityOf(certificate);
   return identity.subjectAlternativeNames[0] ?? certificate.x509.subject.replace(/\n/g, ', ');
 }
 
-function validAt(certificate: Certificate, at: Date): boolean {
-  return certificate.parsed.notBefore <= at && at <= certificate.parsed.notAfter;
+function validity(certificate: Certificate): { notBefore: Date; notAfter: Date } {
+  return { notBefore: new Date(certificate.x509.validFrom), notAfter: new Date(certificate.x509.validTo) };
 }
 
-function issues(issuer: Certificate, subject: Certificate): boolean {
+function validAt(certificate: Certificate, at: Date): boolean {
+  const { notBefore, notAfter } = validity(certificate);
+  return notBefore <= at && at <= notAfter;
+}
+
+/** Whether `issuer` signed `subject`; an anchor needs no CA flag, as Go's verifier asks none of a root (a v1 root has none). */
+function issues(issuer: Certificate, subject: Certificate, anchor: boolean): boolean {
   try {
-    return issuer.x509.ca && subject.x509.checkIssued(issuer.x509) && subject.x509.verify(issuer.x509.publicKey);
+    return (anchor || issuer.x509.ca) && subject.x509.checkIssued(issuer.x509) && subject.x509.verify(issuer.x509.publicKey);
   } catch {
     return false;
+  }
+}
+
+/** FAILED_VERIFICATION unless `leaf` may sign code (its extended key usage, when it has one, says so). */
+export function checkCodeSigning(leaf: Certificate): void {
+  const usage = leaf.x509.keyUsage;
+  if (usage && !usage.includes(EKU_CODE_SIGNING) && !usage.includes(EKU_ANY)) {
+    throw new Failure(
+      'FAILED_VERIFICATION',
+      `certificate ${describeCertificate(leaf)}: not a code-signing certificate (extended key usage ${usage.join(', ')})`,
+    );
   }
 }
 
 /**
  * Checks that `leaf` is for code signing and chains, through `intermediates` and `anchors`, to one of the
  * `anchors` (any of them is trusted, as StackRox pools the integration's chain), each certificate on the way valid
- * at `at`. FAILED_VERIFICATION saying what is wrong otherwise.
+ * at `at`; the path found, leaf first. FAILED_VERIFICATION saying what is wrong otherwise.
  */
-export function verifyCertificateChain(leaf: Certificate, intermediates: readonly Certificate[], anchors: readonly Certificate[], at: Date): void {
-  const usage = leaf.x509.keyUsage;
-  if (usage && !usage.includes(EKU_CODE_SIGNING) && !usage.includes(EKU_ANY)) {
-    throw new Failure('FAILED_VERIFICATION', `certificate ${describe(leaf)}: not a code-signing certificate (extended key usage ${usage.join(', ')})`);
-  }
+export function verifyCertificateChain(leaf: Certificate, intermediates: readonly Certificate[], anchors: readonly Certificate[], at: Date): Certificate[] {
+  checkCodeSigning(leaf);
   const trusted = (certificate: Certificate) => anchors.some((anchor) => anchor.der.equals(certificate.der));
   const pool = [...intermediates, ...anchors];
   let expired: Certificate | undefined;
-  const walk = (certificate: Certificate, path: Certificate[]): boolean => {
+  const walk = (certificate: Certificate, path: Certificate[]): Certificate[] | undefined => {
     if (!validAt(certificate, at)) {
       expired ??= certificate;
-      return false;
+      return undefined;
     }
-    if (trusted(certificate)) return true;
-    if (path.length >= MAX_CHAIN_LENGTH) return false;
-    return pool.some((issuer) => !path.some((seen) => seen.der.equals(issuer.der)) && issues(issuer, certificate) && walk(issuer, [...path, issuer]));
+    if (trusted(certificate)) return path;
+    if (path.length >= MAX_CHAIN_LENGTH) return undefined;
+    for (const issuer of pool) {
+      if (path.some((seen) => seen.der.equals(issuer.der)) || !issues(issuer, certificate, trusted(issuer))) continue;
+      const found = walk(issuer, [...path, issuer]);
+      if (found) return found;
+    }
+    return undefined;
   };
-  if (walk(leaf, [leaf])) return;
+  const path = walk(leaf, [leaf]);
+  if (path) return path;
   if (expired) {
-    const { notBefore, notAfter } = expired.parsed;
+    const { notBefore, notAfter } = validity(expired);
     throw new Failure(
       'FAILED_VERIFICATION',
-      `certificate ${describe(expired)} is not valid at ${at.toISOString()} (valid from ${notBefore.toISOString()} to ${notAfter.toISOString()})`,
+      `certificate ${describeCertificate(expired)} is not valid at ${at.toISOString()} (valid from ${notBefore.toISOString()} to ${notAfter.toISOString()})`,
     );
   }
-  throw new Failure('FAILED_VERIFICATION', `certificate ${describe(leaf)} does not chain to the integration's trusted certificates`);
+  throw new Failure('FAILED_VERIFICATION', `certificate ${describeCertificate(leaf)} does not chain to the integration's trusted certificates`);
 }
 
 const POSIX_CLASSES: Record<string, string> = {

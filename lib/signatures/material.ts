@@ -17,6 +17,8 @@ export interface SignatureMaterial {
   /** The signer's certificate and the chain the signature carries, leaf first; empty when it carries none. */
   certificates(): Certificate[];
   tlogEntries(): TransparencyLogEntry[];
+  /** RFC 3161 timestamps over the signature (DER) a bundle carries; none for simple signing (its annotation is not fetched). */
+  signedTimestamps(): Buffer[];
   /** `repositories` stand for a statement that names none: those the signature was read from. */
   claims(repositories: readonly string[]): Claims;
 }
@@ -50,6 +52,7 @@ function simpleSigning(cosign: StorageCosignSignature): SignatureMaterial {
       const bundle = text(cosign.rekorBundle);
       return bundle.trim() ? [entryOfRekorBundle(bundle)] : [];
     },
+    signedTimestamps: () => [],
     claims: () => simpleSigningClaims(payload),
   };
 }
@@ -67,6 +70,8 @@ function envelope(cosign: StorageCosignSignature): SignatureMaterial {
       }
     },
     tlogEntries: () => contents.tlogEntries,
+    signedTimestamps: () =>
+      (contents.bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? []).map((t) => Buffer.from(t.signedTimestamp)),
     claims: (repositories) => {
       const statement = statementClaims(contents);
       const named = statement.names.map(repositoryOf).filter((repository): repository is string => repository !== undefined);

@@ -10,6 +10,8 @@ import type { ImageReference } from '../image/types';
 import type { StorageImageNote, StorageImageSignature, StorageImageSignatureVerificationData, StorageSignature } from '../stackrox/types';
 import type { FetchedSignature, FetchedSignatures, SignatureFetcher } from './fetch';
 import { integrationsFingerprint } from './integrations';
+import { SEED_TRUST_ROOT, type TrustRootSource } from './stored-trust-root';
+import type { SigstoreTrustRoot } from './trust-root';
 import type { SignatureIntegration } from './types';
 import { type VerificationSubject, verifyWithIntegrations } from './verify';
 
@@ -67,6 +69,8 @@ export function fixedIntegrations(integrations: readonly SignatureIntegration[])
 export interface SignatureStepOptions {
   integrations: readonly SignatureIntegration[] | SignatureIntegrationSource;
   fetcher: SignatureFetcher;
+  /** The Sigstore trusted root keyless signatures are verified with: the updater's copy, else the seed's. */
+  trustRoot?: TrustRootSource;
 }
 
 function notesOf(outcome: Pick<SignatureOutcome, 'signature' | 'signatureVerificationData'>): StorageImageNote[] {
@@ -124,7 +128,7 @@ export class SignatureStep {
       return { ...outcome, notes: notesOf(outcome), record };
     }
     const signature = { signatures: fetched.signatures.map((entry) => entry.signature), fetched: fetchedAt };
-    const verified = this.verify(signature, { digest: subject.digest, names: subject.names, alternateDigests, readFrom: record.readFrom }, inForce, now);
+    const verified = await this.verify(signature, { digest: subject.digest, names: subject.names, alternateDigests, readFrom: record.readFrom }, inForce, now);
     const results = verified.map((result) =>
       result.status === 'VERIFIED' || fetched.problems.length === 0 ? result : { ...result, description: [result.description, ...fetched.problems].join('; ') },
     );
@@ -136,18 +140,18 @@ export class SignatureStep {
    * Verifies signatures fetched before (`record.fetchedAt` set) against `integrations`, without a registry:
    * what a stored image answers with once the integrations have changed.
    */
-  reverify(
+  async reverify(
     stored: { id: string; names: readonly string[]; signature: StorageImageSignature | null },
     record: SigningRecord,
     integrations: readonly SignatureIntegration[],
     now: Date,
-  ): SignatureOutcome {
+  ): Promise<SignatureOutcome> {
     const next: SigningRecord = { ...record, integrations: integrationsFingerprint(integrations) };
     const signatures = stored.signature?.signatures ?? [];
     const results =
       integrations.length === 0 || signatures.length === 0
         ? []
-        : this.verify(
+        : await this.verify(
             stored.signature!,
             { digest: stored.id, names: stored.names, alternateDigests: record.alternateDigests, readFrom: record.readFrom },
             integrations,
@@ -157,8 +161,9 @@ export class SignatureStep {
     return { ...outcome, notes: notesOf(outcome), record: next };
   }
 
-  private verify(signature: StorageImageSignature, subject: VerificationSubject, integrations: readonly SignatureIntegration[], now: Date) {
-    return verifyWithIntegrations(integrations, signature.signatures, subject, now).map(({ result }) => result);
+  private async verify(signature: StorageImageSignature, subject: VerificationSubject, integrations: readonly SignatureIntegration[], now: Date) {
+    const trustRoot: SigstoreTrustRoot = await (this.options.trustRoot ?? SEED_TRUST_ROOT).current();
+    return verifyWithIntegrations(integrations, signature.signatures, subject, now, { trustRoot }).map(({ result }) => result);
   }
 
   /** Every digest's signatures, each once; a digest whose signatures cannot be read is a problem, not a failure. */

@@ -1,7 +1,8 @@
 /**
  * Offline proof that a signature was entered in a Rekor transparency log, checked with @sigstore/verify against the
- * log's public key from the integration: the inclusion promise (SET) or the inclusion proof and its signed
- * checkpoint, and that the entry's body records this very signature and payload. Nothing here reaches the network.
+ * log keys to trust (the integration's own key, or the Rekor keys of a Sigstore trusted root): the inclusion promise
+ * (SET) or the inclusion proof and its signed checkpoint, and that the entry's body records this very signature and
+ * payload. Nothing here reaches the network.
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import type { TransparencyLogEntry } from '@sigstore/bundle';
@@ -19,47 +20,54 @@ export interface SignedContent {
   verify(key: KeyObject): boolean;
 }
 
-export interface TransparencyLog {
-  publicKey: KeyObject;
-  /** SHA-256 of the key's DER (SubjectPublicKeyInfo): how entries and checkpoints name the log. */
-  logId: Buffer;
-  url: string;
-}
+/** A log key as @sigstore/verify trusts it: the log's id (SHA-256 of its key), its URL and validity window. */
+export type LogAuthority = TrustMaterial['tlogs'][number];
 
 const BEGINNING = new Date(0);
 const END = new Date(8_640_000_000_000_000);
 
-export function transparencyLogOf(pem: string, url = ''): TransparencyLog {
+/** An integration's log key (PEM), trusted at any time. */
+export function transparencyLogOf(pem: string, url = ''): LogAuthority {
   const publicKey = createPublicKey({ key: pem, format: 'pem' });
   const der = publicKey.export({ type: 'spki', format: 'der' });
-  return { publicKey, logId: createHash('sha256').update(der).digest(), url };
+  return { publicKey, logID: createHash('sha256').update(der).digest(), baseURL: url, validFor: { start: BEGINNING, end: END } };
 }
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** @sigstore/verify's view of a signature: its content, compared with what log bodies record. */
+export function signatureContentOf(content: SignedContent): SignedEntity['signature'] {
+  return {
+    signature: content.signature,
+    compareSignature: (signature) => signature.equals(content.signature),
+    compareDigest: (digest) => digest.equals(content.payloadDigest),
+    verifySignature: (key) => content.verify(key),
+  };
+}
+
 /**
- * Verifies every entry against the log and the content signed by `signer`; the earliest integrated time, the
+ * Verifies every entry against one of `logs` and the content signed by `signer`; the earliest integrated time, the
  * moment the log vouches the signature existed (undefined from Rekor v2 entries, which record none).
  * FAILED_VERIFICATION when an entry does not verify.
  */
-export function verifyInclusion(entries: readonly TransparencyLogEntry[], content: SignedContent, signer: KeyObject, log: TransparencyLog): Date | undefined {
+export function verifyInclusion(
+  entries: readonly TransparencyLogEntry[],
+  content: SignedContent,
+  signer: KeyObject,
+  logs: readonly LogAuthority[],
+): Date | undefined {
   const trust: TrustMaterial = {
     certificateAuthorities: [],
     timestampAuthorities: [],
     ctlogs: [],
-    tlogs: [{ logID: log.logId, baseURL: log.url, publicKey: log.publicKey, validFor: { start: BEGINNING, end: END } }],
+    tlogs: [...logs],
     // The signer was established by the caller (an integration key or a checked certificate): the entity names it by hint.
     publicKey: () => ({ publicKey: signer, validFor: () => true }),
   };
   const entity: SignedEntity = {
-    signature: {
-      signature: content.signature,
-      compareSignature: (signature) => signature.equals(content.signature),
-      compareDigest: (digest) => digest.equals(content.payloadDigest),
-      verifySignature: (key) => content.verify(key),
-    },
+    signature: signatureContentOf(content),
     key: { $case: 'public-key', hint: '' },
     tlogEntries: [...entries],
     timestamps: [],

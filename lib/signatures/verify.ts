@@ -3,7 +3,9 @@
  * signature (simple signing, or a sigstore bundle's DSSE envelope) against each signer of the integration (public
  * keys, certificate rules), in the transparency log when the integration asks for it, claiming this image's digest;
  * the verified references are the image's names in the repository the signature is for. One result per
- * integration: VERIFIED when any signer verifies any signature, else the reason every attempt failed.
+ * integration: VERIFIED when any signer verifies any signature, else the reason every attempt failed. What an
+ * integration leaves to the public Sigstore instance (Fulcio's CAs, Rekor's and the CT logs' keys) is taken from a
+ * Sigstore trusted root held locally, @sigstore/tuf's seed unless a fresher one is given.
  */
 import type { KeyObject } from 'node:crypto';
 import type {
@@ -12,12 +14,15 @@ import type {
   StorageImageSignatureVerificationResultStatus,
   StorageSignature,
 } from '../stackrox/types';
+import { verifyEmbeddedScts } from './certificate-transparency';
 import { checkIdentity, identityOf, verifyCertificateChain } from './certificates';
 import { repositoryOf, verifiedReferences } from './claims';
 import { Failure } from './failure';
+import { verifyKeyless } from './keyless';
 import { materialOf, type SignatureMaterial } from './material';
 import { type CertificateSigner, type IntegrationTrust, type TrustedSigner, trustOf } from './signers';
 import { verifyInclusion } from './tlog';
+import { type SigstoreTrustRoot, seedTrustRoot } from './trust-root';
 import type { SignatureIntegration } from './types';
 
 export { decodeStrictBase64 } from './algorithms';
@@ -44,32 +49,36 @@ export interface DetailedVerificationResult {
   verifiedBy: string[];
 }
 
+export interface VerificationOptions {
+  /** The Sigstore trusted root for what the integrations leave to the public instance; @sigstore/tuf's seed by default. */
+  trustRoot?: SigstoreTrustRoot;
+}
+
 interface Verified {
   references: string[];
 }
 
-/** The signer's key once the signer is established, and the certificate rule it still has to satisfy. */
+/** The signer's key once the signer is established, and the certificate it comes from, if any. */
 function signingKey(signer: TrustedSigner, material: SignatureMaterial): { key: KeyObject; describe: string } {
   if (signer.kind === 'key') return { key: signer.key, describe: `the public key "${signer.name}"` };
-  if (signer.unusable) throw signer.unusable;
   const certificate = signer.pinned ?? material.certificates()[0];
   if (!certificate) throw new Failure('FAILED_VERIFICATION', 'the signature carries no certificate to verify against the certificate rule');
   return { key: certificate.x509.publicKey, describe: `the ${signer.pinned ? "integration's" : "signature's"} certificate` };
 }
 
+/** A certificate rule with its own chain: the chain at the signing time, the SCT when required, the identity. */
 function checkCertificate(signer: CertificateSigner, material: SignatureMaterial, at: Date): void {
   const carried = material.certificates();
   const leaf = signer.pinned ?? carried[0];
-  verifyCertificateChain(leaf, signer.pinned ? [] : carried.slice(1), signer.anchors, at);
+  const path = verifyCertificateChain(leaf, signer.pinned ? [] : carried.slice(1), signer.anchors, at);
+  if (signer.certificateTransparency) verifyEmbeddedScts(leaf, path[1], signer.certificateTransparency.logs, signer.certificateTransparency.describe);
   checkIdentity(identityOf(leaf), { identity: signer.identity, issuer: signer.issuer }, 'certificate identity');
 }
 
-/** The signing time the log vouches for, or undefined when the integration asks for no log. */
-function checkTransparencyLog(trust: IntegrationTrust, material: SignatureMaterial, key: KeyObject): Date | undefined {
+/** Without log entries there is nothing to verify offline: say why, before the log and certificate checks. */
+function requireLogEntries(trust: IntegrationTrust, material: SignatureMaterial): void {
   const policy = trust.transparencyLog;
-  if (!policy) return undefined;
-  const entries = material.tlogEntries();
-  if (entries.length > 0) return verifyInclusion(entries, material.content, key, policy.log);
+  if (!policy || material.tlogEntries().length > 0) return;
   if (policy.validateOffline) {
     throw new Failure('FAILED_VERIFICATION', 'transparency log: the signature carries no log entry to verify offline (transparencyLog.validateOffline)');
   }
@@ -79,11 +88,39 @@ function checkTransparencyLog(trust: IntegrationTrust, material: SignatureMateri
   );
 }
 
+/** The signing time the log vouches for, or undefined when the integration asks for no log. */
+function checkTransparencyLog(trust: IntegrationTrust, material: SignatureMaterial, key: KeyObject): Date | undefined {
+  const policy = trust.transparencyLog;
+  if (!policy) return undefined;
+  try {
+    return verifyInclusion(material.tlogEntries(), material.content, key, policy.logs);
+  } catch (err) {
+    throw policy.fromTrustRoot ? namingTrustRoot(err, trust) : err;
+  }
+}
+
+/** A failure of a check made with the trusted root says which trusted root it was. */
+function namingTrustRoot(err: unknown, trust: IntegrationTrust): unknown {
+  if (!(err instanceof Failure) || err.message.includes(trust.trustRoot.source)) return err;
+  return new Failure(err.status, `${err.message}; trusted root: ${trust.trustRoot.source}`);
+}
+
 function verifyOne(trust: IntegrationTrust, signer: TrustedSigner, material: SignatureMaterial, subject: VerificationSubject, now: Date): Verified {
   const { key, describe } = signingKey(signer, material);
   if (!material.content.verify(key)) throw new Failure('FAILED_VERIFICATION', `invalid signature: it does not verify with ${describe}`);
-  const signedAt = checkTransparencyLog(trust, material, key);
-  if (signer.kind === 'certificate') checkCertificate(signer, material, signedAt ?? now);
+  requireLogEntries(trust, material);
+  if (signer.kind === 'certificate' && signer.anchors.length === 0) {
+    const leaf = signer.pinned ?? material.certificates()[0];
+    try {
+      verifyKeyless(signer, leaf, material, trust.transparencyLog, trust.trustRoot);
+      checkIdentity(identityOf(leaf), { identity: signer.identity, issuer: signer.issuer }, 'certificate identity');
+    } catch (err) {
+      throw namingTrustRoot(err, trust);
+    }
+  } else {
+    const signedAt = checkTransparencyLog(trust, material, key);
+    if (signer.kind === 'certificate') checkCertificate(signer, material, signedAt ?? now);
+  }
   const readFrom = subject.readFrom ? repositoryOf(subject.readFrom) : undefined;
   const claims = material.claims(readFrom ? [readFrom] : []);
   const digests = [subject.digest, ...(subject.alternateDigests ?? [])];
@@ -100,12 +137,21 @@ function verifyOne(trust: IntegrationTrust, signer: TrustedSigner, material: Sig
   return { references };
 }
 
+function defaultTrustRoot(): SigstoreTrustRoot {
+  try {
+    return seedTrustRoot();
+  } catch (err) {
+    throw new Failure('GENERIC_ERROR', (err as Error).message);
+  }
+}
+
 /** One integration's verdict on the image's signatures. */
 export function verifyWithIntegration(
   integration: SignatureIntegration,
   signatures: readonly StorageSignature[],
   subject: VerificationSubject,
   now: Date,
+  options: VerificationOptions = {},
 ): DetailedVerificationResult {
   const result = (status: StorageImageSignatureVerificationResultStatus, description = '', references: string[] = []) => ({
     verificationTime: now.toISOString(),
@@ -117,7 +163,7 @@ export function verifyWithIntegration(
   const failed = (failure: Failure) => ({ integration, result: result(failure.status, failure.message), verifiedBy: [] });
   let trust: IntegrationTrust;
   try {
-    trust = trustOf(integration);
+    trust = trustOf(integration, options.trustRoot ?? defaultTrustRoot());
   } catch (err) {
     if (err instanceof Failure) return failed(err);
     throw err;
@@ -181,6 +227,7 @@ export function verifyWithIntegrations(
   signatures: readonly StorageSignature[],
   subject: VerificationSubject,
   now: Date,
+  options: VerificationOptions = {},
 ): DetailedVerificationResult[] {
-  return integrations.map((integration) => verifyWithIntegration(integration, signatures, subject, now));
+  return integrations.map((integration) => verifyWithIntegration(integration, signatures, subject, now, options));
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { ZipFile } from 'yazl';
 import { type CliIo, dbCommand } from '../../lib/cli/db';
 import { configFromEnv, type LaminaConfig } from '../../lib/config';
+import { openLocalAdvisoryStore } from '../../lib/local/local-mode';
+import { decodeStoredTrustedRoot, TRUSTED_ROOT_KEY } from '../../lib/signatures/stored-trust-root';
+import { startTufRepo } from '../signatures/tuf-repo';
 
 /*
  * `lamina db update` in process, over a data directory of its own, against OSV's bucket layout on loopback: what a
@@ -119,6 +122,45 @@ describe('lamina db update', () => {
       const { io, errText } = fakeIo(false);
       expect(await update('http://127.0.0.1:1', io, ['--timeout', 'soon'])).toBe(2);
       expect(errText()).toMatch(/^--timeout must be a number of milliseconds, got "soon"/);
+    });
+  });
+
+  describe("Sigstore's trusted root", () => {
+    const saved = { url: process.env.LAMINA_SIGSTORE_TUF_URL, root: process.env.LAMINA_SIGSTORE_TUF_ROOT };
+    afterEach(() => {
+      for (const [name, value] of [
+        ['LAMINA_SIGSTORE_TUF_URL', saved.url],
+        ['LAMINA_SIGSTORE_TUF_ROOT', saved.root],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    });
+
+    it('--source sigstore:trusted-root refreshes it through TUF into the local store; a repository that is gone fails', async () => {
+      const trustedRoot = await readFile(join(__dirname, '..', 'signatures', 'fixtures', 'sigstore', 'trusted-root-public-good-2025-03.json'), 'utf8');
+      const tuf = await startTufRepo(trustedRoot);
+      try {
+        await writeFile(join(dataDir, 'tuf-root.json'), tuf.rootJson);
+        process.env.LAMINA_SIGSTORE_TUF_URL = tuf.url;
+        process.env.LAMINA_SIGSTORE_TUF_ROOT = join(dataDir, 'tuf-root.json');
+        const { io, out } = fakeIo(false);
+        expect(await dbCommand(['update', '--source', 'sigstore:trusted-root'], config, io)).toBe(0);
+        expect(out()).toMatch(/^sigstore:trusted-root: updated$/m);
+      } finally {
+        await tuf.close();
+      }
+      const store = await openLocalAdvisoryStore(dataDir);
+      try {
+        expect(decodeStoredTrustedRoot(await store.getCursor(TRUSTED_ROOT_KEY))).toMatchObject({ mirror: tuf.url, trustedRoot: JSON.parse(trustedRoot) });
+      } finally {
+        await store.close();
+      }
+      const { io, out } = fakeIo(false);
+      expect(await dbCommand(['update', '--source', 'sigstore:trusted-root'], config, io)).toBe(1);
+      expect(out()).toMatch(
+        new RegExp(`^sigstore:trusted-root: failed: refreshing the Sigstore trusted root through TUF from ${tuf.url}: .*ECONNREFUSED`, 'm'),
+      );
     });
   });
 

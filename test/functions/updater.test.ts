@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,11 +15,13 @@ import { startDynalite } from '../support/dynalite';
 import { loadBundledHandler, loadBundledModule } from './bundled-handler';
 import { lambdaBaseEnv } from './lambda-env';
 import { DEFAULT_SOURCES } from '../../lib/vulndb/sources';
+import { decodeStoredTrustedRoot, TRUSTED_ROOT_KEY } from '../../lib/signatures/stored-trust-root';
+import { startTufRepo, type TestTufRepo } from '../signatures/tuf-repo';
 
 /*
  * The advisory-updater Lambda handler, invoked as EventBridge's schedule invokes it, against dynalite and two
- * servers on loopback: OSV's bucket layout (`<base>/<ecosystem>/all.zip` with ETags) and the NVD CVE API 2.0.
- * Nothing is mocked.
+ * servers on loopback: OSV's bucket layout (`<base>/<ecosystem>/all.zip` with ETags) and the NVD CVE API 2.0,
+ * and a TUF repository serving Sigstore's trusted root. Nothing is mocked.
  */
 
 async function zipOf(records: object[]): Promise<Buffer> {
@@ -171,6 +173,8 @@ describe('the advisory updater Lambda handler', () => {
   const saved = { ...process.env };
   let dynamo: EmbeddedDynamo;
   let upstreams: Upstreams;
+  let tuf: TestTufRepo;
+  let trustedRoot: string;
   let dataDir: string;
   let store: DynamoAdvisoryStore;
   let handler: (event: ScheduledEvent, context: Context) => Promise<UpdateResult>;
@@ -180,6 +184,9 @@ describe('the advisory updater Lambda handler', () => {
     upstreams = new Upstreams();
     await upstreams.start();
     dataDir = await mkdtemp(join(tmpdir(), 'lamina-updater-fn-'));
+    trustedRoot = await readFile(join(__dirname, '..', 'signatures', 'fixtures', 'sigstore', 'trusted-root-public-good-2025-03.json'), 'utf8');
+    tuf = await startTufRepo(trustedRoot);
+    await writeFile(join(dataDir, 'tuf-root.json'), tuf.rootJson);
     upstreams.files.set('/Debian/all.zip', await zipOf(DEBIAN_RECORDS));
     upstreams.files.set('/PyPI/all.zip', await zipOf(PYPI_RECORDS));
     // The table belongs to the CDK stack in AWS; here it is created as local mode creates it.
@@ -192,6 +199,8 @@ describe('the advisory updater Lambda handler', () => {
       LAMINA_OSV_BASE_URL: upstreams.url,
       LAMINA_OSV_ECOSYSTEMS: 'Debian,PyPI',
       LAMINA_NVD_BASE_URL: `${upstreams.url}/nvd/rest/json/cves/2.0`,
+      LAMINA_SIGSTORE_TUF_URL: tuf.url,
+      LAMINA_SIGSTORE_TUF_ROOT: join(dataDir, 'tuf-root.json'),
     });
     handler = loadBundledHandler('updater');
   });
@@ -199,6 +208,7 @@ describe('the advisory updater Lambda handler', () => {
   afterAll(async () => {
     process.env = saved;
     await upstreams?.stop();
+    await tuf?.close();
     await dynamo?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
@@ -235,6 +245,8 @@ describe('the advisory updater Lambda handler', () => {
     const cvss = await store.getCvss(['CVE-2025-0001', 'CVE-2025-0003']);
     expect(cvss.get('CVE-2025-0001')).toMatchObject({ v3Vector: NVD_VECTORS['CVE-2025-0001'] });
     expect(cvss.get('CVE-2025-0003')).toMatchObject({ v3Vector: NVD_VECTORS['CVE-2025-0003'] });
+    // Sigstore's trusted root, refreshed through TUF, where the scan functions read it.
+    expect(decodeStoredTrustedRoot(await store.getCursor(TRUSTED_ROOT_KEY))).toMatchObject({ mirror: tuf.url, trustedRoot: JSON.parse(trustedRoot) });
   });
 
   it('skips unchanged exports by ETag on the next run and imports only newer records when one changes', async () => {
@@ -270,10 +282,12 @@ describe('the advisory updater Lambda handler', () => {
       osvBaseUrl: 'https://osv-vulnerabilities.storage.googleapis.com',
       sources: [...DEFAULT_SOURCES],
       workDir: '/tmp/lamina/downloads',
+      sigstoreTuf: { mirrorUrl: 'https://tuf-repo-cdn.sigstore.dev', rootPath: undefined },
       nvd: { baseUrl: 'https://services.nvd.nist.gov/rest/json/cves/2.0', apiKey: undefined, maxRequests: 40 },
     });
     expect(updaterSettingsFromEnv({ LAMINA_ADVISORIES_TABLE: 't', LAMINA_NVD_API_KEY: 'k' }).nvd?.maxRequests).toBe(400);
     expect(updaterSettingsFromEnv({ LAMINA_ADVISORIES_TABLE: 't', LAMINA_NVD_MAX_REQUESTS: '0' }).nvd).toBeUndefined();
+    expect(updaterSettingsFromEnv({ LAMINA_ADVISORIES_TABLE: 't', LAMINA_SIGSTORE_TUF_URL: 'off' }).sigstoreTuf).toBeUndefined();
     expect(() => updaterSettingsFromEnv({})).toThrow('LAMINA_ADVISORIES_TABLE is not set');
     expect(() => updaterSettingsFromEnv({ LAMINA_ADVISORIES_TABLE: 't', LAMINA_OSV_ECOSYSTEMS: ' , ' })).toThrow('names no source');
     expect(updaterSettingsFromEnv({ LAMINA_ADVISORIES_TABLE: 't', LAMINA_ADVISORY_SOURCES: 'alas:2023, osv:Debian' }).sources).toEqual([

@@ -171,12 +171,24 @@ describe('transparency log, offline', () => {
     expect(online.description).toContain('needs an online lookup at https://rekor.sigstore.dev, which lamina does not make');
   });
 
-  it("keyless without the log's key (Sigstore's TUF root online): GENERIC_ERROR at once, saying what to configure", () => {
+  it("no Rekor key given: the public Rekor keys of the trusted root are used, and another log's entry fails, naming that root", () => {
     const started = Date.now();
     const { result } = verifyWithIntegration(keyIntegration({ transparencyLog: { enabled: true } }), [stored(logged)], SUBJECT, now);
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(result.status).toBe('GENERIC_ERROR');
-    expect(result.description).toMatch(/transparency log: no public key is configured \(transparencyLog.publicKeyPemEnc\).*https:\/\/rekor.sigstore.dev/);
+    expect(result.status).toBe('FAILED_VERIFICATION');
+    expect(result.description).toMatch(
+      /^signature 1: transparency log: .*; trusted root: the Sigstore public-good trusted root shipped with @sigstore\/tuf \d+\.\d+\.\d+$/,
+    );
+    const elsewhere = verifyWithIntegration(
+      keyIntegration({ transparencyLog: { enabled: true, url: 'https://rekor.example.com' } }),
+      [stored(logged)],
+      SUBJECT,
+      now,
+    );
+    expect(elsewhere.result).toMatchObject({ status: 'GENERIC_ERROR' });
+    expect(elsewhere.result.description).toMatch(
+      /transparency log: no public key is configured \(transparencyLog.publicKeyPemEnc\), and .* has no key for https:\/\/rekor.example.com/,
+    );
   });
 
   it("a simple-signing signature's Rekor bundle annotation (SET) verifies offline; a forged one does not", () => {
@@ -339,18 +351,31 @@ describeWithOpenssl('certificates: chain to the integration, identity and issuer
     expect(verifyWithIntegration(rootOnly, [keyOnly], SUBJECT, new Date()).result.description).toContain('the signature carries no certificate');
   });
 
-  it("rules that need Sigstore's public services online: GENERIC_ERROR at once, beside keys that still verify", () => {
+  it('a rule without a chain is checked against the public Fulcio CAs, an SCT against the CT logs; keys beside still verify', () => {
     const leaf = pki.issueLeaf({ san: 'email:alice@example.com', oidcIssuer: 'https://issuer.example.com' });
     const bundle = certBundle(leaf);
     const started = Date.now();
-    const fulcio = verifyWithIntegration(certIntegration(rule({ certificateChainPemEnc: '' })), [stored(bundle)], SUBJECT, new Date()).result;
+    const noTime = verifyWithIntegration(certIntegration(rule({ certificateChainPemEnc: '' })), [stored(bundle)], SUBJECT, new Date()).result;
+    const fulcio = verifyWithIntegration(
+      { ...certIntegration(rule({ certificateChainPemEnc: '' })), transparencyLog: offlineLog() },
+      [stored(bundle)],
+      SUBJECT,
+      new Date(),
+    ).result;
     const ctlog = verifyWithIntegration(certIntegration(rule({ certificateTransparencyLog: { enabled: true } })), [stored(bundle)], SUBJECT, new Date()).result;
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(fulcio).toMatchObject({ status: 'GENERIC_ERROR' });
-    expect(fulcio.description).toContain(
-      "no certificateChainPemEnc: verifying against the public Sigstore instance's Fulcio root needs its TUF repository online",
+    expect(noTime).toMatchObject({ status: 'GENERIC_ERROR' });
+    expect(noTime.description).toContain(
+      "keyless verification needs a trusted signing time to check the short-lived Fulcio certificate at: enable the integration's transparencyLog",
     );
-    expect(ctlog.description).toContain('certificate transparency (SCT) verification is not supported');
+    expect(fulcio).toMatchObject({ status: 'FAILED_VERIFICATION' });
+    expect(fulcio.description).toMatch(
+      /certificate alice@example.com does not chain to a Fulcio certificate authority valid at its signing time .*; trusted root: the Sigstore public-good/,
+    );
+    expect(ctlog).toMatchObject({
+      status: 'FAILED_VERIFICATION',
+      description: 'signature 1: certificate transparency: certificate alice@example.com carries no SCT (certificateTransparencyLog is enabled)',
+    });
     const mixed = {
       ...certIntegration(rule({ certificateChainPemEnc: '' })),
       cosign: { publicKeys: [{ name: 'alice.pub', publicKeyPemEnc: alice.publicPem }] },

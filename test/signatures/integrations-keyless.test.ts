@@ -40,7 +40,7 @@ describeWithOpenssl('signature integrations with certificates and a transparency
     expect(parse([{ ...base, cosignCertificates: [rule()], transparencyLog: { enabled: false, url: 'x' } }])[0]).not.toHaveProperty('transparencyLog');
   });
 
-  it('a rule without chain or certificate is accepted (it stands for the public Fulcio root, reported GENERIC_ERROR when verifying)', () => {
+  it('a rule without chain or certificate is accepted: it stands for the public Fulcio CAs of the Sigstore trusted root', () => {
     const [parsed] = parse([{ ...base, cosignCertificates: [rule({ certificateChainPemEnc: '' })] }]);
     expect(parsed.cosignCertificates?.[0]).toEqual({ certificateOidcIssuer: rule().certificateOidcIssuer, certificateIdentity: rule().certificateIdentity });
   });

@@ -294,9 +294,9 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
     const notes = stored.image.scan?.notes ?? [];
     const operatingSystem = formatOperatingSystem(stored.inventory.os);
     for (const warning of warningsOf(notes, match, filtered.expired, operatingSystem)) io.err(`lamina: warning: ${warning}\n`);
-    if (!archive && integrations.length > 0) {
-      for (const line of signatureLines(stored.image, integrations, now, await trustRoot.current())) io.err(`lamina: signature: ${line}\n`);
-    }
+    const signatures = !archive && integrations.length > 0 ? signatureLines(stored.image, integrations, now, await trustRoot.current()) : undefined;
+    // The table shows the verdict; with other formats stdout is a document, so it goes to stderr.
+    if (format !== 'table') for (const line of signatures ?? []) io.err(`lamina: signature: ${line}\n`);
 
     const sbom = sbomInputOf(stored, TOOL, now, imageName(archive?.reference ?? parseImageName(image)));
     const report: ReportInput = {
@@ -307,6 +307,7 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
       operatingSystem,
       tool: TOOL,
       languageAdvisoriesUnavailable: match?.languageAdvisoriesUnavailable,
+      signatures,
     };
     const json = (value: unknown) => jsonText(value, settings.pretty);
     let text: string;

@@ -167,6 +167,12 @@ export function renderTable(input: ReportInput, options: TableOptions = {}): str
     );
   }
 
+  if (input.signatures && input.signatures.length > 0) {
+    out.push('');
+    out.push(heading('Signatures:'));
+    for (const line of input.signatures) prose(line, '  ', '    ');
+  }
+
   if (notes.length > 0) {
     out.push('');
     out.push(heading('Notes:'));

@@ -22,4 +22,6 @@ export interface ReportInput {
   tool: ReportTool;
   /** Language ecosystems without advisories (MatchResult.languageAdvisoriesUnavailable), named when notes explain LANGUAGE_CVES_UNAVAILABLE. */
   languageAdvisoriesUnavailable?: string[];
+  /** The signature verdict, one line per integration (`VERIFIED by key.pub for <refs>`); absent when none was asked for. */
+  signatures?: string[];
 }

@@ -300,6 +300,11 @@ describeWithRegistry('cosign signatures of images in a real registry', () => {
     const plain = await run([name, '-f', 'json']);
     expect(plain.err).not.toContain('signature:');
 
+    // The table carries the verdict itself.
+    const table = await run([name, '--verify-key', aliceFile, '-f', 'table']);
+    expect(table.out.replace(/\s+/g, ' ')).toContain(` Signatures: VERIFIED by ${aliceFile} for ${name} `);
+    expect(table.err).not.toContain('signature:');
+
     const bad = await run([name, '--verify-key', join(dataDir, 'missing.pub')]);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--verify-key');

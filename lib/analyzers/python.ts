@@ -25,9 +25,19 @@ function isNamedInSite(path: ImagePath, suffix: string): boolean {
   return path.endsWith(suffix) && baseName(path).length > suffix.length && IN_SITE_PACKAGES.test(path);
 }
 
+/**
+ * A wheel's install directory, `<name>-<version>.dist-info` (name as the wheel spec escapes it, version starting with
+ * a digit). Only pip writes these, so one anywhere is installed: `pip install --target`, Lambda's `python/`, a
+ * `PYTHONPATH` directory.
+ */
+const WHEEL_INSTALL_DIR = /(?:^|\/)[A-Za-z0-9][A-Za-z0-9._]*-[0-9][A-Za-z0-9.!+_]*\.dist-info$/;
+
 /** The metadata files `importlib.metadata` reads for installed distributions. */
 function isMetadataPath(path: ImagePath): boolean {
-  if (path.endsWith(METADATA)) return isNamedInSite(parentDir(path), DIST_INFO);
+  if (path.endsWith(METADATA)) {
+    const dir = parentDir(path);
+    return dir.endsWith(DIST_INFO) && (WHEEL_INSTALL_DIR.test(dir) || isNamedInSite(dir, DIST_INFO));
+  }
   if (path.endsWith(PKG_INFO)) {
     const dir = parentDir(path);
     if (dir.endsWith(EGG_INFO)) return isNamedInSite(dir, EGG_INFO);
@@ -152,13 +162,14 @@ export function packageFromMetadata(text: string): PackageRecord | string {
 /**
  * Installed Python distributions: `*.dist-info/METADATA` (wheels, pip), `*.egg-info/PKG-INFO` (setuptools,
  * Debian's python3-* packages), `*.egg-info` files (distutils) and `*.egg/EGG-INFO/PKG-INFO` (eggs), below a
- * `site-packages` or `dist-packages` directory anywhere in the image (system Pythons and virtual environments).
+ * `site-packages` or `dist-packages` directory anywhere in the image (system Pythons and virtual environments), and
+ * `<name>-<version>.dist-info/METADATA` anywhere (`pip install --target`).
  * No path hints: site directories can be anywhere, so `wants` is a few suffix tests and, for the rare path that
  * passes them, one regular expression.
  */
 export const pythonAnalyzer: Analyzer = {
   name: 'python',
-  version: 1,
+  version: 2,
   maxFileSize: MAX_METADATA_BYTES,
   wants(path: ImagePath): boolean {
     return isMetadataPath(path);

@@ -47,6 +47,11 @@ describe('python analyser paths', () => {
     'site-packages/top-1.0.dist-info/METADATA',
     // setuptools puts its _vendor directory on sys.path: these are distributions Python sees.
     `${SITE}/setuptools/_vendor/zipp-3.19.2.dist-info/METADATA`,
+    // pip install --target, a Lambda layer's python/, a PYTHONPATH directory: wheels pip unpacked.
+    'app/deps/requests-2.31.0.dist-info/METADATA',
+    'opt/python/charset_normalizer-3.3.2.dist-info/METADATA',
+    'opt/my-site-packages/foo-1.0.dist-info/METADATA',
+    'usr/lib/python3.11/foo-1.0rc1.post2.dist-info/METADATA',
   ])('wants %s', (path) => {
     expect(pythonAnalyzer.wants(path)).toBe(true);
   });
@@ -60,11 +65,12 @@ describe('python analyser paths', () => {
     `${SITE}/foo-1.0.egg/PKG-INFO`,
     `${SITE}/EGG-INFO/PKG-INFO`,
     `${SITE}/requests/METADATA`,
-    // Not below a site directory: source checkouts, the standard library, look-alike names.
+    // Not below a site directory: source checkouts, egg metadata elsewhere, a dist-info named unlike pip names them.
     'home/user/project/project.egg-info/PKG-INFO',
-    'usr/lib/python3.11/foo-1.0.dist-info/METADATA',
-    'opt/my-site-packages/foo-1.0.dist-info/METADATA',
-    'opt/site-packages-old/foo-1.0.dist-info/METADATA',
+    'opt/site-packages-old/foo-1.0.egg-info/PKG-INFO',
+    'app/deps/foo.dist-info/METADATA',
+    'app/deps/foo-bar.dist-info/METADATA',
+    'app/deps/-1.0.dist-info/METADATA',
     'METADATA',
     'usr/lib/python3/dist-packages',
   ])('does not want %s', (path) => {
@@ -75,7 +81,7 @@ describe('python analyser paths', () => {
     expect(pythonAnalyzer.maxFileSize).toBe(1024 * 1024);
     expect('pathHints' in pythonAnalyzer).toBe(false);
     expect(pythonAnalyzer.name).toBe('python');
-    expect(pythonAnalyzer.version).toBe(1);
+    expect(pythonAnalyzer.version).toBe(2);
   });
 });
 
@@ -139,6 +145,18 @@ describeWithShared('python metadata from other scanners', () => {
       expect(result).toEqual({ evidence: [{ kind: 'packages', packages: [expected[path]] }] });
     }
   });
+
+  it.each(PEER_SITE_PACKAGES.filter(([, expected]) => Object.keys(expected).some((path) => path.includes('.dist-info/'))))(
+    'the same tree %s installed with pip --target into app/deps is found there too',
+    (fixture, expected) => {
+      const root = peerFixture('pkgdb/python-site-packages', fixture);
+      const moved = filesBelow(root).map((path) => ({ from: path, to: path.replace(/^site-packages\//, 'app/deps/') }));
+      const wanted = moved.filter(({ to }) => pythonAnalyzer.wants(to));
+      expect(wanted.map(({ from }) => from)).toEqual(Object.keys(expected));
+      for (const { from, to } of wanted)
+        expect(analyze(to, readFileSync(join(root, from)))).toEqual({ evidence: [{ kind: 'packages', packages: [expected[from]] }] });
+    },
+  );
 });
 
 const PYTHON_HEADERS = `

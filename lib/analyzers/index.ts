@@ -1,6 +1,7 @@
 import type { FileSelector, ImagePath } from '../layers/types';
 import { apkAnalyzer } from './apk';
 import { composerAnalyzer } from './composer';
+import { contentManifestAnalyzer } from './content-manifest';
 import { dotnetAnalyzer } from './dotnet';
 import { dpkgAnalyzer, dpkgCopyrightAnalyzer } from './dpkg';
 import { gemspecAnalyzer } from './gemspec';
@@ -27,6 +28,7 @@ export function defaultAnalyzers(): Analyzer[] {
     apkAnalyzer,
     rpmAnalyzer,
     opkgAnalyzer,
+    contentManifestAnalyzer,
     npmAnalyzer,
     pythonAnalyzer,
     javaAnalyzer,

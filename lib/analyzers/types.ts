@@ -72,7 +72,9 @@ export type Evidence =
     }
   | { kind: 'owned-files'; manager: PackageManager /** package name (dpkg: without `:arch`) */; owner: string; architecture?: string; files: ImagePath[] }
   /** The licence a package's own documentation states (Debian's machine-readable copyright file), for packages whose database names none. */
-  | { kind: 'license'; manager: PackageManager; owner: string; license: string };
+  | { kind: 'license'; manager: PackageManager; owner: string; license: string }
+  /** Repositories the image's build installed OS packages from (a Red Hat content manifest's `content_sets`). */
+  | { kind: 'content-sets'; contentSets: string[] };
 
 /**
  * One analyser per evidence kind. It declares the paths it wants; the layer reader reads only those.

@@ -12,6 +12,7 @@ interface RpmOptions {
   matchNote?: string;
   normaliseRelease?: Distribution['normaliseRelease'];
   modularAdvisories?: boolean;
+  repositoryPlatforms?: string;
 }
 
 /** RHEL and its rebuilds: rpm, releases named by their major version. */
@@ -37,6 +38,7 @@ export function rpmDistribution(name: string, ids: string[], purlNamespace: stri
     feeds: options.feeds ?? [],
     matchNote: options.matchNote,
     modularAdvisories: options.modularAdvisories,
+    repositoryPlatforms: options.repositoryPlatforms,
   };
 }
 
@@ -55,7 +57,11 @@ function redHatRelease(parts: string[]): string[] {
   if (first === 'enterprise_linux' && /^\d+/.test(second ?? '')) return [majorOf(second) ?? second];
   return parts;
 }
-/** Red Hat's CSAF VEX names source packages: a binary is matched by its source rpm's name at its own EVR (they are one build). */
+/**
+ * Red Hat's CSAF VEX names source packages: a binary is matched by its source rpm's name at its own EVR (they are one
+ * build). An image's content manifests name the repositories it was built from; Red Hat's repository-to-CPE mapping
+ * turns them into the products its VEX entries are for.
+ */
 export const rhel = rpmDistribution('Red Hat Enterprise Linux', ['rhel'], 'redhat', {
   ecosystem: 'Red Hat',
   advisoryPackage: 'source-name',
@@ -63,6 +69,7 @@ export const rhel = rpmDistribution('Red Hat Enterprise Linux', ['rhel'], 'redha
   trackerLink: redHatTracker,
   normaliseRelease: redHatRelease,
   modularAdvisories: true,
+  repositoryPlatforms: 'redhat-repositories',
 });
 /** CentOS (7, 8, Stream) has no feed of its own: it is matched with Red Hat's data of the same major, as Trivy does. */
 export const centos = rpmDistribution('CentOS', ['centos'], 'centos', {

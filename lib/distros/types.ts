@@ -46,6 +46,11 @@ export interface Distribution {
    * non-modular build only (Red Hat's); elsewhere an entry without a stream speaks for every build.
    */
   modularAdvisories?: boolean;
+  /**
+   * The advisory source whose stored data maps the repositories an image was built from (its content sets) to the
+   * CPEs its advisories name per entry; absent: the image's repositories do not decide what it is matched with.
+   */
+  repositoryPlatforms?: string;
   /** Said with every match of its images, when its advisories are another distribution's (CentOS: Red Hat's). */
   matchNote?: string;
 }

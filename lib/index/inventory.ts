@@ -43,5 +43,6 @@ export async function indexImage(resolved: ResolvedImage, ports: LayerIndexPorts
     warnings: layers.flatMap((result) => result.notes),
   };
   if (merged.os) inventory.os = merged.os;
+  if (merged.contentSets) inventory.contentSets = merged.contentSets;
   return { inventory, layersFromCache: layers.filter((result) => result.fromCache).length };
 }

@@ -24,6 +24,8 @@ export interface MergedPackage {
 export interface MergedImage {
   os?: OsRelease;
   packages: MergedPackage[];
+  /** The repositories every surviving content manifest names, sorted; absent when there are none. */
+  contentSets?: string[];
 }
 
 interface FileState {
@@ -115,6 +117,7 @@ export function mergeLayers(layers: AnalyzedLayer[]): MergedImage {
   let osPriority = -Infinity;
   const owned = new Map<string, Set<ImagePath>>();
   const licensed = new Map<string, string>();
+  const contentSets = new Set<string>();
   for (const { evidence } of state.values()) {
     if (isSuperseded(evidence, state)) continue;
     for (const item of evidence) {
@@ -129,6 +132,8 @@ export function mergeLayers(layers: AnalyzedLayer[]): MergedImage {
         else owned.set(key, new Set(item.files));
       } else if (item.kind === 'license') {
         licensed.set(ownerKey(item.manager, item.owner), item.license);
+      } else if (item.kind === 'content-sets') {
+        for (const name of item.contentSets) contentSets.add(name);
       }
     }
   }
@@ -142,5 +147,5 @@ export function mergeLayers(layers: AnalyzedLayer[]): MergedImage {
     return merged;
   });
   packages.sort((a, b) => a.layer - b.layer || a.pkg.name.localeCompare(b.pkg.name) || a.pkg.version.localeCompare(b.pkg.version));
-  return { os, packages };
+  return contentSets.size > 0 ? { os, packages, contentSets: [...contentSets].sort() } : { os, packages };
 }

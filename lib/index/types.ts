@@ -60,4 +60,9 @@ export interface Inventory {
   partial: boolean;
   /** Human-readable problems met while indexing (unparseable files, oversized entries…). */
   warnings: string[];
+  /**
+   * The repositories the image's OS packages were installed from, as its build recorded them (Red Hat's content
+   * manifests: `rhel-9-for-x86_64-appstream-rpms`); absent when the image records none.
+   */
+  contentSets?: string[];
 }

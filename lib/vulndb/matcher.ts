@@ -6,6 +6,7 @@ import { affectedVerdict } from './affected';
 import { buildFinding, cveIdsOf, hasOwnV3, isCveId, type AdvisoryHit, type Finding } from './findings';
 import { ecosystemKey, packageKey, type Osv } from './osv';
 import { queryFor, type PackageQuery } from './package-keys';
+import { imagePlatforms, platformApplies } from './platforms';
 import type { AdvisoryReader, PackageRef } from './store';
 
 export interface MatchResult {
@@ -59,6 +60,7 @@ export function hitsFor(query: PackageQuery, advisories: Osv[], warnings: string
     for (const entry of advisory.affected ?? []) {
       if (!entry.package || !sameKey(entry.package.ecosystem, entry.package.name)) continue;
       if (!streamApplies(entry.ecosystem_specific?.rpm_module, query)) continue;
+      if (!platformApplies(entry.ecosystem_specific, query)) continue;
       try {
         const verdict = affectedVerdict(query.version, entry, compare);
         if (verdict.affected) hits.push({ advisory, entry, fixedBy: verdict.fixedBy });
@@ -132,10 +134,11 @@ export async function matchInventory(inventory: Inventory, store: AdvisoryReader
     ...new Set(inventory.packages.filter((p) => p.manager === undefined && !p.owner && !covers(p.ecosystem)).map((p) => ecosystemKey(p.ecosystem))),
   ].sort();
 
+  const platforms = await imagePlatforms(inventory, store, warnings);
   const queries = new Map<number, PackageQuery>();
   const refs = new Map<string, PackageRef>();
   inventory.packages.forEach((pkg, index) => {
-    const query = queryFor(pkg, inventory);
+    const query = queryFor(pkg, inventory, platforms);
     if (!query) return;
     queries.set(index, query);
     refs.set(packageKey(query.ecosystem, query.name), { ecosystem: query.ecosystem, name: query.name });

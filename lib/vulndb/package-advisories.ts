@@ -11,6 +11,16 @@ function small(value: Record<string, unknown> | undefined): Record<string, unkno
   return value && JSON.stringify(value).length <= SMALL_JSON_BYTES ? value : undefined;
 }
 
+/** The `ecosystem_specific` keys matching and ratings read: kept even when the whole object is not small. */
+const MATCHED_KEYS = ['rpm_module', 'cpes', 'extended_stream', 'severity', 'urgency'];
+
+function matchedPart(value: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const whole = small(value);
+  if (whole || !value) return whole;
+  const kept = Object.fromEntries(MATCHED_KEYS.filter((key) => value[key] !== undefined).map((key) => [key, value[key]]));
+  return Object.keys(kept).length > 0 ? kept : undefined;
+}
+
 function head(text: string | undefined, chars: number): string | undefined {
   if (!text) return undefined;
   return text.length <= chars ? text : `${text.slice(0, chars - 1)}…`;
@@ -24,7 +34,7 @@ function matchable(entry: OsvAffected): OsvAffected | undefined {
   if (entry.severity?.length) out.severity = entry.severity;
   if (ranges?.length) out.ranges = ranges;
   if (entry.versions?.length) out.versions = entry.versions;
-  const ecosystemSpecific = small(entry.ecosystem_specific);
+  const ecosystemSpecific = matchedPart(entry.ecosystem_specific);
   if (ecosystemSpecific) out.ecosystem_specific = ecosystemSpecific;
   const databaseSpecific = small(entry.database_specific);
   if (databaseSpecific) out.database_specific = databaseSpecific;

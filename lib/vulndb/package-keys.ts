@@ -10,13 +10,16 @@ export interface PackageQuery {
   module?: string;
   /** Entries without a module stream are for non-modular builds only (the distribution's `modularAdvisories`). */
   strictModules?: boolean;
+  /** The CPEs of the streams the image's repositories belong to, when they are known (see ./platforms). */
+  platforms?: readonly string[];
 }
 
 /**
  * The advisory lookup for one package, or undefined when no advisory source covers it. OS packages are looked up
- * in their release's ecosystem under the name and version the distribution's advisories use.
+ * in their release's ecosystem under the name and version the distribution's advisories use, with the image's
+ * `platforms` when they are known.
  */
-export function queryFor(pkg: Package, inventory: Pick<Inventory, 'os'>): PackageQuery | undefined {
+export function queryFor(pkg: Package, inventory: Pick<Inventory, 'os'>, platforms?: readonly string[]): PackageQuery | undefined {
   // An OS package's files are matched through the distribution's advisories, not again as a language package.
   if (pkg.owner) return undefined;
   if (!pkg.manager) return { ecosystem: pkg.ecosystem, name: pkg.name, version: pkg.version };
@@ -24,13 +27,17 @@ export function queryFor(pkg: Package, inventory: Pick<Inventory, 'os'>): Packag
   const distribution = distributionOf(inventory.os);
   if (!ecosystem || !distribution) return undefined;
   const source = pkg.source ?? { name: pkg.name, version: pkg.version };
-  const module = { ...(pkg.module ? { module: pkg.module } : {}), ...(distribution.modularAdvisories ? { strictModules: true } : {}) };
+  const matching = {
+    ...(pkg.module ? { module: pkg.module } : {}),
+    ...(distribution.modularAdvisories ? { strictModules: true } : {}),
+    ...(platforms ? { platforms } : {}),
+  };
   switch (distribution.advisoryPackage) {
     case 'source':
-      return { ecosystem, name: source.name, version: source.version, ...module };
+      return { ecosystem, name: source.name, version: source.version, ...matching };
     case 'source-name':
-      return { ecosystem, name: source.name, version: pkg.version, ...module };
+      return { ecosystem, name: source.name, version: pkg.version, ...matching };
     case 'binary':
-      return { ecosystem, name: pkg.name, version: pkg.version, ...module };
+      return { ecosystem, name: pkg.name, version: pkg.version, ...matching };
   }
 }

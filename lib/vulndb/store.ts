@@ -33,7 +33,12 @@ export interface AdvisoryReader {
    * listed when its last advisory is withdrawn or moves away (with 0 records): it was imported.
    */
   getCoverage(): Promise<Map<string, EcosystemCoverage>>;
+  /** A value kept under `key`: a source's cursor or checkpoint, or data a source keeps for the matcher. */
+  getCursor(key: string): Promise<string | undefined>;
 }
+
+/** The key a source's cursor is kept under. */
+export const cursorKey = (source: string) => `source:${source}:cursor`;
 
 export interface EcosystemCoverage {
   /** ISO time of the last import that changed an advisory of the ecosystem. */

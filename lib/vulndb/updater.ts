@@ -7,9 +7,9 @@ import type { ImportCounts } from './import';
 import { cvesWithoutCvss, enrichCvss, type EnrichResult, type NvdClient } from './nvd';
 import { OSV_BASE_URL, osvSource } from './sources/osv-source';
 import type { AdvisorySource } from './sources/types';
-import type { AdvisoryStore } from './store';
+import { type AdvisoryStore, cursorKey } from './store';
 
-export { OSV_BASE_URL };
+export { cursorKey, OSV_BASE_URL };
 
 export interface RunOptions {
   /** Where sources keep downloads (and parts of interrupted ones) between runs. */
@@ -44,7 +44,6 @@ export interface UpdateResult {
   cvss?: EnrichResult;
 }
 
-export const cursorKey = (source: string) => `source:${source}:cursor`;
 export const progressKey = (source: string) => `source:${source}:progress`;
 /**
  * When a source covering the ecosystem last finished (updated or found unchanged): data can be current though

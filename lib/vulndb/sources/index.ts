@@ -4,6 +4,7 @@ import { alasSources } from './alas';
 import { azureOvalSources } from './azure-oval';
 import { oracleOvalSource } from './oracle-oval';
 import { redhatCsafSource } from './redhat-csaf';
+import { REDHAT_REPOSITORIES_SOURCE, redhatRepositoriesSource } from './redhat-repositories';
 import { osvSource, osvSourceName, type OsvSourceOptions } from './osv-source';
 import type { AdvisorySource } from './types';
 
@@ -19,13 +20,27 @@ export interface SourceSettings {
   osv?: OsvSourceOptions;
   alas?: Parameters<typeof alasSources>[0];
   redhat?: Parameters<typeof redhatCsafSource>[0];
+  redhatRepositories?: Parameters<typeof redhatRepositoriesSource>[0];
   azure?: Parameters<typeof azureOvalSources>[0];
   oracle?: Parameters<typeof oracleOvalSource>[0];
 }
 
 /** The vendor sources (everything but OSV, whose sources are made per ecosystem). */
 function vendorSources(settings: SourceSettings): AdvisorySource[] {
-  return [...alasSources(settings.alas), redhatCsafSource(settings.redhat), ...azureOvalSources(settings.azure), oracleOvalSource(settings.oracle)];
+  return [
+    ...alasSources(settings.alas),
+    redhatCsafSource(settings.redhat),
+    redhatRepositoriesSource(settings.redhatRepositories),
+    ...azureOvalSources(settings.azure),
+    oracleOvalSource(settings.oracle),
+  ];
+}
+
+/** Sources that run before another whenever it is named: the data its records are matched with. */
+const COMPANIONS = new Map<string, readonly string[]>([['redhat-csaf', [REDHAT_REPOSITORIES_SOURCE]]]);
+
+function withCompanions(names: readonly string[]): string[] {
+  return [...new Set(names.flatMap((name) => [...(COMPANIONS.get(name) ?? []), name]))];
 }
 
 export class UnknownSourceError extends Error {}
@@ -36,7 +51,7 @@ export class UnknownSourceError extends Error {}
  */
 export function sourcesNamed(names: readonly string[], settings: SourceSettings = {}): AdvisorySource[] {
   const vendor = new Map(vendorSources(settings).map((s) => [s.name, s]));
-  return names.map((name) => {
+  return withCompanions(names).map((name) => {
     const known = vendor.get(name);
     if (known) return known;
     if (name.startsWith('osv:') && name.length > 4) return osvSource(name.slice(4), settings.osv);

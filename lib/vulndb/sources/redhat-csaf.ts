@@ -1,10 +1,11 @@
 /**
  * Red Hat's CSAF VEX documents, one per CVE (https://security.access.redhat.com/data/csaf/v2/vex/<year>/<cve>.json),
  * as OSV records for RHEL and the images built on it (UBI, RHEL-based containers). Each document becomes one record
- * with an `affected` entry per (RHEL major, source package, module stream) of the main RHEL streams: fixed in the
- * source RPM's EVR, or affected without a fix. The feed's directory also holds `archive_latest.txt` (the name of a
- * `.tar.zst` of every document), `changes.csv` and `deletions.csv` (`"<year>/<file>.json","<timestamp>"`, newest
- * first): a first run streams the archive, later runs fetch what the listings name as changed since the cursor.
+ * with an `affected` entry per (RHEL major, stream, source package, module stream): fixed in the source RPM's EVR,
+ * or affected without a fix, with the CPEs of the stream's products it speaks for. The feed's directory also holds
+ * `archive_latest.txt` (the name of a `.tar.zst` of every document), `changes.csv` and `deletions.csv`
+ * (`"<year>/<file>.json","<timestamp>"`, newest first): a first run streams the archive, later runs fetch what the
+ * listings name as changed since the cursor.
  */
 import { createInterface } from 'node:readline';
 import { pipeline, Readable, Transform } from 'node:stream';
@@ -108,23 +109,42 @@ function isoTimestamp(value: unknown): string | undefined {
 // Platforms and packages
 
 /**
- * The platforms kept: the main stream of each RHEL major from 6 on, the one whose updates every RHEL and UBI system
- * (and image) gets: CPEs `cpe:/o:redhat:enterprise_linux:9`, `cpe:/a:redhat:enterprise_linux:9::appstream`,
- * `…:8::baseos`, `…:9::crb`, RHEL 10's `cpe:/o:redhat:enterprise_linux:10.1`, RHEL 6/7's `…:7::server`. Extended
- * streams (`rhel_eus`, `rhel_aus`, `rhel_e4s`, `rhel_tus`, `rhel_els`, `enterprise_linux_eus`) and add-ons (high
- * availability, resilient storage, SAP, real time) ship their own builds at other EVRs: a fix there says nothing
- * about the main stream, so those platforms, like every layered product (OpenShift, Satellite, …), are dropped.
+ * The platforms kept: the RHEL streams of each major from 6 on, each with its product CPE. The main stream is the
+ * one whose updates every RHEL and UBI system (and image) gets: CPEs `cpe:/o:redhat:enterprise_linux:9`,
+ * `cpe:/a:redhat:enterprise_linux:9::appstream`, `…:8::baseos`, `…:9::crb`, RHEL 10's
+ * `cpe:/o:redhat:enterprise_linux:10.1`, RHEL 6/7's `…:7::server`. The extended streams (`rhel_eus:9.4`,
+ * `rhel_aus`, `rhel_e4s`, `rhel_tus`, `rhel_els`, `enterprise_linux_eus:10.0`, …) and the add-ons of a stream (high
+ * availability, SAP, real time, NFV, resilient storage) ship their own builds at other EVRs: they are kept as
+ * streams of their own, matched only with images whose repositories name them. Layered products (OpenShift,
+ * Satellite, …) are dropped.
  */
-const MAIN_STREAM_CPE = /^cpe:\/[oa]:redhat:enterprise_linux:(\d+)(?:\.\d+)*(?:::([a-z_]+))?$/;
+const RHEL_STREAM_CPE =
+  /^cpe:\/[oa]:redhat:(enterprise_linux|enterprise_linux_eus|rhel_eus|rhel_eus_long_life|rhel_aus|rhel_e4s|rhel_tus|rhel_els):(\d+)((?:\.\d+)*)(?:::([a-z0-9_]+))?$/;
 const MAIN_VARIANTS = new Set(['appstream', 'baseos', 'crb', 'supplementary', 'server', 'client', 'workstation', 'computenode']);
 
-function mainStreamMajor(platform: CsafProduct | undefined): number | undefined {
-  const match = MAIN_STREAM_CPE.exec(textOf(platform?.product_identification_helper?.cpe) ?? '');
-  if (!match) return undefined;
-  const major = Number(match[1]);
-  if (major < 6 || (match[2] !== undefined && !MAIN_VARIANTS.has(match[2]))) return undefined;
-  return major;
+/** One RHEL stream: its major, the key its products are grouped by (empty for the main stream), and a product's CPE. */
+interface Stream {
+  major: number;
+  key: string;
+  cpe: string;
 }
+
+/** The stream of a product CPE: `rhel_eus:9.4` for `cpe:/a:redhat:rhel_eus:9.4::appstream`, `enterprise_linux:8::sap` for an add-on, an empty key for the main stream. */
+export function streamOfCpe(cpe: string): Stream | undefined {
+  const match = RHEL_STREAM_CPE.exec(cpe);
+  if (!match) return undefined;
+  const [, product, majorText, minor, variant] = match;
+  const major = Number(majorText);
+  if (major < 6) return undefined;
+  if (product !== 'enterprise_linux') return { major, key: `${product}:${majorText}${minor}`, cpe };
+  if (variant === undefined || MAIN_VARIANTS.has(variant)) return { major, key: '', cpe };
+  return { major, key: `${product}:${majorText}::${variant}`, cpe };
+}
+
+const streamOf = (platform: CsafProduct | undefined): Stream | undefined => {
+  const cpe = textOf(platform?.product_identification_helper?.cpe);
+  return cpe ? streamOfCpe(cpe) : undefined;
+};
 
 /** What a component stands for: an RPM by name, with its EVR when it names one. */
 interface ComponentPackage {
@@ -190,12 +210,12 @@ function packageOfId(id: string, chainModule: string | undefined): ComponentPack
 }
 
 interface ResolvedProduct {
-  major: number;
+  stream: Stream;
   pkg: ComponentPackage;
 }
 
 /**
- * A full product id (`AppStream-9.6.0.GA:nginx-2:1.20.1-22.el9.src`) through its relationship to a main-stream
+ * A full product id (`AppStream-9.6.0.GA:nginx-2:1.20.1-22.el9.src`) through its relationship to a RHEL stream's
  * platform and a package; undefined for other platforms and components that are no RPM.
  */
 function resolveProduct(tree: ProductTree, fullId: string): ResolvedProduct | undefined {
@@ -210,20 +230,24 @@ function resolveProduct(tree: ProductTree, fullId: string): ResolvedProduct | un
     chainModule ??= moduleOfProduct(tree.products.get(outer.component));
     platformId = outer.platform;
   }
-  const major = mainStreamMajor(tree.products.get(platformId));
-  if (major === undefined) return undefined;
+  const stream = streamOf(tree.products.get(platformId));
+  if (stream === undefined) return undefined;
   const purlText = textOf(tree.products.get(relation.component)?.product_identification_helper?.purl);
   const purl = parsePurl(purlText);
   const pkg = purlText ? purl && packageOfPurl(purl, chainModule) : packageOfId(relation.component, chainModule);
-  return pkg ? { major, pkg } : undefined;
+  return pkg ? { stream, pkg } : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Statuses to entries
 
-/** Everything the document says about one (major, source package, module stream). */
+/** Everything the document says about one (major, RHEL stream, source package, module stream). */
 interface PackageGroup {
   major: number;
+  /** Empty for the main stream. */
+  stream: string;
+  /** The CPEs of the products the group's statements are about. */
+  cpes: Set<string>;
   name: string;
   module?: string;
   /** The highest fixed EVR, and the products that give it. */
@@ -235,13 +259,14 @@ interface PackageGroup {
 
 const rpmOrder = (a: string, b: string) => compareRpmVersions(parseRpmVersion(a), parseRpmVersion(b));
 
-function groupFor(groups: Map<string, PackageGroup>, major: number, pkg: ComponentPackage): PackageGroup {
-  const key = `${major}\u0000${pkg.name}\u0000${pkg.module ?? ''}`;
+function groupFor(groups: Map<string, PackageGroup>, { major, key: stream, cpe }: Stream, pkg: ComponentPackage): PackageGroup {
+  const key = `${major}\u0000${stream}\u0000${pkg.name}\u0000${pkg.module ?? ''}`;
   let group = groups.get(key);
   if (!group) {
-    group = { major, name: pkg.name, module: pkg.module, fixedIds: [], affectedIds: [], notAffected: false };
+    group = { major, stream, cpes: new Set(), name: pkg.name, module: pkg.module, fixedIds: [], affectedIds: [], notAffected: false };
     groups.set(key, group);
   }
+  group.cpes.add(cpe);
   return group;
 }
 
@@ -266,7 +291,7 @@ function groupStatuses(tree: ProductTree, status: Json): PackageGroup[] {
   const each = (list: unknown, add: (group: PackageGroup, pkg: ComponentPackage, id: string) => void) => {
     for (const id of textsOf(list)) {
       const resolved = resolveProduct(tree, id);
-      if (resolved && !isBinary(resolved.pkg)) add(groupFor(groups, resolved.major, resolved.pkg), resolved.pkg, id);
+      if (resolved && !isBinary(resolved.pkg)) add(groupFor(groups, resolved.stream, resolved.pkg), resolved.pkg, id);
     }
   };
   each(status.fixed, (group, pkg, id) => {
@@ -327,6 +352,9 @@ function entryOf(group: PackageGroup, vulnerability: Json, remediations: Remedia
   if (severity) specific.severity = severity;
   if (group.module) specific.rpm_module = group.module;
   if (group.fixed === undefined) Object.assign(specific, fixStateOf(remediations, ids));
+  specific.cpes = [...group.cpes].sort();
+  // Not the release's default streams: only an image whose repositories name one of the CPEs is matched with it.
+  if (group.stream !== '') specific.extended_stream = true;
   const events = group.fixed !== undefined ? [{ introduced: '0' }, { fixed: group.fixed }] : [{ introduced: '0' }];
   return {
     package: {
@@ -341,7 +369,7 @@ function entryOf(group: PackageGroup, vulnerability: Json, remediations: Remedia
 
 function compareGroups(a: PackageGroup, b: PackageGroup): number {
   const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return a.major - b.major || text(a.name, b.name) || text(a.module ?? '', b.module ?? '');
+  return a.major - b.major || text(a.stream, b.stream) || text(a.name, b.name) || text(a.module ?? '', b.module ?? '');
 }
 
 /**
@@ -795,6 +823,18 @@ function earlier(a: string | undefined, ms: number): string | undefined {
 }
 
 /**
+ * The cursor names the record shape it was written with: records of an older shape (before streams and CPEs) are
+ * not what the matcher expects, so a cursor without this mark starts over from the archive.
+ */
+const CURSOR_SHAPE = 'streams ';
+
+const cursorOf = (timestamp: string | undefined) => (timestamp ? `${CURSOR_SHAPE}${timestamp}` : undefined);
+
+function timestampOf(cursor: string | undefined): string | undefined {
+  return cursor?.startsWith(CURSOR_SHAPE) ? cursor.slice(CURSOR_SHAPE.length) : undefined;
+}
+
+/**
  * First run: the archive named by `archive_latest.txt`, streamed, then the documents the listings name as changed
  * (or deleted) since the archive's day, which it may not hold yet. The cursor is the newest listing row read before
  * the archive.
@@ -815,8 +855,7 @@ async function initialLoad(context: SourceContext, base: string): Promise<Source
   }
   await writeChanged(context, base, changed);
   await writeDeleted(context, deleted);
-  const cursor = later(changes.newest, deletions.newest) ?? archiveDate(name);
-  return { status: 'updated', cursor };
+  return { status: 'updated', cursor: cursorOf(later(changes.newest, deletions.newest) ?? archiveDate(name)) };
 }
 
 /** Later runs: the documents changed or deleted since the cursor (and the lag before it); not-modified when no row is newer. */
@@ -829,7 +868,7 @@ async function applyChanges(context: SourceContext, base: string, cursor: string
   const { changed, deleted } = settle(changes, deletions);
   await writeChanged(context, base, changed);
   await writeDeleted(context, deleted);
-  return { status: 'updated', cursor: newest };
+  return { status: 'updated', cursor: cursorOf(newest) };
 }
 
 export interface RedhatCsafSourceOptions {
@@ -849,6 +888,9 @@ export function redhatCsafSource(options: RedhatCsafSourceOptions = {}): Advisor
   return {
     name: SOURCE,
     ecosystems: ['Red Hat:6', 'Red Hat:7', 'Red Hat:8', 'Red Hat:9', 'Red Hat:10'],
-    run: (context) => (context.cursor ? applyChanges(context, base, context.cursor, lagMs) : initialLoad(context, base)),
+    run: (context) => {
+      const since = timestampOf(context.cursor);
+      return since ? applyChanges(context, base, since, lagMs) : initialLoad(context, base);
+    },
   };
 }

@@ -42,6 +42,9 @@ async function recordOf(text: string): Promise<Osv> {
 const documentOf = (name: string) => JSON.parse(fixture(name)) as any;
 
 const srpm = (name: string) => `pkg:rpm/redhat/${name}?arch=src`;
+/** The CPE of a RHEL product: `el(9, 'appstream')` is `cpe:/a:redhat:enterprise_linux:9::appstream`, `el(9)` is RHEL 9 as a whole. */
+const el = (release: number | string, variant?: string) =>
+  variant ? `cpe:/${variant === 'baseos' ? 'o' : 'a'}:redhat:enterprise_linux:${release}::${variant}` : `cpe:/o:redhat:enterprise_linux:${release}`;
 
 function entry(major: number, name: string, fixed: string | undefined, specific: Record<string, unknown>): OsvAffected {
   return {
@@ -74,10 +77,12 @@ describe('redhatCsafFormat.sniff', () => {
 });
 
 describe('redhatCsafFormat.parse', () => {
-  it('nginx: a fixed RHEL 9 package with an epoch, unfixed module streams on RHEL 8 and 9, not-affected ones left out', async () => {
+  it('nginx: a fixed RHEL 9 package with an epoch, unfixed module streams on RHEL 8 and 9, not-affected ones left out, each with its products', async () => {
     const details =
       'A flaw was found in nginx. When name-based virtual hosts are configured to share the same IP address and port combination with TLS 1.3 and OpenSSL, a previously authenticated attacker can use session resumption to bypass client certificate authentication requirements on these servers. This vulnerability arises when TLS session tickets are used, the SSL session cache is used in the default virtual server, and the default virtual server performs client certificate authentication.';
     const deferred = { severity: 'Moderate', fix_state: 'none_available', fix_state_details: 'Fix deferred' };
+    const rhel8 = { ...deferred, cpes: [el(8)] };
+    const rhel9 = { ...deferred, cpes: [el(9)] };
     expect(await recordOf(fixture(NGINX))).toEqual({
       id: 'REDHAT-CVE-2025-23419',
       modified: '2025-06-30T09:56:52Z',
@@ -88,11 +93,12 @@ describe('redhatCsafFormat.parse', () => {
       details,
       severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N' }],
       affected: [
-        entry(8, 'nginx', undefined, { ...deferred, rpm_module: 'nginx:1.22' }),
-        entry(8, 'nginx', undefined, { ...deferred, rpm_module: 'nginx:1.24' }),
-        entry(9, 'nginx', '2:1.20.1-22.el9', { severity: 'Moderate' }),
-        entry(9, 'nginx', undefined, { ...deferred, rpm_module: 'nginx:1.22' }),
-        entry(9, 'nginx', undefined, { ...deferred, rpm_module: 'nginx:1.24' }),
+        entry(8, 'nginx', undefined, { ...rhel8, rpm_module: 'nginx:1.22' }),
+        entry(8, 'nginx', undefined, { ...rhel8, rpm_module: 'nginx:1.24' }),
+        // Fixed in AppStream only (the CPE of RHEL 9's AppStream product); the unfixed streams are RHEL 9's as a whole.
+        entry(9, 'nginx', '2:1.20.1-22.el9', { severity: 'Moderate', cpes: [el(9, 'appstream')] }),
+        entry(9, 'nginx', undefined, { ...rhel9, rpm_module: 'nginx:1.22' }),
+        entry(9, 'nginx', undefined, { ...rhel9, rpm_module: 'nginx:1.24' }),
       ],
       references: [
         { type: 'ADVISORY', url: 'https://access.redhat.com/security/cve/CVE-2025-23419' },
@@ -115,9 +121,9 @@ describe('redhatCsafFormat.parse', () => {
         'A flaw was found in Redis. This flaw allows an authenticated user to use a specially crafted Lua script to trigger a stack buffer overflow in the bit library, which may lead to remote code execution. The problem exists in all versions of Redis with Lua scripting.',
       severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:L/AC:H/PR:L/UI:N/S:U/C:H/I:H/A:H' }],
       affected: [
-        entry(8, 'redis', '6.2.17-1.module+el8.10.0+22680+748527fd', { severity: 'Moderate', rpm_module: 'redis:6' }),
-        entry(9, 'redis', '6.2.17-1.el9_5', { severity: 'Moderate' }),
-        entry(9, 'redis', '7.2.6-1.module+el9.5.0+22422+63e067d8', { severity: 'Moderate', rpm_module: 'redis:7' }),
+        entry(8, 'redis', '6.2.17-1.module+el8.10.0+22680+748527fd', { severity: 'Moderate', rpm_module: 'redis:6', cpes: [el(8, 'appstream')] }),
+        entry(9, 'redis', '6.2.17-1.el9_5', { severity: 'Moderate', cpes: [el(9, 'appstream')] }),
+        entry(9, 'redis', '7.2.6-1.module+el9.5.0+22422+63e067d8', { severity: 'Moderate', rpm_module: 'redis:7', cpes: [el(9, 'appstream')] }),
       ],
       references: [
         { type: 'ADVISORY', url: 'https://access.redhat.com/security/cve/CVE-2024-31449' },
@@ -129,34 +135,79 @@ describe('redhatCsafFormat.parse', () => {
     });
   });
 
-  it('postgresql (2024 layout, the module a product between RPM and platform): four RHEL 8 streams and two RHEL 9 ones, each with its fix', async () => {
+  it('postgresql (2024 layout, the module a product between RPM and platform): four RHEL 8 streams and two RHEL 9 ones, each with its fix; extended streams apart', async () => {
     const osv = await recordOf(fixture(POSTGRESQL));
     expect(osv).toMatchObject({
       id: 'REDHAT-CVE-2024-7348',
       modified: '2024-09-16T20:59:13Z',
       published: '2024-08-08T00:00:00Z',
-      related: ['RHSA-2024:5927', 'RHSA-2024:5929', 'RHSA-2024:5999', 'RHSA-2024:6000', 'RHSA-2024:6001', 'RHSA-2024:6018', 'RHSA-2024:6020'],
+      // The errata of every kept stream: the main streams' (5927 … 6020) and the extended ones'.
+      related: [
+        'RHSA-2024:5927',
+        'RHSA-2024:5929',
+        'RHSA-2024:5999',
+        'RHSA-2024:6000',
+        'RHSA-2024:6001',
+        'RHSA-2024:6018',
+        'RHSA-2024:6020',
+        'RHSA-2024:6137',
+        'RHSA-2024:6138',
+        'RHSA-2024:6139',
+        'RHSA-2024:6140',
+        'RHSA-2024:6141',
+        'RHSA-2024:6142',
+        'RHSA-2024:6144',
+        'RHSA-2024:6145',
+        'RHSA-2024:6557',
+        'RHSA-2024:6558',
+        'RHSA-2024:6559',
+      ],
       summary: 'postgresql: PostgreSQL relation replacement during pg_dump executes arbitrary SQL',
       severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:H/PR:L/UI:N/S:U/C:H/I:H/A:H' }],
     });
     const important = { severity: 'Important' };
-    expect(osv.affected).toEqual([
-      entry(6, 'postgresql', undefined, { ...important, fix_state: 'no_fix_planned', fix_state_details: 'Out of support scope' }),
-      entry(7, 'postgresql', undefined, { ...important, fix_state: 'none_available', fix_state_details: 'Affected' }),
-      // The AUS/E4S/TUS/EUS builds of these streams (el8_2 … el8_8, el9_0, el9_2) are dropped.
-      entry(8, 'postgresql', '12.20-1.module+el8.10.0+22214+9beb89d6', { ...important, rpm_module: 'postgresql:12' }),
-      entry(8, 'postgresql', '13.16-1.module+el8.10.0+22213+5adc94fe', { ...important, rpm_module: 'postgresql:13' }),
-      entry(8, 'postgresql', '15.8-1.module+el8.10.0+22212+a51fe170', { ...important, rpm_module: 'postgresql:15' }),
-      entry(8, 'postgresql', '16.4-1.module+el8.10.0+22209+060d7a0a', { ...important, rpm_module: 'postgresql:16' }),
-      // AppStream and CRB both ship the default stream's fix: one entry.
-      entry(9, 'postgresql', '13.16-1.el9_4', important),
-      entry(9, 'postgresql', '15.8-1.module+el9.4.0+22208+cd6b92ff', { ...important, rpm_module: 'postgresql:15' }),
-      entry(9, 'postgresql', '16.4-1.module+el9.4.0+22207+8466e31f', { ...important, rpm_module: 'postgresql:16' }),
+    const rhel8 = { ...important, cpes: [el(8, 'appstream')] };
+    const rhel9 = { ...important, cpes: [el(9, 'appstream')] };
+    expect(osv.affected?.filter((a) => !a.ecosystem_specific?.extended_stream)).toEqual([
+      entry(6, 'postgresql', undefined, { ...important, fix_state: 'no_fix_planned', fix_state_details: 'Out of support scope', cpes: [el(6)] }),
+      entry(7, 'postgresql', undefined, { ...important, fix_state: 'none_available', fix_state_details: 'Affected', cpes: [el(7)] }),
+      entry(8, 'postgresql', '12.20-1.module+el8.10.0+22214+9beb89d6', { ...rhel8, rpm_module: 'postgresql:12' }),
+      entry(8, 'postgresql', '13.16-1.module+el8.10.0+22213+5adc94fe', { ...rhel8, rpm_module: 'postgresql:13' }),
+      entry(8, 'postgresql', '15.8-1.module+el8.10.0+22212+a51fe170', { ...rhel8, rpm_module: 'postgresql:15' }),
+      entry(8, 'postgresql', '16.4-1.module+el8.10.0+22209+060d7a0a', { ...rhel8, rpm_module: 'postgresql:16' }),
+      // AppStream and CRB both ship the default stream's fix: one entry, for both products.
+      entry(9, 'postgresql', '13.16-1.el9_4', { ...important, cpes: [el(9, 'appstream'), el(9, 'crb')] }),
+      entry(9, 'postgresql', '15.8-1.module+el9.4.0+22208+cd6b92ff', { ...rhel9, rpm_module: 'postgresql:15' }),
+      entry(9, 'postgresql', '16.4-1.module+el9.4.0+22207+8466e31f', { ...rhel9, rpm_module: 'postgresql:16' }),
     ]);
+    // The AUS/E4S/TUS/EUS builds of these streams (el8_2 … el8_8, el9_0, el9_2) are entries of their own streams,
+    // marked so that only images whose repositories name them are matched with them.
+    const extended = osv.affected?.filter((a) => a.ecosystem_specific?.extended_stream === true) ?? [];
+    expect(extended).toHaveLength(19);
+    expect(extended).toContainEqual(
+      entry(8, 'postgresql', '12.20-1.module+el8.8.0+22245+25697bde', {
+        ...important,
+        rpm_module: 'postgresql:12',
+        cpes: ['cpe:/a:redhat:rhel_eus:8.8::appstream'],
+        extended_stream: true,
+      }),
+    );
+    expect(extended).toContainEqual(
+      entry(9, 'postgresql', '13.16-1.el9_2', {
+        ...important,
+        cpes: ['cpe:/a:redhat:rhel_eus:9.2::appstream', 'cpe:/a:redhat:rhel_eus:9.2::crb'],
+        extended_stream: true,
+      }),
+    );
+    // The same build fixes the 8.4 AUS, E4S and TUS streams: one entry per stream, each with its own product.
+    expect(
+      extended.filter((a) => a.ranges?.[0].events.at(-1)?.fixed === '12.20-1.module+el8.4.0+22243+33bf1bc8').map((a) => a.ecosystem_specific?.cpes),
+    ).toEqual([['cpe:/a:redhat:rhel_aus:8.4::appstream'], ['cpe:/a:redhat:rhel_e4s:8.4::appstream'], ['cpe:/a:redhat:rhel_tus:8.4::appstream']]);
   });
 
   it('subversion: every stream affected without a fix, the remediation’s state carried; unfixed modules from rpmmod', async () => {
     const deferred = { severity: 'Low', fix_state: 'none_available', fix_state_details: 'Fix deferred' };
+    const rhel8 = { ...deferred, cpes: [el(8)] };
     expect(await recordOf(fixture(SUBVERSION))).toEqual({
       id: 'REDHAT-CVE-2024-46901',
       modified: '2025-05-20T18:53:00Z',
@@ -167,13 +218,13 @@ describe('redhatCsafFormat.parse', () => {
         'A flaw was found in Apache Subversion when serving repositories via mod_dav_svn. This issue may allow authenticated users with commit access to commit a corrupted revision, leading to disruption for users of the repository via insufficient validation of filenames against control characters.',
       severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:H/PR:L/UI:N/S:U/C:N/I:N/A:L' }],
       affected: [
-        entry(6, 'subversion', undefined, deferred),
-        entry(7, 'subversion', undefined, deferred),
-        entry(8, 'subversion', undefined, deferred),
+        entry(6, 'subversion', undefined, { ...deferred, cpes: [el(6)] }),
+        entry(7, 'subversion', undefined, { ...deferred, cpes: [el(7)] }),
+        entry(8, 'subversion', undefined, rhel8),
         // Red Hat's own data names a module `subversion-devel:1.10`; it is kept as written (it matches nothing).
-        entry(8, 'subversion', undefined, { ...deferred, rpm_module: 'subversion-devel:1.10' }),
-        entry(8, 'subversion', undefined, { ...deferred, rpm_module: 'subversion:1.10' }),
-        entry(9, 'subversion', undefined, deferred),
+        entry(8, 'subversion', undefined, { ...rhel8, rpm_module: 'subversion-devel:1.10' }),
+        entry(8, 'subversion', undefined, { ...rhel8, rpm_module: 'subversion:1.10' }),
+        entry(9, 'subversion', undefined, { ...deferred, cpes: [el(9)] }),
       ],
       references: [{ type: 'ADVISORY', url: 'https://access.redhat.com/security/cve/CVE-2024-46901' }],
       database_specific: { source: 'redhat-csaf' },
@@ -193,34 +244,57 @@ describe('redhatCsafFormat.parse', () => {
     });
     expect(osv.related).toBeUndefined();
     expect(osv.affected).toEqual([
-      entry(6, 'vim', undefined, { severity: 'Low', fix_state: 'no_fix_planned', fix_state_details: 'Out of support scope' }),
-      entry(7, 'vim', undefined, { severity: 'Low', fix_state: 'no_fix_planned', fix_state_details: 'Out of support scope' }),
-      entry(9, 'vim', undefined, { severity: 'Low', fix_state: 'no_fix_planned', fix_state_details: 'Will not fix' }),
+      entry(6, 'vim', undefined, { severity: 'Low', fix_state: 'no_fix_planned', fix_state_details: 'Out of support scope', cpes: [el(6)] }),
+      entry(7, 'vim', undefined, { severity: 'Low', fix_state: 'no_fix_planned', fix_state_details: 'Out of support scope', cpes: [el(7)] }),
+      entry(9, 'vim', undefined, { severity: 'Low', fix_state: 'no_fix_planned', fix_state_details: 'Will not fix', cpes: [el(9)] }),
     ]);
   });
 
-  it('firefox (GA layout, per-minor products): EUS/AUS/E4S/TUS/ELS fixes are dropped, a main-stream fix beats an unfixed product', async () => {
+  it('firefox (GA layout, per-minor products): EUS/AUS/E4S/TUS/ELS are streams of their own, a fix in a stream beats its unfixed product', async () => {
     const osv = await recordOf(fixture(FIREFOX));
     expect(osv).toMatchObject({
       id: 'REDHAT-CVE-2026-7323',
       modified: '2026-06-30T13:05:18Z',
       published: '2026-04-28T13:49:10Z',
-      related: ['RHSA-2026:19588', 'RHSA-2026:20586'],
       summary: 'Memory safety bugs fixed in Firefox ESR 140.10.1 and Firefox 150.0.1',
       severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:H/A:H' }],
     });
+    expect(osv.related).toHaveLength(22);
+    expect(osv.related).toEqual(expect.arrayContaining(['RHSA-2026:19588', 'RHSA-2026:20586']));
     const affected = { severity: 'Important', fix_state: 'none_available', fix_state_details: 'Affected' };
-    expect(osv.affected).toEqual([
-      // rhel-8.10.z::appstream fixed it (`…?arch=src&epoch=0`); rhel-8.10.z still lists firefox as affected.
-      entry(8, 'firefox', '140.10.1-1.el8_10', { severity: 'Important' }),
-      entry(8, 'thunderbird', '140.10.1-1.el8_10', { severity: 'Important' }),
+    // rhel-8.10.z::appstream fixed it (`…?arch=src&epoch=0`); rhel-8.10.z (`enterprise_linux:8`) still lists it as affected.
+    const rhel8 = { severity: 'Important', cpes: ['cpe:/a:redhat:enterprise_linux:8', el(8, 'appstream')] };
+    expect(osv.affected?.filter((a) => !a.ecosystem_specific?.extended_stream)).toEqual([
+      entry(8, 'firefox', '140.10.1-1.el8_10', rhel8),
+      entry(8, 'thunderbird', '140.10.1-1.el8_10', rhel8),
       // RHEL 9's fixes are all for extended streams (rhel_eus, rhel_e4s); the main stream, rhel-9.7.z, is affected.
-      entry(9, 'firefox', undefined, affected),
-      entry(9, 'firefox-x11', undefined, affected),
-      entry(9, 'thunderbird', undefined, affected),
-      // RHEL 10's main stream has a minor in its CPE (enterprise_linux:10.1); enterprise_linux_eus:10.x is dropped.
-      entry(10, 'firefox', undefined, affected),
-      entry(10, 'thunderbird', undefined, affected),
+      entry(9, 'firefox', undefined, { ...affected, cpes: ['cpe:/a:redhat:enterprise_linux:9'] }),
+      entry(9, 'firefox-x11', undefined, { ...affected, cpes: ['cpe:/a:redhat:enterprise_linux:9'] }),
+      entry(9, 'thunderbird', undefined, { ...affected, cpes: ['cpe:/a:redhat:enterprise_linux:9'] }),
+      // RHEL 10's main stream has a minor in its CPE (enterprise_linux:10.1).
+      entry(10, 'firefox', undefined, { ...affected, cpes: [el('10.1')] }),
+      entry(10, 'thunderbird', undefined, { ...affected, cpes: [el('10.1')] }),
+    ]);
+    const extended = (major: number, name: string) =>
+      (osv.affected ?? [])
+        .filter((a) => a.ecosystem_specific?.extended_stream === true && a.package?.ecosystem === `Red Hat:${major}` && a.package.name === name)
+        .map((a) => [a.ecosystem_specific?.cpes, a.ranges?.[0].events.at(-1)?.fixed ?? null]);
+    expect(extended(9, 'firefox')).toEqual([
+      [['cpe:/a:redhat:rhel_e4s:9.0::appstream'], '140.10.1-1.el9_0'],
+      [['cpe:/a:redhat:rhel_e4s:9.2::appstream'], '140.10.1-1.el9_2'],
+      [['cpe:/a:redhat:rhel_e4s:9.4::appstream'], '140.10.1-1.el9_4'],
+      [['cpe:/a:redhat:rhel_eus:9.0'], null],
+      [['cpe:/a:redhat:rhel_eus:9.2'], null],
+      [['cpe:/a:redhat:rhel_eus:9.4'], null],
+      // Fixed on rhel-9.6.z.eus::appstream, listed affected on rhel-9.6.z.eus: one stream, and its fix wins.
+      [['cpe:/a:redhat:rhel_eus:9.6', 'cpe:/a:redhat:rhel_eus:9.6::appstream'], '140.10.1-1.el9_6'],
+      [['cpe:/a:redhat:rhel_eus:9.8', 'cpe:/a:redhat:rhel_eus:9.8::appstream'], '140.10.1-1.el9_8'],
+    ]);
+    // RHEL 7 is fixed only in its Extended Life Cycle Support stream, RHEL 10's fixes are in its EUS minors.
+    expect(extended(7, 'firefox')).toEqual([[['cpe:/o:redhat:rhel_els:7'], '140.10.1-1.el7_9']]);
+    expect(extended(10, 'firefox')).toEqual([
+      [['cpe:/o:redhat:enterprise_linux_eus:10.0'], '140.10.1-1.el10_0'],
+      [['cpe:/o:redhat:enterprise_linux_eus:10.2'], '140.10.1-1.el10_2'],
     ]);
   });
 
@@ -230,7 +304,8 @@ describe('redhatCsafFormat.parse', () => {
     const products = JSON.stringify(doc.product_tree).replace('"cpe:/a:redhat:rhel_aus:8.6::appstream"', '"cpe:/a:redhat:enterprise_linux:8::appstream"');
     doc.product_tree = JSON.parse(products);
     const osv = await recordOf(JSON.stringify(doc));
-    expect(summaryOf(osv).filter(([ecosystem]) => ecosystem === 'Red Hat:8')).toEqual([
+    const main = { ...osv, affected: osv.affected?.filter((a) => !a.ecosystem_specific?.extended_stream) };
+    expect(summaryOf(main).filter(([ecosystem]) => ecosystem === 'Red Hat:8')).toEqual([
       ['Red Hat:8', 'firefox', null, '140.10.1-1.el8_10'],
       ['Red Hat:8', 'thunderbird', null, '140.10.1-1.el8_10'],
     ]);
@@ -452,7 +527,8 @@ describe('redhatCsafSource', () => {
     await publish(feed);
     const { context, batches, malformed, checkpoints, ids } = contextFor();
     const outcome = await redhatCsafSource({ baseUrl: feed.base }).run(context);
-    expect(outcome).toEqual({ status: 'updated', cursor: '2026-07-01T03:00:00Z' });
+    // The cursor names the record shape it was written with (see the next test) and the newest listing row.
+    expect(outcome).toEqual({ status: 'updated', cursor: 'streams 2026-07-01T03:00:00Z' });
     expect(feed.requests).toEqual([
       '/vex/archive_latest.txt',
       '/vex/changes.csv',
@@ -488,6 +564,15 @@ describe('redhatCsafSource', () => {
     ]);
   });
 
+  it('starts over from the archive when the cursor was written for records of the older shape (without streams)', async () => {
+    await publish(feed);
+    const { context, ids } = contextFor('2026-07-01T03:00:00Z');
+    const outcome = await redhatCsafSource({ baseUrl: feed.base }).run(context);
+    expect(outcome).toEqual({ status: 'updated', cursor: 'streams 2026-07-01T03:00:00Z' });
+    expect(feed.requests[0]).toBe('/vex/archive_latest.txt');
+    expect(ids()).toHaveLength(6);
+  });
+
   it('continues an interrupted first run past the documents it wrote', async () => {
     await publish(feed);
     const { context, ids } = contextFor(undefined, JSON.stringify({ archive: ARCHIVE, documents: 2 }));
@@ -506,12 +591,12 @@ describe('redhatCsafSource', () => {
 
   it('later run: fetches only the documents listed after the cursor and withdraws the deleted ones', async () => {
     await publish(feed);
-    const cursor = '2026-07-01T03:00:00Z';
+    const cursor = 'streams 2026-07-01T03:00:00Z';
     feed.files.set('/vex/changes.csv', csv([['2024/cve-2024-46901.json', '2026-07-03T08:00:00+00:00']]) + (feed.files.get('/vex/changes.csv') as string));
     feed.files.set('/vex/deletions.csv', csv([['2023/cve-2023-0051.json', '2026-07-03T09:00:00+00:00']]) + (feed.files.get('/vex/deletions.csv') as string));
     const { context, batches, malformed } = contextFor(cursor);
     const outcome = await redhatCsafSource({ baseUrl: feed.base, listingLagMs: 0 }).run(context);
-    expect(outcome).toEqual({ status: 'updated', cursor: '2026-07-03T09:00:00Z' });
+    expect(outcome).toEqual({ status: 'updated', cursor: 'streams 2026-07-03T09:00:00Z' });
     expect(feed.requests).toEqual(['/vex/changes.csv', '/vex/deletions.csv', '/vex/2024/cve-2024-46901.json']);
     expect(malformed).toEqual([]);
     const records = batches.flat();
@@ -523,7 +608,7 @@ describe('redhatCsafSource', () => {
   it('later run: rows up to the lag before the cursor are fetched again, in case they were listed late', async () => {
     await publish(feed);
     feed.files.set('/vex/changes.csv', csv([['2024/cve-2024-46901.json', '2026-07-03T08:00:00+00:00']]) + (feed.files.get('/vex/changes.csv') as string));
-    const { context, ids } = contextFor('2026-07-01T03:00:00Z');
+    const { context, ids } = contextFor('streams 2026-07-01T03:00:00Z');
     await redhatCsafSource({ baseUrl: feed.base, listingLagMs: 2 * 60 * 60 * 1000 }).run(context);
     // nginx's row (02:00) and the deletion (03:00, the cursor itself) are within two hours of the cursor.
     expect(ids()).toEqual(['REDHAT-CVE-2024-46901', 'REDHAT-CVE-2025-23419', 'REDHAT-CVE-2024-0001']);
@@ -531,7 +616,7 @@ describe('redhatCsafSource', () => {
 
   it('later run: not-modified when no row is newer than the cursor', async () => {
     await publish(feed);
-    const { context, batches } = contextFor('2026-07-01T03:00:00Z');
+    const { context, batches } = contextFor('streams 2026-07-01T03:00:00Z');
     expect(await redhatCsafSource({ baseUrl: feed.base }).run(context)).toEqual({ status: 'not-modified' });
     expect(batches).toEqual([]);
     expect(feed.requests).toEqual(['/vex/changes.csv', '/vex/deletions.csv']);
@@ -540,7 +625,7 @@ describe('redhatCsafSource', () => {
   it('notes a listed document that is gone and carries on', async () => {
     await publish(feed);
     feed.files.set('/vex/changes.csv', csv([['2025/cve-2025-99999.json', '2026-07-03T08:00:00+00:00']]));
-    const { context, malformed, batches } = contextFor('2026-07-01T03:00:00Z');
+    const { context, malformed, batches } = contextFor('streams 2026-07-01T03:00:00Z');
     await redhatCsafSource({ baseUrl: feed.base, listingLagMs: 0 }).run(context);
     expect(batches).toEqual([]);
     expect(malformed).toEqual([[`${feed.base}2025/cve-2025-99999.json`, 'listed as changed but not found (HTTP 404)']]);
@@ -549,7 +634,7 @@ describe('redhatCsafSource', () => {
   it('fails naming the URL and the cause', async () => {
     await publish(feed);
     feed.files.delete('/vex/changes.csv');
-    await expect(redhatCsafSource({ baseUrl: feed.base }).run(contextFor('2026-07-01T03:00:00Z').context)).rejects.toThrow(
+    await expect(redhatCsafSource({ baseUrl: feed.base }).run(contextFor('streams 2026-07-01T03:00:00Z').context)).rejects.toThrow(
       `GET ${feed.base}changes.csv: HTTP 404 Not Found`,
     );
     feed.files.set(`/vex/${ARCHIVE}`, Buffer.from('this is not zstd, gzip or a tar'));

@@ -14,6 +14,7 @@ import { hasPathHints, parentDir, type HintedAnalyzer } from './path-hints';
 import { pythonAnalyzer } from './python';
 import { rustAuditAnalyzer } from './rust-audit';
 import { rpmAnalyzer } from './rpm';
+import { yarnPnpAnalyzer } from './yarn-pnp';
 import type { Analyzer } from './types';
 
 export { formatOperatingSystem } from './os-release';
@@ -30,6 +31,7 @@ export function defaultAnalyzers(): Analyzer[] {
     opkgAnalyzer,
     contentManifestAnalyzer,
     npmAnalyzer,
+    yarnPnpAnalyzer,
     pythonAnalyzer,
     javaAnalyzer,
     gemspecAnalyzer,

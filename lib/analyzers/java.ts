@@ -10,7 +10,8 @@ import {
   pomCoordinates,
 } from './java/metadata';
 import { openZip, readZipEntry, type ZipEntry, ZipFormatError, zipEntries } from './java/zip';
-import type { AnalysisResult, PackageRecord, StreamAnalysis, StreamAnalyzer } from './types';
+import { BufferedFileStream } from './buffered-stream';
+import type { AnalysisResult, PackageRecord, StreamAnalyzer } from './types';
 
 /**
  * Java archives (`.jar .war .ear .jpi .hpi`) and the archives nested in them, to any of those names anywhere in the
@@ -340,36 +341,6 @@ export function analyzeJavaArchive(content: Buffer, path: ImagePath, limits: Jav
 /** Largest archive read; a bigger one is noted and the scan marked partial. */
 const MAX_ARCHIVE_BYTES = 64 * MIB;
 
-/**
- * One archive collected as it streams out of the layer and read when it ends: the layer keeps none of it, so a
- * layer of many jars costs one archive's bytes at a time, and each is read while the next is still arriving.
- */
-class JavaArchiveStream implements StreamAnalysis {
-  private readonly content: Buffer | undefined;
-  private at = 0;
-
-  constructor(
-    private readonly path: ImagePath,
-    private readonly size: number,
-  ) {
-    this.content = size <= MAX_ARCHIVE_BYTES ? Buffer.allocUnsafe(size) : undefined;
-  }
-
-  write(chunk: Buffer): boolean {
-    if (!this.content || this.at + chunk.length > this.size) return false;
-    chunk.copy(this.content, this.at);
-    this.at += chunk.length;
-    return true;
-  }
-
-  end(): AnalysisResult {
-    if (!this.content)
-      return { evidence: [], notes: [`${this.path}: ${this.size} bytes exceeds the ${MAX_ARCHIVE_BYTES / MIB} MiB limit for one archive`], unreadable: true };
-    if (this.at !== this.size) return { evidence: [], notes: [`${this.path}: the layer holds ${this.size} bytes but gave ${this.at}`], unreadable: true };
-    return analyzeJavaArchive(this.content, this.path);
-  }
-}
-
 /** Java archives anywhere in the image, read as they stream by rather than kept with the layer's files. */
 export const javaAnalyzer: StreamAnalyzer = {
   name: 'java',
@@ -380,5 +351,5 @@ export const javaAnalyzer: StreamAnalyzer = {
     return analyzeJavaArchive(file.content, file.path);
   },
   wantsStream: (path) => isJavaArchiveName(path),
-  openStream: (path, _mode, size) => new JavaArchiveStream(path, size),
+  openStream: (path, _mode, size) => new BufferedFileStream(path, size, MAX_ARCHIVE_BYTES, (content) => analyzeJavaArchive(content, path)),
 };

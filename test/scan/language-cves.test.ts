@@ -148,6 +148,8 @@ const STDLIB_1_15_2 = [
 const RUST_BINARY = 'usr/local/bin/hello-auditable';
 const COMPOSER = 'var/www/html/vendor/composer/installed.json';
 const WAR = 'opt/app/app.war';
+const YARN_MINIMIST = 'srv/web/.yarn/cache/minimist-npm-1.2.5-ced0e1f617-c143b0c199.zip';
+const PIP_TARGET_URLLIB3 = 'app/deps/urllib3-1.26.4.dist-info/METADATA';
 
 describe('language packages in an image matched against real OSV records', () => {
   let registry: FakeRegistry;
@@ -184,6 +186,9 @@ describe('language packages in an image matched against real OSV records', () =>
       // MAL-2022-9 names every version of 0-dns, which npm has removed: the manifest is written here.
       { path: 'usr/src/app/node_modules/0-dns/package.json', content: '{\n  "name": "0-dns",\n  "version": "1.0.0"\n}\n' },
       file('usr/local/lib/python3.11/site-packages/urllib3-1.26.4.dist-info/METADATA', join(EVIDENCE, 'urllib3-1.26.4.dist-info/METADATA')),
+      // pip install --target app/deps, and a Yarn Plug'n'Play app whose packages stay in their cache archives.
+      file(PIP_TARGET_URLLIB3, join(EVIDENCE, 'urllib3-1.26.4.dist-info/METADATA')),
+      file(YARN_MINIMIST, join(ANALYZER_DATA, 'yarn-pnp/minimist-npm-1.2.5-ced0e1f617-c143b0c199.zip')),
       { path: 'opt/app/lib/log4j-core-2.14.1.jar', content: await syntheticJar('org.apache.logging.log4j', 'log4j-core', '2.14.1') },
       {
         path: WAR,
@@ -214,11 +219,12 @@ describe('language packages in an image matched against real OSV records', () =>
 
   it('reports each language package as a StackRox component at its evidence, with exactly the CVEs that affect it', async () => {
     const image = await service.scanImage(request('team/app'));
+    const urllib3 = sharedAvailable ? ['CVE-2021-33503 1.26.5', 'CVE-2023-43804 1.26.17', 'CVE-2023-45803 1.26.18'] : ['CVE-2021-33503 1.26.5'];
     const expected: Record<string, string[]> = {
       'NODEJS 0-dns 1.0.0 @ usr/src/app/node_modules/0-dns/package.json': ['MAL-2022-9 -'],
-      'PYTHON urllib3 1.26.4 @ usr/local/lib/python3.11/site-packages/urllib3-1.26.4.dist-info/METADATA': sharedAvailable
-        ? ['CVE-2021-33503 1.26.5', 'CVE-2023-43804 1.26.17', 'CVE-2023-45803 1.26.18']
-        : ['CVE-2021-33503 1.26.5'],
+      [`NODEJS minimist 1.2.5 @ ${YARN_MINIMIST}:node_modules/minimist/package.json`]: ['CVE-2021-44906 1.2.6'],
+      'PYTHON urllib3 1.26.4 @ usr/local/lib/python3.11/site-packages/urllib3-1.26.4.dist-info/METADATA': urllib3,
+      [`PYTHON urllib3 1.26.4 @ ${PIP_TARGET_URLLIB3}`]: urllib3,
       'JAVA org.apache.logging.log4j:log4j-core 2.14.1 @ opt/app/lib/log4j-core-2.14.1.jar': ['CVE-2021-44228 2.15.0'],
       [`JAVA io.netty:netty-handler 4.1.93.Final @ ${WAR}:WEB-INF/lib/netty-handler-4.1.93.Final.jar`]: ['CVE-2023-34462 4.1.94.Final'],
       'RUBY rack 1.6.13 @ usr/local/bundle/specifications/rack-1.6.13.gemspec': ['CVE-2022-30123 2.0.9.1'],
@@ -286,6 +292,7 @@ describe('language packages in an image matched against real OSV records', () =>
     const image = await service.scanImage(request('team/app'));
     expect(image.scan!.components.filter((c) => c.name === 'urllib3').map((c) => [c.version, c.source, c.location])).toEqual([
       ['1.26.4', 'PYTHON', 'usr/local/lib/python3.11/site-packages/urllib3-1.26.4.dist-info/METADATA'],
+      ['1.26.4', 'PYTHON', PIP_TARGET_URLLIB3],
     ]);
     // The Debian package is there, as an OS component of its own (Debian advisories are not loaded here).
     expect(component(image, 'python3-urllib3', '1.26.12-1+deb12u4')).toMatchObject({ source: 'OS', location: '', vulns: [] });

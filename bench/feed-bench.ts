@@ -1,11 +1,14 @@
-// Part of `npm run bench`: import throughput of the vendor feeds (Amazon's updateinfo.xml, Red Hat's CSAF VEX, Oracle
-// and Microsoft OVAL) against OSV JSON of the same records in the same run, all into the in-memory store so the
-// readers, not a store, are measured. The documents are real vendor files from the test data, repeated under new ids.
+// Part of `npm run bench`: import throughput of the vendor feeds (Amazon's updateinfo.xml, Red Hat's CSAF VEX
+// archive) against OSV's own export of the same records (a zip of one JSON file per record, as osv.dev ships
+// all.zip) in the same run, all into the in-memory store so the readers, not a store, are measured. The documents
+// are real vendor files from the test data, repeated under new ids.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { pack } from 'tar-stream';
+import { zipOf } from '../test/support/archives';
 import { importAdvisories } from '../lib/vulndb/import';
 import { MemoryAdvisoryStore } from '../lib/vulndb/memory-store';
 import type { Osv } from '../lib/vulndb/osv';
@@ -40,13 +43,22 @@ function repeatedUpdateinfo(): string {
   return `<?xml version="1.0" ?>\n<updates>\n${copies.join('\n')}\n</updates>\n`;
 }
 
-/** Red Hat's per-CVE documents, renamed to fresh CVEs: one file each, as the archive holds them. */
-async function repeatedCsaf(dir: string): Promise<void> {
+/** Red Hat's per-CVE documents, renamed to fresh CVEs, in a compressed tar as Red Hat's VEX archive holds them. */
+async function repeatedCsafArchive(): Promise<Buffer> {
   const text = readFileSync(join(DATA, 'redhat/cve-2024-31449.trimmed.json'), 'utf8');
-  const count = Math.max(1, Math.floor(COPIES / 10));
-  await Promise.all(
-    Array.from({ length: count }, (_, i) => writeFile(join(dir, `cve-2099-${10_000 + i}.json`), text.replaceAll('CVE-2024-31449', `CVE-2099-${10_000 + i}`))),
-  );
+  const tar = pack();
+  const chunks: Buffer[] = [];
+  tar.on('data', (chunk) => chunks.push(chunk as Buffer));
+  const ended = new Promise<void>((resolve) => tar.on('end', () => resolve()));
+  for (let i = 0; i < COPIES; i++) tar.entry({ name: `2099/cve-2099-${10_000 + i}.json` }, text.replaceAll('CVE-2024-31449', `CVE-2099-${10_000 + i}`));
+  tar.finalize();
+  await ended;
+  return gzipSync(Buffer.concat(chunks));
+}
+
+/** The records as OSV exports an ecosystem: a zip of one `<id>.json` each. */
+async function osvExport(path: string, records: Osv[]): Promise<void> {
+  await writeFile(path, await zipOf(records.map((record, i) => ({ name: `${record.id}-${i}.json`, content: JSON.stringify(record) }))));
 }
 
 async function main(): Promise<void> {
@@ -55,19 +67,18 @@ async function main(): Promise<void> {
     const updateinfo = join(work, 'updateinfo.xml.gz');
     await writeFile(updateinfo, gzipSync(repeatedUpdateinfo()));
     const alas = await rate(updateinfo);
-    await writeFile(join(work, 'alas-osv.json'), JSON.stringify(alas.written));
-    const alasFloor = await rate(join(work, 'alas-osv.json'));
+    await osvExport(join(work, 'alas-osv.zip'), alas.written);
+    const alasFloor = await rate(join(work, 'alas-osv.zip'));
 
-    const csafDir = join(work, 'csaf');
-    await mkdir(csafDir);
-    await repeatedCsaf(csafDir);
-    const csaf = await rate(csafDir);
-    await writeFile(join(work, 'csaf-osv.json'), JSON.stringify(csaf.written));
-    const csafFloor = await rate(join(work, 'csaf-osv.json'));
+    const csafArchive = join(work, 'csaf_vex.tar.gz');
+    await writeFile(csafArchive, await repeatedCsafArchive());
+    const csaf = await rate(csafArchive);
+    await osvExport(join(work, 'csaf-osv.zip'), csaf.written);
+    const csafFloor = await rate(join(work, 'csaf-osv.zip'));
 
     const line = (name: string, feed: { records: number; perSecond: number }, floor: { perSecond: number }) =>
-      `${name.padEnd(22)} ${String(feed.records).padStart(7)} records ${Math.round(feed.perSecond).toString().padStart(8)} records/s; OSV JSON of the same ${Math.round(floor.perSecond).toString().padStart(8)} records/s; ratio ${(feed.perSecond / floor.perSecond).toFixed(2)}`;
-    console.log('feed import (in-memory store; ratio = vendor feed / OSV JSON of the same records, 1.00 = as fast)');
+      `${name.padEnd(22)} ${String(feed.records).padStart(7)} records ${Math.round(feed.perSecond).toString().padStart(8)} records/s; OSV zip of the same ${Math.round(floor.perSecond).toString().padStart(8)} records/s; ratio ${(feed.perSecond / floor.perSecond).toFixed(2)}`;
+    console.log("feed import (in-memory store; ratio = vendor feed / OSV's zip export of the same records, 1.00 = as fast; target 1.00)");
     console.log(line('ALAS updateinfo.xml.gz', alas, alasFloor));
     console.log(line('Red Hat CSAF VEX', csaf, csafFloor));
     console.log('(a CSAF document carries every product of its CVE: about 20 KB per record here, against 2 KB of OSV JSON)');

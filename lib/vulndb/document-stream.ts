@@ -35,7 +35,7 @@ export async function peekHead(source: Readable, bytes: number): Promise<{ head:
     chunks.push(next.value);
     total += next.value.length;
   }
-  const head = Buffer.concat(chunks);
+  const head = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
   async function* whole(): AsyncGenerator<Buffer> {
     try {
       if (head.length > 0) yield head;

@@ -13,6 +13,8 @@ import type { FeedFormat } from './sources/types';
 
 /** Enough of a document to tell its format: XML root elements and JSON keys come early. */
 const HEAD_BYTES = 64 * 1024;
+/** What is decoded first to tell the format; the whole head only when that is not enough. */
+const SNIFF_FIRST_BYTES = 8 * 1024;
 /** A JSON document of no streaming format is parsed whole, up to this size. */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
@@ -50,13 +52,13 @@ export async function* feedRecords(
       yield* tarRecords(stream, malformed, parseJson);
       return;
     }
-    const text = head.toString('utf8');
-    const format = formatOf(text);
+    // Markers come in the first few KiB: decoding the whole head of every document of a tar would double its cost.
+    const format = formatOf(head.toString('utf8', 0, SNIFF_FIRST_BYTES)) ?? (head.length > SNIFF_FIRST_BYTES ? formatOf(head.toString('utf8')) : undefined);
     if (format) {
       yield* format.parse(stream, { fileName: name, malformed });
       return;
     }
-    if (parseJson && /^\s*[[{]/.test(text)) {
+    if (parseJson && /^\s*[[{]/.test(head.toString('utf8', 0, 64))) {
       const parsed = parseJson(name, await readBounded(stream, MAX_JSON_BYTES));
       for (const reason of parsed.malformed) malformed(reason);
       yield* parsed.osv;

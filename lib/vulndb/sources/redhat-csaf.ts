@@ -486,7 +486,8 @@ async function readBounded(stream: AsyncIterable<unknown>, limit: number): Promi
     if (total > limit) throw new Error(`larger than ${limit} bytes`);
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  // A document no bigger than the head that told its format comes as one chunk: no copy.
+  return (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)).toString('utf8');
 }
 
 const CSAF_VEX_CATEGORY = /"category"\s*:\s*"csaf_vex"/;

@@ -117,5 +117,16 @@ export const photon = rpmByVersion('Photon OS', ['photon'], 'photon', {
   feeds: ['osv:Photon OS'],
 });
 
-/** Fedora's advisories live in Bodhi, which has no bulk export lamina reads yet. */
-export const fedora = rpmByVersion('Fedora', ['fedora'], 'fedora');
+/** Fedora's security updates come from Bodhi (`fedora-bodhi`), filed per release (`Fedora:41`) under the source rpm. */
+export const fedora = rpmByVersion('Fedora', ['fedora'], 'fedora', {
+  osvEcosystems: ['Fedora'],
+  releaseEcosystem: (os) => {
+    const release = majorOf(os.versionId);
+    return release ? `Fedora:${release}` : undefined;
+  },
+  // A Bodhi update lists its builds, source rpms: a binary is matched by its source rpm's name at its own EVR.
+  advisoryPackage: 'source-name',
+  // Fedora tracks a CVE in Red Hat's Bugzilla, where the CVE id is the flaw bug's alias.
+  trackerLink: (cve) => `https://bugzilla.redhat.com/show_bug.cgi?id=${cve}`,
+  feeds: ['fedora-bodhi'],
+});

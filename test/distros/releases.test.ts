@@ -23,7 +23,7 @@ const CASES: Array<[string, string | undefined, string]> = [
   ['trivy-photon', 'Photon OS:4.0', 'photon:4.0'],
   ['trivy-minimos', 'MinimOS', 'minimos:20241031'],
   ['trivy-rocky', 'Rocky Linux:9', 'rocky:9'],
-  ['syft-fedora', undefined, 'fedora:36'],
+  ['syft-fedora', 'Fedora:36', 'fedora:36'],
 ];
 
 describeWithShared('advisory releases of real os-release files', () => {

@@ -2,6 +2,7 @@
 import { DEFAULT_OS_SOURCES } from '../../distros';
 import { alasSources } from './alas';
 import { azureOvalSources } from './azure-oval';
+import { fedoraBodhiReleaseSource, fedoraBodhiSource } from './fedora-bodhi';
 import { oracleOvalSource } from './oracle-oval';
 import { redhatCsafSource } from './redhat-csaf';
 import { REDHAT_REPOSITORIES_SOURCE, redhatRepositoriesSource } from './redhat-repositories';
@@ -23,6 +24,7 @@ export interface SourceSettings {
   redhatRepositories?: Parameters<typeof redhatRepositoriesSource>[0];
   azure?: Parameters<typeof azureOvalSources>[0];
   oracle?: Parameters<typeof oracleOvalSource>[0];
+  fedora?: Parameters<typeof fedoraBodhiSource>[0];
 }
 
 /** The vendor sources (everything but OSV, whose sources are made per ecosystem). */
@@ -33,6 +35,7 @@ function vendorSources(settings: SourceSettings): AdvisorySource[] {
     redhatRepositoriesSource(settings.redhatRepositories),
     ...azureOvalSources(settings.azure),
     oracleOvalSource(settings.oracle),
+    fedoraBodhiSource(settings.fedora),
   ];
 }
 
@@ -54,6 +57,8 @@ export function sourcesNamed(names: readonly string[], settings: SourceSettings 
   return withCompanions(names).map((name) => {
     const known = vendor.get(name);
     if (known) return known;
+    const fedoraRelease = fedoraBodhiReleaseSource(name, settings.fedora);
+    if (fedoraRelease) return fedoraRelease;
     if (name.startsWith('osv:') && name.length > 4) return osvSource(name.slice(4), settings.osv);
     if (/^[a-z]+-[a-z]+(:|$)|^[a-z]+:/.test(name)) {
       throw new UnknownSourceError(`unknown advisory source "${name}"; known: osv:<ecosystem>, ${[...vendor.keys()].join(', ')}`);

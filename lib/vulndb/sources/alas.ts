@@ -125,7 +125,8 @@ function fixedVersions(packages: UpdatePackage[]): Map<string, string> {
     const evr = evrOf(pkg);
     if (!name || !evr) continue;
     const known = fixes.get(name);
-    if (known === undefined || rpmOrder(evr, known) > 0) fixes.set(name, evr);
+    // Every arch of a package usually names the same EVR: only a different one needs comparing.
+    if (known === undefined || (evr !== known && rpmOrder(evr, known) > 0)) fixes.set(name, evr);
   }
   return fixes;
 }
@@ -135,11 +136,13 @@ function cveIdOf(reference: UpdateReference): string | undefined {
   return isCveId(id) ? id : undefined;
 }
 
-/** CVE ids by year, then number: `CVE-2021-3778` before `CVE-2021-10000`. */
-function compareCveIds(a: string, b: string): number {
-  const [, ya, na] = a.split('-');
-  const [, yb, nb] = b.split('-');
-  return Number(ya) - Number(yb) || Number(na) - Number(nb);
+/** CVE ids by year, then number: `CVE-2021-3778` before `CVE-2021-10000`. Each id is split once. */
+function sortedCveIds(ids: Iterable<string>): string[] {
+  const keyed = [...ids].map((id) => {
+    const [, year, number] = id.split('-');
+    return { id, year: Number(year), number: Number(number) };
+  });
+  return keyed.sort((a, b) => a.year - b.year || a.number - b.number).map((entry) => entry.id);
 }
 
 function referencesOf(update: Update, id: string): OsvReference[] {
@@ -187,7 +190,7 @@ function updateToOsv(update: Update): Osv | { malformed: string } {
   if (!modified) return { malformed: `${id}: no readable <issued> or <updated> date` };
   const fixes = fixedVersions(update.packages);
   if (fixes.size === 0) return { malformed: `${id}: no packages` };
-  const aliases = [...new Set(update.references.filter((r) => r.type === 'cve').flatMap((r) => cveIdOf(r) ?? []))].sort(compareCveIds);
+  const aliases = sortedCveIds(new Set(update.references.filter((r) => r.type === 'cve').flatMap((r) => cveIdOf(r) ?? [])));
   return withoutUndefined({
     id,
     modified,

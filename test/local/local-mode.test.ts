@@ -43,11 +43,18 @@ describe('local mode', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('creates the image, layer-index, in-flight, advisory and snooze tables in dynalite under the data directory', async () => {
+  it('creates the image, layer-index, in-flight, advisory, snooze and signature-integration tables in dynalite under the data directory', async () => {
     const local = await startLocalMode({ config: { ...configFromEnv({}), dataDir }, env: {}, port: 0, host: '127.0.0.1' });
     try {
       const { TableNames } = await local.dynamo.client.send(new ListTablesCommand({}));
-      expect(TableNames?.sort()).toEqual(['lamina-advisories', 'lamina-images', 'lamina-inflight', 'lamina-layer-index', 'lamina-snoozes']);
+      expect(TableNames?.sort()).toEqual([
+        'lamina-advisories',
+        'lamina-images',
+        'lamina-inflight',
+        'lamina-layer-index',
+        'lamina-signature-integrations',
+        'lamina-snoozes',
+      ]);
       expect(local.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const res = await fetch(`${local.url}/v1/images/scan`, { method: 'POST', body: '{"imageName": ""}' });
       expect(res.status).toBe(400);
@@ -73,11 +80,12 @@ describe('local mode', () => {
       LAMINA_INFLIGHT_TABLE: 'leases',
       LAMINA_ADVISORIES_TABLE: 'advisories',
       LAMINA_SNOOZES_TABLE: 'snoozed',
+      LAMINA_SIGNATURE_INTEGRATIONS_TABLE: 'signers',
     };
     const local = await startLocalMode({ config: { ...configFromEnv({}), dataDir }, env, port: 0, host: '127.0.0.1', inMemory: true });
     try {
       const { TableNames } = await local.dynamo.client.send(new ListTablesCommand({}));
-      expect(TableNames?.sort()).toEqual(['advisories', 'layers', 'leases', 'scans', 'snoozed']);
+      expect(TableNames?.sort()).toEqual(['advisories', 'layers', 'leases', 'scans', 'signers', 'snoozed']);
     } finally {
       await local.stop();
     }

@@ -1,4 +1,5 @@
 import { InvalidVersionError } from './errors';
+import { parseCache } from './parse-cache';
 import { compareDigits, sign, type VersionScheme } from './scheme';
 
 /** A Debian version `[epoch:]upstream[-revision]`, as dpkg's parseversion splits it. */
@@ -84,9 +85,11 @@ export function compareDpkgVersions(a: DpkgVersion, b: DpkgVersion): number {
   return compareDebianPart(a.upstream, b.upstream) || compareDebianPart(a.revision, b.revision);
 }
 
+const parsedDpkgVersion = parseCache(parseDpkgVersion);
+
 export const dpkgScheme: VersionScheme = {
   name: 'dpkg',
-  compare: (a, b) => compareDpkgVersions(parseDpkgVersion(a), parseDpkgVersion(b)),
+  compare: (a, b) => compareDpkgVersions(parsedDpkgVersion(a), parsedDpkgVersion(b)),
   isValid(version) {
     try {
       return parseDpkgVersion(version).warning === undefined;

@@ -68,8 +68,20 @@ const ECOSYSTEM_SCHEMES: Record<string, SchemeName> = {
 
 for (const distribution of DISTRIBUTIONS) for (const name of distribution.osvEcosystems) ECOSYSTEM_SCHEMES[name] = distribution.versionScheme;
 
+const SCHEME_NAMES = new Map<string, SchemeName>();
+
 /** Scheme for an OSV ecosystem string such as `Debian:12` or `Ubuntu:Pro:18.04:LTS`; unknown ones get the generic order. */
 export function getVersionScheme(ecosystem: string): SchemeName {
+  let name = SCHEME_NAMES.get(ecosystem);
+  if (name === undefined) {
+    // A match asks for every package's ecosystem, the same few spellings; the bound only guards against odd data.
+    if (SCHEME_NAMES.size >= 4096) SCHEME_NAMES.clear();
+    SCHEME_NAMES.set(ecosystem, (name = schemeNameOf(ecosystem)));
+  }
+  return name;
+}
+
+function schemeNameOf(ecosystem: string): SchemeName {
   const parts = String(ecosystem)
     .split(':')
     .map((p) => p.trim());
@@ -118,7 +130,12 @@ export function isValidVersion(ecosystem: string, version: string): boolean {
  * range events, some of which are written that way.
  */
 export function compareAdvisoryVersions(ecosystem: string, a: string, b: string): number {
+  return advisoryVersionOrder(ecosystem)(a, b);
+}
+
+/** {@link compareAdvisoryVersions} of one ecosystem, its scheme looked up once: a match compares thousands of versions. */
+export function advisoryVersionOrder(ecosystem: string): (a: string, b: string) => number {
   const named = schemeFor(ecosystem);
   const scheme = named.name === 'semver' ? coercedSemverScheme : named;
-  return Math.sign(scheme.compare(checkInput(scheme, a), checkInput(scheme, b)));
+  return (a, b) => Math.sign(scheme.compare(checkInput(scheme, a), checkInput(scheme, b)));
 }

@@ -1,5 +1,6 @@
 import { compare, valid } from '@renovatebot/pep440';
 import { InvalidVersionError } from './errors';
+import { parseCache } from './parse-cache';
 import type { VersionScheme } from './scheme';
 
 /** packaging strips surrounding blanks before parsing; @renovatebot/pep440 does not. */
@@ -9,9 +10,11 @@ function check(version: string): string {
   return text;
 }
 
+const checked = parseCache(check);
+
 /** PEP 440 ordering (epochs, pre/post/dev releases, local versions) via @renovatebot/pep440. */
 export const pep440Scheme: VersionScheme = {
   name: 'pep440',
-  compare: (a, b) => Math.sign(compare(check(a), check(b))),
+  compare: (a, b) => Math.sign(compare(checked(a), checked(b))),
   isValid: (version) => valid(version.trim()) !== null,
 };

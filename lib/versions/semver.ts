@@ -1,5 +1,6 @@
 import { SemVer } from 'semver';
 import { InvalidVersionError } from './errors';
+import { parseCache } from './parse-cache';
 import type { VersionScheme } from './scheme';
 
 /**
@@ -14,10 +15,14 @@ function parse(version: string): SemVer {
   }
 }
 
+// Parsed versions are only compared, never changed (SemVer#inc would), so they can be shared.
+const parsed = parseCache(parse);
+const parsedCoerced = parseCache((version) => parse(coerceSemver(version)));
+
 /** SemVer 2.0 precedence; build metadata never matters. */
 export const semverScheme: VersionScheme = {
   name: 'semver',
-  compare: (a, b) => parse(a).compare(parse(b)),
+  compare: (a, b) => parsed(a).compare(parsed(b)),
   isValid(version) {
     try {
       parse(version);
@@ -46,7 +51,7 @@ export function coerceSemver(version: string): string {
 /** {@link semverScheme} after {@link coerceSemver}: the order osv.dev gives advisories' SemVer versions. */
 export const coercedSemverScheme: VersionScheme = {
   name: 'semver',
-  compare: (a, b) => parse(coerceSemver(a)).compare(parse(coerceSemver(b))),
+  compare: (a, b) => parsedCoerced(a).compare(parsedCoerced(b)),
   isValid(version) {
     try {
       parse(coerceSemver(version));

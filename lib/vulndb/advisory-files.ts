@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
 import * as yauzl from 'yauzl';
+import { WindowedFileReader } from './windowed-file-reader';
 
 /**
  * One file of an advisory export: a JSON file's text, a vendor document to read by content (XML, compressed, a
@@ -57,12 +58,18 @@ async function* singleFile(path: string, name: string): AsyncGenerator<AdvisoryF
   }
 }
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zip) =>
-      err ? reject(err) : resolve(zip),
-    ),
-  );
+async function openZip(path: string): Promise<{ zip: yauzl.ZipFile; reader: WindowedFileReader }> {
+  const reader = await WindowedFileReader.open(path);
+  const options = { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true };
+  try {
+    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+      yauzl.fromRandomAccessReader(reader, reader.size, options, (err, zip) => (err ? reject(err) : resolve(zip))),
+    );
+    return { zip, reader };
+  } catch (err) {
+    reader.close(() => {});
+    throw err;
+  }
 }
 
 function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | undefined> {
@@ -94,12 +101,14 @@ function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | undefined> {
 /** Below this, an entry is inflated in one call: a zlib stream per small record costs more than the record. */
 const INFLATE_AT_ONCE_BYTES = 1024 * 1024;
 
-/** An entry's text: small deflated entries inflated in one call, the rest through yauzl's own stream. */
-async function entryText(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string> {
+/** An entry's text: small deflated entries inflated in one call from the reader's window, the rest through yauzl's own stream. */
+async function entryText(zip: yauzl.ZipFile, reader: WindowedFileReader, entry: yauzl.Entry): Promise<string> {
   if (entry.compressionMethod !== 8 || entry.compressedSize > INFLATE_AT_ONCE_BYTES || entry.isEncrypted()) {
     return readBounded(await zip.openReadStreamPromise(entry), MAX_FILE_BYTES);
   }
-  const raw = await readBytes(await zip.openReadStreamPromise(entry, { decompress: false }), entry.compressedSize);
+  const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
+  const raw = await reader.bytes(fileDataStart, entry.compressedSize);
+  if (raw.length !== entry.compressedSize) throw new Error('unexpected EOF');
   const text = inflateRawSync(raw, { maxOutputLength: MAX_FILE_BYTES });
   if (text.length !== entry.uncompressedSize) throw new Error(`inflated to ${text.length} bytes, the zip says ${entry.uncompressedSize}`);
   return text.toString('utf8');
@@ -107,7 +116,7 @@ async function entryText(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string
 
 /** JSON entries of a zip read one at a time from the file: the central directory is walked lazily, never the whole archive in memory. */
 async function* zipFiles(path: string): AsyncGenerator<AdvisoryFile> {
-  const zip = await openZip(path);
+  const { zip, reader } = await openZip(path);
   try {
     for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
       if (entry.fileName.endsWith('/') || !isJson(entry.fileName)) continue;
@@ -116,7 +125,7 @@ async function* zipFiles(path: string): AsyncGenerator<AdvisoryFile> {
         continue;
       }
       try {
-        yield { name: entry.fileName, text: await entryText(zip, entry) };
+        yield { name: entry.fileName, text: await entryText(zip, reader, entry) };
       } catch (err) {
         yield { name: entry.fileName, error: (err as Error).message };
       }

@@ -14,9 +14,16 @@ const BULLETIN_WITH_RELATED_CVES = /^(?:SUSE|openSUSE)-[A-Z]{2}-|^PHSA-/;
 
 export function cveIdsOf(osv: Pick<Osv, 'id' | 'aliases' | 'upstream' | 'related'>): string[] {
   if (isCveId(osv.id)) return [osv.id];
-  const named = [...new Set([...(osv.aliases ?? []), ...(osv.upstream ?? [])].filter(isCveId))];
+  const named = distinctCves([], osv.aliases);
+  distinctCves(named, osv.upstream);
   if (named.length > 0 || !BULLETIN_WITH_RELATED_CVES.test(osv.id)) return named;
-  return [...new Set((osv.related ?? []).filter(isCveId))];
+  return distinctCves([], osv.related);
+}
+
+/** Adds the CVE ids of `ids` not in `into` yet, in order (a loop: this runs for every advisory a match hits). */
+function distinctCves(into: string[], ids: string[] | undefined): string[] {
+  for (const id of ids ?? []) if (isCveId(id) && !into.includes(id)) into.push(id);
+  return into;
 }
 
 /** One advisory that affects the installed version, with the entry that matched and the fix it names. */
@@ -99,13 +106,26 @@ function ratingField(hit: AdvisoryHit, field: RatingField): unknown {
 
 /** The distribution's own rating of an advisory, read from the fields its descriptor names. */
 export function distroRating(hit: AdvisoryHit): Rating | undefined {
-  const base = hit.entry.package?.ecosystem.split(':')[0].trim() ?? '';
+  const base = baseOf(hit.entry.package?.ecosystem);
   const fields = distributionOfEcosystem(base)?.ratingFields ?? (OTHER_DISTRO_ECOSYSTEMS.has(base) ? OSV_RATING_FIELDS : []);
   for (const field of fields) {
     const found = rating(ratingField(hit, field));
     if (found) return found;
   }
   return undefined;
+}
+
+const bases = new Map<string, string>();
+
+/** The ecosystem's name before its release (`Debian` of `Debian:12`); '' for none. */
+function baseOf(ecosystem: string | undefined): string {
+  if (ecosystem === undefined) return '';
+  let base = bases.get(ecosystem);
+  if (base === undefined) {
+    if (bases.size >= PARSED_LIMIT) bases.clear();
+    bases.set(ecosystem, (base = ecosystem.split(':')[0].trim()));
+  }
+  return base;
 }
 
 /** OSV ecosystems of distributions without a descriptor yet, whose records still carry the distribution's rating. */
@@ -126,7 +146,8 @@ function cached<T>(cache: Map<string, T | undefined>, vector: string, parse: (v:
 
 /** Whether the advisories carry a CVSS v3 vector of their own, so NVD need not be asked. */
 export function hasOwnV3(hits: AdvisoryHit[]): boolean {
-  return hits.some((hit) => [...(hit.advisory.severity ?? []), ...(hit.entry.severity ?? [])].some((s) => s.type === 'CVSS_V3'));
+  const v3 = (s: OsvSeverity) => s.type === 'CVSS_V3';
+  return hits.some((hit) => hit.advisory.severity?.some(v3) || hit.entry.severity?.some(v3));
 }
 
 interface Vectors {
@@ -137,12 +158,15 @@ interface Vectors {
 /** The first parseable vectors of each version, advisory-level before affected-level, then NVD's. */
 export function vectorsFor(hits: AdvisoryHit[], nvd: CvssRecord | undefined): Vectors {
   const found: Vectors = {};
-  const lists = hits.flatMap((hit) => [hit.advisory.severity ?? [], hit.entry.severity ?? []]);
-  for (const list of lists) {
-    for (const severity of list) {
+  const read = (list: OsvSeverity[] | undefined) => {
+    for (const severity of list ?? []) {
       if (!found.v3 && severity.type === 'CVSS_V3') found.v3 = cached(parsedV3, severity.score, parseCvssV3);
       if (!found.v2 && severity.type === 'CVSS_V2') found.v2 = cached(parsedV2, severity.score, parseCvssV2);
     }
+  };
+  for (const hit of hits) {
+    read(hit.advisory.severity);
+    read(hit.entry.severity);
   }
   if (!found.v3 && nvd?.v3Vector) found.v3 = cached(parsedV3, nvd.v3Vector, parseCvssV3);
   if (!found.v2 && nvd?.v2Vector) found.v2 = cached(parsedV2, nvd.v2Vector, parseCvssV2);
@@ -172,43 +196,78 @@ function databaseRating(hits: AdvisoryHit[]): Rating | undefined {
 /** Where a reader learns about the vulnerability: the distribution's tracker for OS advisories, else the advisory. */
 export function linksFor(id: string, hits: AdvisoryHit[]): string[] {
   const links: string[] = [];
-  const base = hits[0]?.entry.package?.ecosystem.split(':')[0].trim() ?? '';
+  const base = baseOf(hits[0]?.entry.package?.ecosystem);
   const tracker = distributionOfEcosystem(base)?.trackerLink;
   if (isCveId(id) && tracker) links.push(tracker(id));
-  const reference = hits.flatMap((hit) => hit.advisory.references ?? []).find((r) => r.type === 'ADVISORY' && /^https:\/\//.test(r.url));
-  if (reference) links.push(reference.url);
+  for (const hit of hits) {
+    const reference = hit.advisory.references?.find((r) => r.type === 'ADVISORY' && /^https:\/\//.test(r.url));
+    if (reference) {
+      addNew(links, reference.url);
+      break;
+    }
+  }
   const advisory = hits.find((hit) => !isCveId(hit.advisory.id))?.advisory;
-  if (advisory) links.push(`https://osv.dev/vulnerability/${encodeURIComponent(advisory.id)}`);
-  links.push(`https://nvd.nist.gov/vuln/detail/${encodeURIComponent(id)}`);
-  return [...new Set(links)];
+  if (advisory) addNew(links, `https://osv.dev/vulnerability/${encodeURIComponent(advisory.id)}`);
+  addNew(links, `https://nvd.nist.gov/vuln/detail/${encodeURIComponent(id)}`);
+  return links;
 }
 
 /** The advisory's summary, else the first line of its details. */
 export function summaryOf(hits: AdvisoryHit[]): string {
   for (const hit of hits) if (hit.advisory.summary?.trim()) return hit.advisory.summary.trim();
   for (const hit of hits) {
-    const line = hit.advisory.details?.split('\n').find((l) => l.trim() !== '');
-    if (line) return line.trim();
+    const line = firstLine(hit.advisory.details ?? '');
+    if (line) return line;
   }
   return '';
 }
 
-/** Parseable timestamps in milliseconds; Go's repository records say 0001-01-01, which means "unknown". */
-function knownTimes(values: Array<string | undefined>): number[] {
-  return values
-    .filter((v): v is string => Boolean(v) && !v!.startsWith('0001-'))
-    .map((v) => Date.parse(v))
-    .filter((t) => !Number.isNaN(t));
+/** The first line of `text` with more than blanks, trimmed; '' when none. */
+function firstLine(text: string): string {
+  for (let start = 0; start <= text.length; ) {
+    const end = text.indexOf('\n', start);
+    const line = text.slice(start, end < 0 ? text.length : end).trim();
+    if (line !== '') return line;
+    if (end < 0) break;
+    start = end + 1;
+  }
+  return '';
 }
 
-export function earliest(values: Array<string | undefined>): string | undefined {
-  const times = knownTimes(values);
-  return times.length === 0 ? undefined : new Date(Math.min(...times)).toISOString();
+/** `value` added to `list` unless it is there: lists of a few ids, where a Set costs more. */
+function addNew(list: string[], value: string): void {
+  if (!list.includes(value)) list.push(value);
 }
 
-export function latest(values: Array<string | undefined>): string | undefined {
-  const times = knownTimes(values);
-  return times.length === 0 ? undefined : new Date(Math.max(...times)).toISOString();
+interface KnownTime {
+  time: number;
+  iso: string;
+}
+
+/** Timestamps read before: every finding reads two per advisory, and advisories share them. */
+const knownTimes = new Map<string, KnownTime | null>();
+
+/** A parseable timestamp, with its ISO form; Go's repository records say 0001-01-01, which means "unknown". */
+function knownTime(value: string | undefined): KnownTime | null {
+  if (!value || value.startsWith('0001-')) return null;
+  let known = knownTimes.get(value);
+  if (known === undefined) {
+    if (knownTimes.size >= PARSED_LIMIT) knownTimes.clear();
+    const time = Date.parse(value);
+    known = Number.isNaN(time) ? null : { time, iso: new Date(time).toISOString() };
+    knownTimes.set(value, known);
+  }
+  return known;
+}
+
+/** The earliest (`order` -1) or latest (1) known time of NVD's record and the hits' advisories, as an ISO string. */
+function extreme(nvd: string | undefined, hits: AdvisoryHit[], field: 'published' | 'modified', order: 1 | -1): string | undefined {
+  let found = knownTime(nvd);
+  for (const hit of hits) {
+    const known = knownTime(hit.advisory[field]);
+    if (known && (!found || (known.time - found.time) * order > 0)) found = known;
+  }
+  return found?.iso;
 }
 
 export interface FindingInput {
@@ -228,10 +287,16 @@ export function buildFinding(input: FindingInput): Finding {
     vendorRating = distroRating(hit);
     if (vendorRating) break;
   }
-  const advisoryIds = [...new Set(input.hits.map((h) => h.advisory.id))];
-  const aliases = [...new Set(input.hits.flatMap((h) => [h.advisory.id, ...(h.advisory.aliases ?? []), ...(h.advisory.upstream ?? [])]))].filter(
-    (alias) => alias !== input.id,
-  );
+  const advisoryIds: string[] = [];
+  const aliases: string[] = [];
+  for (const { advisory } of input.hits) {
+    addNew(advisoryIds, advisory.id);
+    addNew(aliases, advisory.id);
+    for (const alias of advisory.aliases ?? []) addNew(aliases, alias);
+    for (const alias of advisory.upstream ?? []) addNew(aliases, alias);
+  }
+  const own = aliases.indexOf(input.id);
+  if (own >= 0) aliases.splice(own, 1);
   const finding: Finding = {
     packageIndex: input.packageIndex,
     id: input.id,
@@ -247,8 +312,8 @@ export function buildFinding(input: FindingInput): Finding {
   if (rated) finding.rating = rated;
   if (vectors.v3) finding.cvssV3 = { vector: vectors.v3.vector, score: vectors.v3.score, parsed: vectors.v3 };
   if (vectors.v2) finding.cvssV2 = { vector: vectors.v2.vector, score: vectors.v2.score, parsed: vectors.v2 };
-  const published = earliest([input.nvd?.published, ...input.hits.map((h) => h.advisory.published)]);
-  const modified = latest([input.nvd?.lastModified, ...input.hits.map((h) => h.advisory.modified)]);
+  const published = extreme(input.nvd?.published, input.hits, 'published', -1);
+  const modified = extreme(input.nvd?.lastModified, input.hits, 'modified', 1);
   if (published) finding.published = published;
   if (modified) finding.modified = modified;
   return finding;

@@ -1,13 +1,14 @@
 /** Matching an image's inventory against the advisory store: the findings of every package, in neutral terms. */
 import { distributionOf, releaseEcosystem } from '../distros';
 import type { Inventory } from '../index/types';
-import { compareAdvisoryVersions, InvalidVersionError } from '../versions';
+import { advisoryVersionOrder, InvalidVersionError } from '../versions';
 import { affectedVerdict } from './affected';
 import { buildFinding, cveIdsOf, hasOwnV3, isCveId, type AdvisoryHit, type Finding } from './findings';
 import { ecosystemKey, packageKey, type Osv } from './osv';
 import { queryFor, type PackageQuery } from './package-keys';
 import { imagePlatforms, platformApplies } from './platforms';
-import type { AdvisoryReader, PackageRef } from './store';
+import { rememberedFor } from './list-memo';
+import type { AdvisoryReader, CvssRecord, PackageRef } from './store';
 
 export interface MatchResult {
   findings: Finding[];
@@ -26,16 +27,17 @@ export const EMPTY_DATA_VERSION = '0';
 
 /** Version comparisons for one package: the installed version meets the same range events many times. */
 function memoizedCompare(ecosystem: string): (a: string, b: string) => number {
-  const known = new Map<string, number>();
+  // As osv.dev orders them: an advisory's `2.0` is SemVer's 2.0.0.
+  const order = advisoryVersionOrder(ecosystem);
+  // By first version, then second (the first is nearly always the installed one); made when first needed.
+  let known: Map<string, Map<string, number>> | undefined;
   return (a, b) => {
-    const key = `${a}\u0000${b}`;
-    let order = known.get(key);
-    if (order === undefined) {
-      // As osv.dev orders them: an advisory's `2.0` is SemVer's 2.0.0.
-      order = compareAdvisoryVersions(ecosystem, a, b);
-      known.set(key, order);
-    }
-    return order;
+    known ??= new Map();
+    let orders = known.get(a);
+    if (!orders) known.set(a, (orders = new Map()));
+    let result = orders.get(b);
+    if (result === undefined) orders.set(b, (result = order(a, b)));
+    return result;
   };
 }
 
@@ -84,7 +86,11 @@ export function groupByCve(hits: AdvisoryHit[]): Map<string, AdvisoryHit[]> {
     const cves = cveIdsOf(hit.advisory);
     const ids = cves.length > 0 ? cves : [hit.advisory.id];
     const target = ids.length === 1 ? primary : secondary;
-    for (const id of ids) target.set(id, [...(target.get(id) ?? []), hit]);
+    for (const id of ids) {
+      const list = target.get(id);
+      if (list) list.push(hit);
+      else target.set(id, [hit]);
+    }
   }
   for (const [id, list] of secondary) if (!primary.has(id)) primary.set(id, list);
   return primary;
@@ -102,9 +108,10 @@ export function fixFor(hits: AdvisoryHit[], compare: (a: string, b: string) => n
 
 /** Orders versions of one ecosystem, falling back to text order for versions its scheme cannot read. */
 export function safeCompare(ecosystem: string): (a: string, b: string) => number {
+  const order = advisoryVersionOrder(ecosystem);
   return (a, b) => {
     try {
-      return compareAdvisoryVersions(ecosystem, a, b);
+      return order(a, b);
     } catch {
       return a.localeCompare(b);
     }
@@ -145,25 +152,63 @@ export async function matchInventory(inventory: Inventory, store: AdvisoryReader
   });
   const advisories = refs.size > 0 ? await store.findByPackages([...refs.values()]) : new Map<string, Osv[]>();
 
-  const grouped: Array<{ index: number; query: PackageQuery; byCve: Map<string, AdvisoryHit[]> }> = [];
+  const grouped: Array<{ index: number; query: PackageQuery; match: PackageMatch }> = [];
   // NVD is asked only for CVEs whose advisories carry no v3 vector of their own.
   const needCvss = new Set<string>();
   for (const [index, query] of queries) {
-    const hits = hitsFor(query, advisories.get(packageKey(query.ecosystem, query.name)) ?? [], warnings);
-    if (hits.length === 0) continue;
-    const byCve = groupByCve(hits);
-    grouped.push({ index, query, byCve });
-    for (const [cve, cveHits] of byCve) if (isCveId(cve) && !hasOwnV3(cveHits)) needCvss.add(cve);
+    const list = advisories.get(packageKey(query.ecosystem, query.name)) ?? [];
+    // Every field of the query decides what matches, so all of them make the key.
+    const match = rememberedFor(list, JSON.stringify(query), () => packageMatch(query, list));
+    warnings.push(...match.warnings);
+    if (match.byCve.length === 0) continue;
+    grouped.push({ index, query, match });
+    for (const cve of match.needCvss) needCvss.add(cve);
   }
-  const nvd = needCvss.size > 0 ? await store.getCvss([...needCvss]) : new Map();
+  const nvd: Map<string, CvssRecord> = needCvss.size > 0 ? await store.getCvss([...needCvss]) : new Map();
 
   const findings: Finding[] = [];
-  for (const { index, query, byCve } of grouped) {
-    const compare = safeCompare(query.ecosystem);
-    for (const [id, hits] of [...byCve.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const fixedVersion = fixFor(hits, compare);
-      findings.push(buildFinding({ packageIndex: index, id, hits, fixedVersion, nvd: nvd.get(id), reason: reasonOf(query, hits, fixedVersion) }));
+  for (const { index, query, match } of grouped) {
+    // Findings built for this package index before are the same objects; nothing changes a finding once built.
+    for (const finding of builtFindings(index, query, match, nvd)) {
+      findings.push(finding.packageIndex === index ? finding : { ...finding, packageIndex: index });
     }
   }
   return { findings, osAdvisoriesUnavailable, languageAdvisoriesUnavailable, warnings, dataVersion };
+}
+
+/** What one package's query finds in its advisory list, kept with the list (see ./list-memo). */
+interface PackageMatch {
+  warnings: string[];
+  /** The hits by vulnerability id, in id order. */
+  byCve: Array<[string, AdvisoryHit[]]>;
+  /** The CVEs NVD is asked about for this package. */
+  needCvss: string[];
+  /** Its findings (at the package index they were first built for) and the NVD record each was built with. */
+  built?: { nvd: Array<CvssRecord | undefined>; findings: Finding[] };
+}
+
+/** Most packages of an image: nothing affects them. */
+const NO_MATCH: PackageMatch = Object.freeze({ warnings: [], byCve: [], needCvss: [] });
+
+function packageMatch(query: PackageQuery, advisories: Osv[]): PackageMatch {
+  const warnings: string[] = [];
+  const hits = hitsFor(query, advisories, warnings);
+  if (hits.length === 0 && warnings.length === 0) return NO_MATCH;
+  const byCve = [...groupByCve(hits)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const needCvss = byCve.filter(([cve, hits]) => isCveId(cve) && !hasOwnV3(hits)).map(([cve]) => cve);
+  return { warnings, byCve, needCvss };
+}
+
+/** The package's findings, built again only when an NVD record they read is not the one they were built with. */
+function builtFindings(packageIndex: number, query: PackageQuery, match: PackageMatch, nvd: Map<string, CvssRecord>): Finding[] {
+  // Another package's CVE may bring NVD's record for one of these too: every id's record is compared.
+  const records = match.byCve.map(([id]) => nvd.get(id));
+  if (match.built?.nvd.every((record, i) => record === records[i])) return match.built.findings;
+  const compare = safeCompare(query.ecosystem);
+  const findings = match.byCve.map(([id, hits], i) => {
+    const fixedVersion = fixFor(hits, compare);
+    return buildFinding({ packageIndex, id, hits, fixedVersion, nvd: records[i], reason: reasonOf(query, hits, fixedVersion) });
+  });
+  match.built = { nvd: records, findings };
+  return findings;
 }

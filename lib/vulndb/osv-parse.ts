@@ -5,6 +5,7 @@
 // A namespace import, not `{ z }`: esbuild can then drop what goes unused (the other locales, JSON Schema, …).
 import * as z from 'zod';
 import type { Osv } from './osv';
+import { canonicalOsv } from './osv-canonical';
 
 /** Real records carry `null` where a field is absent, and YAML conversions turn numbers into strings and back. */
 const text = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string());
@@ -62,7 +63,13 @@ export class MalformedAdvisoryError extends Error {
 
 /** Drops keys whose value is undefined, so stored and compared records have one shape. */
 function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  // A loop, not Object.fromEntries(Object.entries(…)): this runs for every record and range of an import.
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out as T;
 }
 
 /**
@@ -70,6 +77,11 @@ function compact<T extends object>(value: T): T {
  * fields are dropped. Nulls and numbers-for-strings are tolerated because real exports contain them.
  */
 export function parseOsv(value: unknown): Osv {
+  return canonicalOsv(value) ?? parseOsvBySchema(value);
+}
+
+/** parseOsv through the schema alone, whatever the record's shape (what canonicalOsv must agree with). */
+export function parseOsvBySchema(value: unknown): Osv {
   const result = osvSchema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];

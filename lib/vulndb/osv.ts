@@ -126,12 +126,24 @@ const LANGUAGE_ECOSYSTEMS = new Set([
   'GitHub Actions',
 ]);
 
+const ECOSYSTEM_KEYS = new Map<string, string>();
+
 /**
  * The lookup form of an OSV ecosystem: canonical spelling of the base name, the release normalised the way the
  * distribution's descriptor says (`Debian:12`, `Ubuntu:22.04:LTS`, `Alpine:v3.18`, `Rocky Linux:9`), and no
  * suffix for language ecosystems (a `Maven:<repository>` suffix still means Maven coordinates).
  */
 export function ecosystemKey(ecosystem: string): string {
+  let key = ECOSYSTEM_KEYS.get(ecosystem);
+  if (key === undefined) {
+    // A scan asks for the same few spellings thousands of times; the bound only guards against odd data.
+    if (ECOSYSTEM_KEYS.size >= 4096) ECOSYSTEM_KEYS.clear();
+    ECOSYSTEM_KEYS.set(ecosystem, (key = normalisedEcosystem(ecosystem)));
+  }
+  return key;
+}
+
+function normalisedEcosystem(ecosystem: string): string {
   const [rawBase, ...rest] = ecosystem.trim().split(':');
   const base = BY_LOWER.get(rawBase.trim().toLowerCase()) ?? rawBase.trim();
   const suffix = rest.map((p) => p.trim());

@@ -13,7 +13,6 @@ import type { StorageImage, StorageImageName, V1ScanImageRequest } from '../stac
 import { matchInventory, type MatchResult } from '../vulndb/matcher';
 import type { AdvisoryStore } from '../vulndb/store';
 import { randomUUID } from 'node:crypto';
-import { integrationsFingerprint } from '../signatures/integrations';
 import { type SignatureOutcome, type SignatureStep, UNSIGNED_UNVERIFIED } from '../signatures/step';
 import type { ImageStore, StoredScan } from './image-store';
 import { currentInventory } from './stored-inventory';
@@ -335,7 +334,7 @@ export class ImageService {
     if (!step) return stored;
     const integrations = await step.integrationsNow();
     const record = stored.signing;
-    if (record ? record.integrations === integrationsFingerprint(integrations) : integrations.length === 0 && !stored.image.signatureVerificationData)
+    if (record ? record.integrations === (await step.verifiedWith(integrations)) : integrations.length === 0 && !stored.image.signatureVerificationData)
       return stored;
     const image = stored.image;
     let signed: SignatureOutcome;

@@ -17,7 +17,10 @@ import { type VerificationSubject, verifyWithIntegrations } from './verify';
 
 /** What the step keeps beside a stored image so that its signatures can be verified again later without a fetch. */
 export interface SigningRecord {
-  /** `integrationsFingerprint` of the integrations the image's results were verified against. */
+  /**
+   * Stands for what the image's results were verified with: the integrations (`integrationsFingerprint`), and the
+   * Sigstore trusted root when one of them relies on it.
+   */
   integrations: string;
   /** When the signatures were fetched completely; absent when they were not fetched, or fetching went wrong. */
   fetchedAt?: string;
@@ -73,6 +76,13 @@ export interface SignatureStepOptions {
   trustRoot?: TrustRootSource;
 }
 
+/** Whether verifying with the integration reads Sigstore's trusted root: keyless rules, or the public Rekor. */
+function usesPublicTrust(integration: SignatureIntegration): boolean {
+  const keyless = (integration.cosignCertificates ?? []).some((rule) => !rule.certificateChainPemEnc?.trim() || rule.certificateTransparencyLog?.enabled);
+  const publicLog = integration.transparencyLog?.enabled === true && !integration.transparencyLog.publicKeyPemEnc?.trim();
+  return keyless || publicLog;
+}
+
 function notesOf(outcome: Pick<SignatureOutcome, 'signature' | 'signatureVerificationData'>): StorageImageNote[] {
   const notes: StorageImageNote[] = [];
   if ((outcome.signature?.signatures.length ?? 0) === 0) notes.push('MISSING_SIGNATURE');
@@ -98,6 +108,17 @@ export class SignatureStep {
     return this.source.current();
   }
 
+  /** What a SigningRecord's `integrations` says for these integrations, the trusted root in force included when it matters. */
+  async verifiedWith(integrations: readonly SignatureIntegration[]): Promise<string> {
+    const fingerprint = integrationsFingerprint(integrations);
+    if (!integrations.some(usesPublicTrust)) return fingerprint;
+    return `${fingerprint}+${(await this.trustRoot()).digest}`;
+  }
+
+  private trustRoot(): Promise<SigstoreTrustRoot> {
+    return (this.options.trustRoot ?? SEED_TRUST_ROOT).current();
+  }
+
   /**
    * Fetches the subject's signatures and verifies them against `integrations` (those in force now when absent).
    * Rejects only when `signal` aborts; every other failure is a GENERIC_ERROR result.
@@ -105,7 +126,7 @@ export class SignatureStep {
   async run(subject: SignatureSubject, now: Date, signal?: AbortSignal, integrations?: readonly SignatureIntegration[]): Promise<SignatureOutcome> {
     const inForce = integrations ?? (await this.integrationsNow());
     const alternateDigests = [...new Set(subject.alternateDigests ?? [])].filter((digest) => digest !== subject.digest);
-    const record: SigningRecord = { integrations: integrationsFingerprint(inForce), readFrom: subject.reference.fullName, alternateDigests };
+    const record: SigningRecord = { integrations: await this.verifiedWith(inForce), readFrom: subject.reference.fullName, alternateDigests };
     if (inForce.length === 0) return { ...UNSIGNED_UNVERIFIED, notes: [...UNSIGNED_UNVERIFIED.notes], record };
     const fetched = await this.fetchAll(subject.reference, [subject.digest, ...alternateDigests], signal);
     const fetchedAt = now.toISOString();
@@ -146,7 +167,7 @@ export class SignatureStep {
     integrations: readonly SignatureIntegration[],
     now: Date,
   ): Promise<SignatureOutcome> {
-    const next: SigningRecord = { ...record, integrations: integrationsFingerprint(integrations) };
+    const next: SigningRecord = { ...record, integrations: await this.verifiedWith(integrations) };
     const signatures = stored.signature?.signatures ?? [];
     const results =
       integrations.length === 0 || signatures.length === 0
@@ -162,7 +183,7 @@ export class SignatureStep {
   }
 
   private async verify(signature: StorageImageSignature, subject: VerificationSubject, integrations: readonly SignatureIntegration[], now: Date) {
-    const trustRoot: SigstoreTrustRoot = await (this.options.trustRoot ?? SEED_TRUST_ROOT).current();
+    const trustRoot = await this.trustRoot();
     return verifyWithIntegrations(integrations, signature.signatures, subject, now, { trustRoot }).map(({ result }) => result);
   }
 

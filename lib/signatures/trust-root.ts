@@ -4,6 +4,7 @@
  * ships inside @sigstore/tuf's seed, which is read here as data only: TUF and its HTTP client stay out of the scan
  * path (see trust-root-refresh.ts for the updater's side).
  */
+import { createHash } from 'node:crypto';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import tufPackage from '@sigstore/tuf/package.json';
 import tufSeeds from '@sigstore/tuf/seeds.json';
@@ -17,6 +18,8 @@ export const TRUSTED_ROOT_TARGET = 'trusted_root.json';
 export interface SigstoreTrustRoot {
   /** Which trusted root this is, for verification descriptions: where it came from and when. */
   source: string;
+  /** Stands for its content (a digest): results verified with it are verified again when it changes. */
+  digest: string;
   material: TrustMaterial;
 }
 
@@ -38,7 +41,8 @@ export function trustRootOf(json: unknown, source: string): SigstoreTrustRoot {
     }
     root = TrustedRoot.fromJSON(parsed);
     if (root.certificateAuthorities.length === 0) throw new Error('it names no certificate authority');
-    return { source, material: toTrustMaterial(root, noPublicKeys) };
+    const digest = createHash('sha256').update(JSON.stringify(parsed)).digest('hex');
+    return { source, digest, material: toTrustMaterial(root, noPublicKeys) };
   } catch (err) {
     throw new Error(`${source} is not a usable Sigstore trusted root: ${(err as Error).message}`);
   }

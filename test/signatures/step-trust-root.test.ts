@@ -81,4 +81,29 @@ describe('the trusted root a scan verifies keyless signatures with', () => {
     const [failed] = (await step.reverify(stored, record, [stranger], NOW)).signatureVerificationData?.results ?? [];
     expect(failed.description).toContain('shipped with @sigstore/tuf');
   });
+
+  it('a changed trusted root makes stored results of keyless integrations stale, not those of key integrations', async () => {
+    const advisories = new MemoryAdvisoryStore();
+    const trustedRoot = JSON.parse(read('trusted-root-public-good-2025-03.json').toString('utf8'));
+    const put = (root: unknown) =>
+      advisories.setCursor(
+        TRUSTED_ROOT_KEY,
+        encodeStoredTrustedRoot({ mirror: 'https://tuf.example', checked: '2026-11-30T00:00:00Z', fetched: '2026-11-01T00:00:00Z', trustedRoot: root }),
+      );
+    const keyed: SignatureIntegration = {
+      id: 'io.stackrox.signatureintegration.keyed',
+      name: 'keyed',
+      cosign: { publicKeys: [{ name: 'k', publicKeyPemEnc: read('stackrox-chain', 'cert.pem').toString('utf8') }] },
+    };
+    await put(trustedRoot);
+    const before = [await stepOver(advisories).verifiedWith([keyless]), await stepOver(advisories).verifiedWith([keyed])];
+    trustedRoot.certificateAuthorities = trustedRoot.certificateAuthorities.slice(1);
+    await put(trustedRoot);
+    const after = [await stepOver(advisories).verifiedWith([keyless]), await stepOver(advisories).verifiedWith([keyed])];
+    expect(after[0]).not.toBe(before[0]);
+    expect(after[1]).toBe(before[1]);
+    // What reverify records is what the next answer compares with.
+    const outcome = await stepOver(advisories).reverify(stored, record, [keyless], NOW);
+    expect(outcome.record?.integrations).toBe(after[0]);
+  });
 });

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { defaultAnalyzers, selectorFor } from '../../lib/analyzers';
 import { contentManifestAnalyzer, parseContentManifest } from '../../lib/analyzers/content-manifest';
 import type { AnalysisResult } from '../../lib/analyzers/types';
-import type { Descriptor, ImageReference, ResolvedImage } from '../../lib/image/types';
+import type { Descriptor, ImageReference } from '../../lib/image/types';
 import { indexImage, type IndexedImage } from '../../lib/index/inventory';
 import { isLayerContentError, readLayer } from '../../lib/layers';
 import { generatedLayer, type GeneratedEntry } from '../layers/generated-layers';
-import { JsonLayerCache, MemorySource } from '../support/memory-layers';
+import { JsonLayerCache, MemorySource, resolvedFrom } from '../support/memory-layers';
 
 /** Real content manifests and a derived one; see data/content-manifest/PROVENANCE.md. */
 const DATA = join(__dirname, 'data/content-manifest');
@@ -83,13 +83,7 @@ describe('content sets in the inventory, layer by layer', () => {
     const source = new MemorySource();
     const descriptors: Descriptor[] = [];
     for (const entries of layers) descriptors.push(source.add(await generatedLayer(entries)));
-    const resolved: ResolvedImage = {
-      reference,
-      manifestDigest: `sha256:${'0'.repeat(64)}`,
-      manifest: { mediaType: 'application/vnd.oci.image.manifest.v1+json', config: source.add(Buffer.from('{}')), layers: descriptors },
-      config: {},
-      configDigest: `sha256:${'1'.repeat(64)}`,
-    };
+    const resolved = resolvedFrom(source, descriptors, reference);
     const ports = { source, readLayer, layerCache: new JsonLayerCache(), analyzers: defaultAnalyzers(), isContentError: isLayerContentError };
     return indexImage(resolved, ports, { historyIndex: descriptors.map((_, index) => index), concurrency: 1 });
   }

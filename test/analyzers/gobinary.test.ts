@@ -5,13 +5,13 @@ import { goBinaryAnalyzer, stdlibVersion } from '../../lib/analyzers/gobinary';
 import { osReleaseAnalyzer } from '../../lib/analyzers/os-release';
 import { rustAuditAnalyzer } from '../../lib/analyzers/rust-audit';
 import type { AnalysisResult, Analyzer, PackageRecord, StreamAnalyzer } from '../../lib/analyzers/types';
-import type { ImageReference, ResolvedImage } from '../../lib/image/types';
+import type { ImageReference } from '../../lib/image/types';
 import { indexImage, type IndexedImage } from '../../lib/index/inventory';
 import type { LayerCache } from '../../lib/index/layer-cache';
 import { readLayer, isLayerContentError } from '../../lib/layers';
 import { peakGrowthMiB } from '../layers/generated-layers';
 import { describeWithShared, peerFixture } from '../support/shared-fixtures';
-import { JsonLayerCache, MemorySource } from '../support/memory-layers';
+import { JsonLayerCache, MemorySource, resolvedFrom } from '../support/memory-layers';
 import { uint } from './elf-bytes';
 
 const MIB = 1024 * 1024;
@@ -425,13 +425,7 @@ interface ScanOptions {
 async function scan(layers: Buffer[], options: ScanOptions = {}): Promise<IndexedImage> {
   const source = options.source ?? new MemorySource();
   const descriptors = layers.map((blob) => source.add(blob));
-  const resolved: ResolvedImage = {
-    reference,
-    manifestDigest: `sha256:${'0'.repeat(64)}`,
-    manifest: { mediaType: 'application/vnd.oci.image.manifest.v1+json', config: source.add(Buffer.from('{}')), layers: descriptors },
-    config: {},
-    configDigest: `sha256:${'1'.repeat(64)}`,
-  };
+  const resolved = resolvedFrom(source, descriptors, reference);
   return indexImage(
     resolved,
     {

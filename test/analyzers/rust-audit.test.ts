@@ -13,6 +13,7 @@ import type { Descriptor, ImageReference, ImageSource, ResolvedImage } from '../
 import { indexImage } from '../../lib/index/inventory';
 import { MemoryLayerCache } from '../../lib/index/layer-cache';
 import { isLayerContentError, readLayer } from '../../lib/layers';
+import { resolvedFrom } from '../support/memory-layers';
 import { uint } from './elf-bytes';
 
 const DATA = join(__dirname, 'data/rust-audit');
@@ -239,13 +240,7 @@ describe('Rust binaries through the layer reader and the indexer', () => {
         { name: 'srv/hello.bak', mode: 0o644, content: readFileSync(join(DATA, 'hello-auditable')) },
       ]),
     );
-    const resolved: ResolvedImage = {
-      reference: { registry: 'registry.test', remote: 'team/rust', tag: 'v1', fullName: 'registry.test/team/rust:v1' },
-      manifestDigest: `sha256:${'0'.repeat(64)}`,
-      manifest: { mediaType: 'application/vnd.oci.image.manifest.v1+json', config: source.add(Buffer.from('{}')), layers: [layer] },
-      config: {},
-      configDigest: `sha256:${'1'.repeat(64)}`,
-    };
+    const resolved = resolvedFrom(source, [layer], { registry: 'registry.test', remote: 'team/rust', tag: 'v1', fullName: 'registry.test/team/rust:v1' });
     const image = await indexImage(
       resolved,
       {

@@ -18,22 +18,14 @@ import { FakeRegistry } from '../image/fake-registry';
 import { buildTar, gzip } from '../layers/layer-fixtures';
 import { generatedLayer, type GeneratedEntry } from '../layers/generated-layers';
 import { debianRootfs, debianRootfsAvailable, debianRootfsTar } from '../support/debian-rootfs';
-import { JsonLayerCache, MemorySource } from '../support/memory-layers';
+import { JsonLayerCache, MemorySource, resolvedFrom } from '../support/memory-layers';
 
 const MIB = 1024 * 1024;
 const reference: ImageReference = { registry: 'registry.test', remote: 'team/app', tag: 'v1', fullName: 'registry.test/team/app:v1' };
 const COPYRIGHT_DATA = join(__dirname, '../analyzers/data/dpkg-copyright');
 const OPKG_DATA = join(__dirname, '../analyzers/data/opkg');
 
-function resolvedImage(source: { add(blob: Buffer): Descriptor }, layers: Descriptor[]): ResolvedImage {
-  return {
-    reference,
-    manifestDigest: `sha256:${'0'.repeat(64)}`,
-    manifest: { mediaType: 'application/vnd.oci.image.manifest.v1+json', config: source.add(Buffer.from('{}')), layers },
-    config: {},
-    configDigest: `sha256:${'1'.repeat(64)}`,
-  };
-}
+const resolvedImage = (source: { add(blob: Buffer): Descriptor }, layers: Descriptor[]) => resolvedFrom(source, layers, reference);
 
 async function index(source: ImageSource & { add(blob: Buffer): Descriptor }, layers: Descriptor[], cache: LayerCache): Promise<IndexedImage> {
   return indexImage(

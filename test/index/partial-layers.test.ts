@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { defaultAnalyzers } from '../../lib/analyzers';
-import type { Descriptor, ImageReference, ResolvedImage } from '../../lib/image/types';
+import type { Descriptor, ImageReference } from '../../lib/image/types';
 import { layerSelector } from '../../lib/index/indexer';
 import { indexImage, type IndexedImage } from '../../lib/index/inventory';
 import type { LayerCache } from '../../lib/index/layer-cache';
@@ -8,7 +8,7 @@ import { isLayerContentError, readLayer } from '../../lib/layers';
 import type { ReadLayerOptions } from '../../lib/layers/types';
 import { generatedLayer, peakGrowthMiB, type GeneratedEntry } from '../layers/generated-layers';
 import { describeWithShared, peerFixture } from '../support/shared-fixtures';
-import { JsonLayerCache, MemorySource } from '../support/memory-layers';
+import { JsonLayerCache, MemorySource, resolvedFrom } from '../support/memory-layers';
 
 const MIB = 1024 * 1024;
 const reference: ImageReference = { registry: 'registry.test', remote: 'team/app', tag: 'v1', fullName: 'registry.test/team/app:v1' };
@@ -25,13 +25,7 @@ async function scan(layers: GeneratedEntry[][], options: { cache?: LayerCache; r
   const source = new MemorySource();
   const descriptors: Descriptor[] = [];
   for (const entries of layers) descriptors.push(source.add(await generatedLayer(entries)));
-  const resolved: ResolvedImage = {
-    reference,
-    manifestDigest: `sha256:${'0'.repeat(64)}`,
-    manifest: { mediaType: 'application/vnd.oci.image.manifest.v1+json', config: source.add(Buffer.from('{}')), layers: descriptors },
-    config: {},
-    configDigest: `sha256:${'1'.repeat(64)}`,
-  };
+  const resolved = resolvedFrom(source, descriptors, reference);
   return indexImage(
     resolved,
     {

@@ -35,3 +35,14 @@ export class MemorySource implements ImageSource {
     return Readable.from(chunks, { objectMode: false });
   }
 }
+
+/** An image of these layers, served by `source`, with an empty config: what the indexer tests scan. */
+export function resolvedFrom(source: { add(blob: Buffer): Descriptor }, layers: Descriptor[], reference: ImageReference): ResolvedImage {
+  return {
+    reference,
+    manifestDigest: `sha256:${'0'.repeat(64)}`,
+    manifest: { mediaType: 'application/vnd.oci.image.manifest.v1+json', config: source.add(Buffer.from('{}')), layers },
+    config: {},
+    configDigest: `sha256:${'1'.repeat(64)}`,
+  };
+}

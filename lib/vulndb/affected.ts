@@ -72,14 +72,31 @@ function rangeVerdict(version: string, events: Event[], compare: Compare): Affec
 
 type RawEvent = NonNullable<AffectedVersions['ranges']>[number]['events'][number];
 
-/** Which one of the four keys a raw event sets (its index in KINDS); -1 when none or several, or one is not a version. */
+/** Whether a raw event's value is a version: a non-empty string. */
+const isVersion = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+/**
+ * Which one of the four keys a raw event sets (its index in KINDS); -1 when none or several, or one is not a version.
+ * Read by name, not through KINDS: this runs for every event of every advisory a lookup answers.
+ */
 function onlyKind(event: RawEvent): number {
+  const { introduced, fixed, last_affected: lastAffected, limit } = event;
   let found = -1;
-  for (let i = 0; i < KINDS.length; i++) {
-    const version = event[KINDS[i]];
-    if (version === undefined) continue;
-    if (found >= 0 || typeof version !== 'string' || version === '') return -1;
-    found = i;
+  if (introduced !== undefined) {
+    if (!isVersion(introduced)) return -1;
+    found = 0;
+  }
+  if (fixed !== undefined) {
+    if (found >= 0 || !isVersion(fixed)) return -1;
+    found = 1;
+  }
+  if (lastAffected !== undefined) {
+    if (found >= 0 || !isVersion(lastAffected)) return -1;
+    found = 2;
+  }
+  if (limit !== undefined) {
+    if (found >= 0 || !isVersion(limit)) return -1;
+    found = 3;
   }
   return found;
 }

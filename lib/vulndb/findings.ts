@@ -146,8 +146,13 @@ function cached<T>(cache: Map<string, T | undefined>, vector: string, parse: (v:
 
 /** Whether the advisories carry a CVSS v3 vector of their own, so NVD need not be asked. */
 export function hasOwnV3(hits: AdvisoryHit[]): boolean {
-  const v3 = (s: OsvSeverity) => s.type === 'CVSS_V3';
-  return hits.some((hit) => hit.advisory.severity?.some(v3) || hit.entry.severity?.some(v3));
+  for (const hit of hits) if (hasV3(hit.advisory.severity) || hasV3(hit.entry.severity)) return true;
+  return false;
+}
+
+function hasV3(list: OsvSeverity[] | undefined): boolean {
+  for (const severity of list ?? []) if (severity.type === 'CVSS_V3') return true;
+  return false;
 }
 
 interface Vectors {
@@ -158,19 +163,21 @@ interface Vectors {
 /** The first parseable vectors of each version, advisory-level before affected-level, then NVD's. */
 export function vectorsFor(hits: AdvisoryHit[], nvd: CvssRecord | undefined): Vectors {
   const found: Vectors = {};
-  const read = (list: OsvSeverity[] | undefined) => {
-    for (const severity of list ?? []) {
-      if (!found.v3 && severity.type === 'CVSS_V3') found.v3 = cached(parsedV3, severity.score, parseCvssV3);
-      if (!found.v2 && severity.type === 'CVSS_V2') found.v2 = cached(parsedV2, severity.score, parseCvssV2);
-    }
-  };
   for (const hit of hits) {
-    read(hit.advisory.severity);
-    read(hit.entry.severity);
+    readVectors(found, hit.advisory.severity);
+    readVectors(found, hit.entry.severity);
   }
   if (!found.v3 && nvd?.v3Vector) found.v3 = cached(parsedV3, nvd.v3Vector, parseCvssV3);
   if (!found.v2 && nvd?.v2Vector) found.v2 = cached(parsedV2, nvd.v2Vector, parseCvssV2);
   return found;
+}
+
+/** The first parseable vector of each version in `list` that `found` has none of yet. */
+function readVectors(found: Vectors, list: OsvSeverity[] | undefined): void {
+  for (const severity of list ?? []) {
+    if (!found.v3 && severity.type === 'CVSS_V3') found.v3 = cached(parsedV3, severity.score, parseCvssV3);
+    if (!found.v2 && severity.type === 'CVSS_V2') found.v2 = cached(parsedV2, severity.score, parseCvssV2);
+  }
 }
 
 const V3_RATING: Record<CvssV3['severity'], Rating> = { NONE: 'LOW', LOW: 'LOW', MEDIUM: 'MODERATE', HIGH: 'IMPORTANT', CRITICAL: 'CRITICAL' };

@@ -6,17 +6,30 @@
  */
 const PER_LIST = 4;
 
-const memo = new WeakMap<object, Map<string, unknown>>();
+/** A list's results: the first one alone (most lists are only ever asked one question), then a map of them. */
+type Results = { key: string; value: unknown } | Map<string, unknown>;
+
+const memo = new WeakMap<object, Results>();
 
 /** The result for `key` worked out from `list` before, else `compute()`, kept for next time. */
 export function rememberedFor<T>(list: object, key: string, compute: () => T): T {
-  let results = memo.get(list);
-  const known = results?.get(key);
-  if (known !== undefined) return known as T;
+  const results = memo.get(list);
+  if (results instanceof Map) {
+    const known = results.get(key);
+    if (known !== undefined) return known as T;
+  } else if (results?.key === key && results.value !== undefined) {
+    return results.value as T;
+  }
   const value = compute();
-  if (!results) memo.set(list, (results = new Map()));
+  if (!results) {
+    memo.set(list, { key, value });
+    return value;
+  }
+  let map: Map<string, unknown>;
+  if (results instanceof Map) map = results;
+  else memo.set(list, (map = new Map([[results.key, results.value]])));
   // The oldest result of the list makes room: an image rebuilt with newer packages asks for other versions.
-  if (results.size >= PER_LIST) results.delete(results.keys().next().value!);
-  results.set(key, value);
+  if (map.size >= PER_LIST) map.delete(map.keys().next().value!);
+  map.set(key, value);
   return value;
 }

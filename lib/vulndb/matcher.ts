@@ -25,18 +25,20 @@ export interface MatchResult {
 /** The store's data version before any import. */
 export const EMPTY_DATA_VERSION = '0';
 
-/** Version comparisons for one package: the installed version meets the same range events many times. */
-function memoizedCompare(ecosystem: string): (a: string, b: string) => number {
+/**
+ * Version comparisons for one package: the installed version meets the same range events many times. Only
+ * comparisons with `installed` on the left are kept (nearly all of them), by the other version, in one map made when
+ * first needed: most packages compare a handful of versions, and a map per left-hand version cost more than it saved.
+ */
+function memoizedCompare(ecosystem: string, installed: string): (a: string, b: string) => number {
   // As osv.dev orders them: an advisory's `2.0` is SemVer's 2.0.0.
   const order = advisoryVersionOrder(ecosystem);
-  // By first version, then second (the first is nearly always the installed one); made when first needed.
-  let known: Map<string, Map<string, number>> | undefined;
+  let known: Map<string, number> | undefined;
   return (a, b) => {
+    if (a !== installed) return order(a, b);
     known ??= new Map();
-    let orders = known.get(a);
-    if (!orders) known.set(a, (orders = new Map()));
-    let result = orders.get(b);
-    if (result === undefined) orders.set(b, (result = order(a, b)));
+    let result = known.get(b);
+    if (result === undefined) known.set(b, (result = order(a, b)));
     return result;
   };
 }
@@ -52,15 +54,15 @@ function streamApplies(stream: unknown, query: PackageQuery): boolean {
 }
 
 /** The advisories among `advisories` that affect the queried version, with the fix each names. */
-export function hitsFor(query: PackageQuery, advisories: Osv[], warnings: string[]): AdvisoryHit[] {
-  const key = packageKey(query.ecosystem, query.name);
-  const compare = memoizedCompare(query.ecosystem);
-  // Entries spelled exactly as the query skip the normalisation of their package key.
-  const sameKey = (ecosystem: string, name: string) => (ecosystem === query.ecosystem && name === query.name) || packageKey(ecosystem, name) === key;
+export function hitsFor(query: PackageQuery, advisories: Osv[], warnings: string[], key = packageKey(query.ecosystem, query.name)): AdvisoryHit[] {
+  const compare = memoizedCompare(query.ecosystem, query.version);
   const hits: AdvisoryHit[] = [];
   for (const advisory of advisories) {
     for (const entry of advisory.affected ?? []) {
-      if (!entry.package || !sameKey(entry.package.ecosystem, entry.package.name)) continue;
+      const pkg = entry.package;
+      if (!pkg) continue;
+      // Entries spelled exactly as the query skip the normalisation of their package key.
+      if ((pkg.ecosystem !== query.ecosystem || pkg.name !== query.name) && packageKey(pkg.ecosystem, pkg.name) !== key) continue;
       if (!streamApplies(entry.ecosystem_specific?.rpm_module, query)) continue;
       if (!platformApplies(entry.ecosystem_specific, query)) continue;
       try {
@@ -81,18 +83,19 @@ export function hitsFor(query: PackageQuery, advisories: Osv[], warnings: string
  */
 export function groupByCve(hits: AdvisoryHit[]): Map<string, AdvisoryHit[]> {
   const primary = new Map<string, AdvisoryHit[]>();
-  const secondary = new Map<string, AdvisoryHit[]>();
+  // Made for the first bulletin: most packages' hits name one CVE each.
+  let secondary: Map<string, AdvisoryHit[]> | undefined;
   for (const hit of hits) {
     const cves = cveIdsOf(hit.advisory);
     const ids = cves.length > 0 ? cves : [hit.advisory.id];
-    const target = ids.length === 1 ? primary : secondary;
+    const target = ids.length === 1 ? primary : (secondary ??= new Map());
     for (const id of ids) {
       const list = target.get(id);
       if (list) list.push(hit);
       else target.set(id, [hit]);
     }
   }
-  for (const [id, list] of secondary) if (!primary.has(id)) primary.set(id, list);
+  for (const [id, list] of secondary ?? []) if (!primary.has(id)) primary.set(id, list);
   return primary;
 }
 
@@ -119,7 +122,8 @@ export function safeCompare(ecosystem: string): (a: string, b: string) => number
 }
 
 function reasonOf(query: PackageQuery, hits: AdvisoryHit[], fixedVersion: string | undefined): string {
-  const advisories = [...new Set(hits.map((h) => h.advisory.id))].join(', ');
+  // Nearly every vulnerability has one hit: its advisory's id, without a set and a list to join.
+  const advisories = hits.length === 1 ? hits[0].advisory.id : [...new Set(hits.map((h) => h.advisory.id))].join(', ');
   const range = fixedVersion ? `before the fix ${fixedVersion}` : 'with no fixed version';
   return `${query.ecosystem} ${query.name} ${query.version} is in the affected range of ${advisories}, ${range}`;
 }
@@ -142,23 +146,25 @@ export async function matchInventory(inventory: Inventory, store: AdvisoryReader
   ].sort();
 
   const platforms = await imagePlatforms(inventory, store, warnings);
-  const queries = new Map<number, PackageQuery>();
+  // Each query with its lookup key, worked out once: normalising a name is most of what a package costs before matching.
+  const queries = new Map<number, { query: PackageQuery; key: string }>();
   const refs = new Map<string, PackageRef>();
   inventory.packages.forEach((pkg, index) => {
     const query = queryFor(pkg, inventory, platforms);
     if (!query) return;
-    queries.set(index, query);
-    refs.set(packageKey(query.ecosystem, query.name), { ecosystem: query.ecosystem, name: query.name });
+    const key = packageKey(query.ecosystem, query.name);
+    queries.set(index, { query, key });
+    refs.set(key, { ecosystem: query.ecosystem, name: query.name });
   });
   const advisories = refs.size > 0 ? await store.findByPackages([...refs.values()]) : new Map<string, Osv[]>();
 
   const grouped: Array<{ index: number; query: PackageQuery; match: PackageMatch }> = [];
   // NVD is asked only for CVEs whose advisories carry no v3 vector of their own.
   const needCvss = new Set<string>();
-  for (const [index, query] of queries) {
-    const list = advisories.get(packageKey(query.ecosystem, query.name)) ?? [];
+  for (const [index, { query, key }] of queries) {
+    const list = advisories.get(key) ?? [];
     // Every field of the query decides what matches, so all of them make the key.
-    const match = rememberedFor(list, JSON.stringify(query), () => packageMatch(query, list));
+    const match = rememberedFor(list, JSON.stringify(query), () => packageMatch(query, list, key));
     warnings.push(...match.warnings);
     if (match.byCve.length === 0) continue;
     grouped.push({ index, query, match });
@@ -190,9 +196,9 @@ interface PackageMatch {
 /** Most packages of an image: nothing affects them. */
 const NO_MATCH: PackageMatch = Object.freeze({ warnings: [], byCve: [], needCvss: [] });
 
-function packageMatch(query: PackageQuery, advisories: Osv[]): PackageMatch {
+function packageMatch(query: PackageQuery, advisories: Osv[], key: string): PackageMatch {
   const warnings: string[] = [];
-  const hits = hitsFor(query, advisories, warnings);
+  const hits = hitsFor(query, advisories, warnings, key);
   if (hits.length === 0 && warnings.length === 0) return NO_MATCH;
   const byCve = [...groupByCve(hits)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const needCvss = byCve.filter(([cve, hits]) => isCveId(cve) && !hasOwnV3(hits)).map(([cve]) => cve);

@@ -152,11 +152,23 @@ function normalisedEcosystem(ecosystem: string): string {
   return [base, ...(normalise ? normalise(suffix) : suffix)].join(':');
 }
 
+const ECOSYSTEM_BASES = new Map<string, string>();
+
+/** The base name of an ecosystem's lookup form (`Debian` of `Debian:12`): every lookup and every entry a match reads asks. */
+function ecosystemBase(ecosystem: string): string {
+  let base = ECOSYSTEM_BASES.get(ecosystem);
+  if (base === undefined) {
+    if (ECOSYSTEM_BASES.size >= 4096) ECOSYSTEM_BASES.clear();
+    ECOSYSTEM_BASES.set(ecosystem, (base = ecosystemKey(ecosystem).split(':')[0]));
+  }
+  return base;
+}
+
 const CASE_INSENSITIVE = new Set(['NuGet', 'Packagist', 'crates.io', 'Debian', 'Ubuntu', 'Hex', 'Pub']);
 
 /** Package name in lookup form: PEP 503 for PyPI, lower case where the ecosystem ignores case, as is elsewhere. */
 export function packageNameKey(ecosystem: string, name: string): string {
-  const base = ecosystemKey(ecosystem).split(':')[0];
+  const base = ecosystemBase(ecosystem);
   const trimmed = name.trim();
   if (base === 'PyPI') return trimmed.toLowerCase().replace(/[-_.]+/g, '-');
   if (CASE_INSENSITIVE.has(base)) return trimmed.toLowerCase();

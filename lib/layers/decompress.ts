@@ -1,5 +1,6 @@
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { Coalesce } from './coalesce';
 import { fzstdDecompress, nativeZstdDecompressor } from './zstd';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -16,8 +17,10 @@ export interface DecompressedStream {
   consumed: Promise<void>;
 }
 
-/** Larger than zlib's 16 KiB default: fewer, bigger chunks for the tar parser downstream. */
-const CHUNK_BYTES = 64 * 1024;
+/** Far above zlib's 16 KiB default: each chunk is a threadpool round trip, and a callback on the main thread. */
+const CHUNK_BYTES = 1024 * 1024;
+/** Compressed bytes handed to the decompressor at once (network reads are 16–64 KiB). */
+const INPUT_BYTES = 512 * 1024;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
@@ -115,13 +118,13 @@ export async function decompressStream(stream: NodeJS.ReadableStream): Promise<D
   if (compression === 'none') return { compression, output: input, consumed };
   if (compression === 'gzip') {
     const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
-    pipeline(input, gunzip, ignore);
+    pipeline(input, new Coalesce(INPUT_BYTES), gunzip, ignore);
     return { compression, output: gunzip, consumed };
   }
   const native = nativeZstdDecompressor();
   if (native) {
     const zstd = native({ chunkSize: CHUNK_BYTES });
-    pipeline(input, zstd, ignore);
+    pipeline(input, new Coalesce(INPUT_BYTES), zstd, ignore);
     return { compression, output: zstd, consumed };
   }
   return { compression, output: fzstdDecompress(input), consumed };

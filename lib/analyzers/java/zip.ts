@@ -242,7 +242,9 @@ export function readZipEntry(buffer: Buffer, entry: ZipEntry): Buffer {
   } else if (entry.method === METHOD_DEFLATE) {
     if (entry.uncompressedSize > bufferConstants.MAX_LENGTH) throw new ZipFormatError(`declares ${entry.uncompressedSize} bytes, more than a buffer holds`);
     try {
-      content = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+      // One output buffer a byte larger than declared: no 16 KiB pieces to join, and a longer output still fails.
+      const chunkSize = Math.max(zlib.constants.Z_MIN_CHUNK, entry.uncompressedSize + 1);
+      content = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize), chunkSize });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         throw new ZipFormatError(`inflates to more than the ${entry.uncompressedSize} bytes it declares`);

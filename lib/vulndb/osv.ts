@@ -44,6 +44,18 @@ export interface OsvReference {
   url: string;
 }
 
+/** References in the order given, each URL once; absent URLs are skipped. */
+export function distinctReferences(entries: ReadonlyArray<readonly [type: string, url: string | undefined]>): OsvReference[] {
+  const urls = new Set<string>();
+  const references: OsvReference[] = [];
+  for (const [type, url] of entries) {
+    if (!url || urls.has(url)) continue;
+    urls.add(url);
+    references.push({ type, url });
+  }
+  return references;
+}
+
 /** An advisory in the OSV schema (https://ossf.github.io/osv-schema/), the fields lamina reads. */
 export interface Osv {
   schema_version?: string;

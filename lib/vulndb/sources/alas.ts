@@ -14,10 +14,10 @@ import { PackageURL } from 'packageurl-js';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { unavailable } from '../../errors';
 import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
-import { isCveId } from '../cve-id';
+import { isCveId, sortCveIds } from '../cve-id';
 import { describeNetworkError, downloadResumable } from '../download';
 import { decompressedDocument } from '../document-stream';
-import type { Osv, OsvAffected, OsvReference } from '../osv';
+import { distinctReferences, type Osv, type OsvAffected, type OsvReference } from '../osv';
 import type { AdvisorySource, FeedFormat, SourceContext, SourceOutcome } from './types';
 
 const ALAS_SITE = 'https://alas.aws.amazon.com';
@@ -136,28 +136,12 @@ function cveIdOf(reference: UpdateReference): string | undefined {
   return isCveId(id) ? id : undefined;
 }
 
-/** CVE ids by year, then number: `CVE-2021-3778` before `CVE-2021-10000`. Each id is split once. */
-function sortedCveIds(ids: Iterable<string>): string[] {
-  const keyed = [...ids].map((id) => {
-    const [, year, number] = id.split('-');
-    return { id, year: Number(year), number: Number(number) };
-  });
-  return keyed.sort((a, b) => a.year - b.year || a.number - b.number).map((entry) => entry.id);
-}
-
 function referencesOf(update: Update, id: string): OsvReference[] {
   const self = update.references.find((r) => r.type === 'self' && r.href?.trim())?.href?.trim();
-  const advisory = self ?? alasAdvisoryUrl(id);
-  const urls = new Set<string>();
-  const references: OsvReference[] = [];
-  const add = (type: string, url: string | undefined) => {
-    if (!url || urls.has(url)) return;
-    urls.add(url);
-    references.push({ type, url });
-  };
-  add('ADVISORY', advisory);
-  for (const reference of update.references) if (reference.type === 'cve') add('WEB', reference.href?.trim());
-  return references;
+  return distinctReferences([
+    ['ADVISORY', self ?? alasAdvisoryUrl(id)],
+    ...update.references.filter((reference) => reference.type === 'cve').map((reference) => ['WEB', reference.href?.trim()] as const),
+  ]);
 }
 
 function affectedOf(alas: AlasId, fixes: Map<string, string>, severity: string): OsvAffected[] {
@@ -190,7 +174,7 @@ function updateToOsv(update: Update): Osv | { malformed: string } {
   if (!modified) return { malformed: `${id}: no readable <issued> or <updated> date` };
   const fixes = fixedVersions(update.packages);
   if (fixes.size === 0) return { malformed: `${id}: no packages` };
-  const aliases = sortedCveIds(new Set(update.references.filter((r) => r.type === 'cve').flatMap((r) => cveIdOf(r) ?? [])));
+  const aliases = sortCveIds(new Set(update.references.filter((r) => r.type === 'cve').flatMap((r) => cveIdOf(r) ?? [])));
   return withoutUndefined({
     id,
     modified,

@@ -7,7 +7,7 @@
 import { PackageURL } from 'packageurl-js';
 import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
 import { readBounded } from '../advisory-files';
-import { isCveId } from '../cve-id';
+import { isCveId, sortCveIds } from '../cve-id';
 import { compareTimestamps, type Osv, type OsvAffected, type OsvReference } from '../osv';
 import type { FeedFormat } from './types';
 
@@ -109,13 +109,6 @@ function fixedBuilds(update: JsonObject, alias: string, notes: string[]): Map<st
 // CVEs
 
 const CVE_IDS = /\bCVE-\d{4}-\d{4,}\b/gi;
-
-/** CVE ids by year, then number: `CVE-2021-3778` before `CVE-2021-10000`. */
-function compareCveIds(a: string, b: string): number {
-  const [, ya, na] = a.split('-');
-  const [, yb, nb] = b.split('-');
-  return Number(ya) - Number(yb) || Number(na) - Number(nb);
-}
 
 function cvesIn(text: string | undefined): string[] {
   return (text?.match(CVE_IDS) ?? []).map((id) => id.toUpperCase()).filter(isCveId);
@@ -226,7 +219,7 @@ export function updateRecords(value: unknown): UpdateRecords {
     const bugs = listOf(value.bugs).flatMap((bug) => (isObject(bug) && typeof bug.bug_id === 'number' ? [bug.bug_id] : []));
     return { records: [compact({ id: alias, ...shared(), summary: fallbackSummary, references: references(bugs) })], notes };
   }
-  const records = [...cves.keys()].sort(compareCveIds).map((cve) => {
+  const records = sortCveIds(cves.keys()).map((cve) => {
     const { bugs, title } = cves.get(cve)!;
     return compact({
       id: `${alias}-${cve}`,

@@ -14,8 +14,8 @@
  */
 import { PackageURL } from 'packageurl-js';
 import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
-import { isCveId } from '../cve-id';
-import type { Osv, OsvAffected, OsvReference } from '../osv';
+import { isCveId, sortCveIds } from '../cve-id';
+import { distinctReferences, type Osv, type OsvAffected, type OsvReference } from '../osv';
 import {
   evrWithoutZeroEpoch,
   type OvalCondition,
@@ -167,25 +167,15 @@ function elsaIdOf(definition: OvalDefinition): string | undefined {
 function cvesOf(definition: OvalDefinition): string[] {
   const ids = [...definition.references.filter((r) => r.source.toUpperCase() === 'CVE').map((r) => r.id), ...definition.cves.map((c) => c.id)];
   const cves = new Set(ids.map((id) => id.trim().toUpperCase()).filter(isCveId));
-  return [...cves].sort((a, b) => {
-    const [, ya, na] = a.split('-');
-    const [, yb, nb] = b.split('-');
-    return Number(ya) - Number(yb) || Number(na) - Number(nb);
-  });
+  return sortCveIds(cves);
 }
 
 function referencesOf(definition: OvalDefinition, id: string): OsvReference[] {
-  const urls = new Set<string>();
-  const references: OsvReference[] = [];
-  const add = (type: string, url: string | undefined) => {
-    if (!url || urls.has(url)) return;
-    urls.add(url);
-    references.push({ type, url });
-  };
   const elsa = definition.references.find((r) => r.source.toLowerCase() === 'elsa')?.url;
-  add('ADVISORY', elsa ?? `https://linux.oracle.com/errata/${id}.html`);
-  for (const reference of definition.references) if (reference.source.toUpperCase() === 'CVE') add('WEB', reference.url);
-  return references;
+  return distinctReferences([
+    ['ADVISORY', elsa ?? `https://linux.oracle.com/errata/${id}.html`],
+    ...definition.references.filter((reference) => reference.source.toUpperCase() === 'CVE').map((reference) => ['WEB', reference.url] as const),
+  ]);
 }
 
 /**

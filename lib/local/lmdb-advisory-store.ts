@@ -3,7 +3,8 @@ import { type AdvisoryWrite, changedCopies, movedCoverage, packageChanges, planA
 import { packageKey, type Osv } from '../vulndb/osv';
 import {
   cleanCvss,
-  cvssSupersedes,
+  cvssWrites,
+  presentEntries,
   ecosystemsOfKeys,
   type AdvisoryState,
   type AdvisoryStore,
@@ -91,12 +92,7 @@ export class LmdbAdvisoryStore implements AdvisoryStore {
   }
 
   async getAdvisories(ids: string[]): Promise<Map<string, Osv>> {
-    const found = new Map<string, Osv>();
-    for (const id of ids) {
-      const osv = this.records.get(id);
-      if (osv) found.set(id, osv);
-    }
-    return found;
+    return presentEntries(ids, (id) => this.records.get(id));
   }
 
   async getDataVersion(): Promise<string> {
@@ -124,26 +120,16 @@ export class LmdbAdvisoryStore implements AdvisoryStore {
 
   async putCvssMany(entries: Array<{ cveId: string; cvss: CvssRecord }>): Promise<PutResult> {
     const written = this.env.transactionSync(() => {
-      let written = 0;
-      for (const { cveId, cvss } of entries) {
-        const clean = cleanCvss(cvss);
-        if (!cvssSupersedes(clean, this.cvss.get(cveId))) continue;
-        this.cvss.putSync(cveId, clean);
-        written++;
-      }
-      if (written > 0) this.bumpDataVersion();
-      return written;
+      const writes = cvssWrites(entries, (id) => this.cvss.get(id));
+      for (const { cveId, cvss } of writes) this.cvss.putSync(cveId, cvss);
+      if (writes.length > 0) this.bumpDataVersion();
+      return writes.length;
     });
     return { written, skipped: entries.length - written };
   }
 
   async getCvss(cveIds: string[]): Promise<Map<string, CvssRecord>> {
-    const found = new Map<string, CvssRecord>();
-    for (const id of cveIds) {
-      const record = this.cvss.get(id);
-      if (record) found.set(id, record);
-    }
-    return found;
+    return presentEntries(cveIds, (id) => this.cvss.get(id));
   }
 
   /** Whether the embedded DynamoDB's advisories still have to be looked for (see local-mode). */

@@ -1,8 +1,8 @@
 import { movedCoverage, planAdvisoryWrites } from './advisory-write-plan';
 import { packageKey, type Osv } from './osv';
 import {
-  cleanCvss,
-  cvssSupersedes,
+  cvssWrites,
+  presentEntries,
   type AdvisoryState,
   type AdvisoryStore,
   type CvssRecord,
@@ -52,12 +52,7 @@ export class MemoryAdvisoryStore implements AdvisoryStore {
   }
 
   async getAdvisories(ids: string[]): Promise<Map<string, Osv>> {
-    const found = new Map<string, Osv>();
-    for (const id of ids) {
-      const osv = this.full.get(id);
-      if (osv) found.set(id, osv);
-    }
-    return found;
+    return presentEntries(ids, (id) => this.full.get(id));
   }
 
   async getDataVersion(): Promise<string> {
@@ -81,23 +76,13 @@ export class MemoryAdvisoryStore implements AdvisoryStore {
   }
 
   async putCvssMany(entries: Array<{ cveId: string; cvss: CvssRecord }>): Promise<PutResult> {
-    let written = 0;
-    for (const { cveId, cvss } of entries) {
-      const clean = cleanCvss(cvss);
-      if (!cvssSupersedes(clean, this.cvss.get(cveId))) continue;
-      this.cvss.set(cveId, clean);
-      written++;
-    }
-    if (written > 0) this.version++;
-    return { written, skipped: entries.length - written };
+    const writes = cvssWrites(entries, (id) => this.cvss.get(id));
+    for (const { cveId, cvss } of writes) this.cvss.set(cveId, cvss);
+    if (writes.length > 0) this.version++;
+    return { written: writes.length, skipped: entries.length - writes.length };
   }
 
   async getCvss(cveIds: string[]): Promise<Map<string, CvssRecord>> {
-    const found = new Map<string, CvssRecord>();
-    for (const id of cveIds) {
-      const record = this.cvss.get(id);
-      if (record) found.set(id, record);
-    }
-    return found;
+    return presentEntries(cveIds, (id) => this.cvss.get(id));
   }
 }

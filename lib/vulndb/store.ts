@@ -143,3 +143,32 @@ export function cleanCvss(cvss: CvssRecord): CvssRecord {
   if (cvss.lastModified) out.lastModified = cvss.lastModified;
   return out;
 }
+
+/** What `get` holds for each of `keys`, the keys it lacks left out: a store's batch read over a key-value map. */
+export function presentEntries<V>(keys: Iterable<string>, get: (key: string) => V | undefined): Map<string, V> {
+  const found = new Map<string, V>();
+  for (const key of keys) {
+    const value = get(key);
+    if (value) found.set(key, value);
+  }
+  return found;
+}
+
+/**
+ * The NVD records of `entries` to write over what `stored` holds, cleaned, in order; a later entry for the same CVE
+ * is judged against the earlier one as if it had been written.
+ */
+export function cvssWrites(
+  entries: ReadonlyArray<{ cveId: string; cvss: CvssRecord }>,
+  stored: (cveId: string) => CvssRecord | undefined,
+): Array<{ cveId: string; cvss: CvssRecord }> {
+  const pending = new Map<string, CvssRecord>();
+  const writes: Array<{ cveId: string; cvss: CvssRecord }> = [];
+  for (const { cveId, cvss } of entries) {
+    const clean = cleanCvss(cvss);
+    if (!cvssSupersedes(clean, pending.get(cveId) ?? stored(cveId))) continue;
+    pending.set(cveId, clean);
+    writes.push({ cveId, cvss: clean });
+  }
+  return writes;
+}

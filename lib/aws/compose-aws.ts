@@ -133,6 +133,8 @@ export interface AwsServiceOptions {
   observer?: ScanObserver;
   /** The API's and the configuration's signature integrations; built from the environment when absent. */
   signatureIntegrations?: SignatureIntegrationService;
+  /** The configuration `env` gives, when the caller has read it already. */
+  config?: LaminaConfig;
 }
 
 /**
@@ -151,7 +153,7 @@ export function awsSignatureIntegrations(dynamo: DynamoDBClient, config: LaminaC
 export function createAwsImageService(options: AwsServiceOptions = {}): ImageService {
   const env = options.env ?? process.env;
   const names = resourceNamesFromEnv(env);
-  const config = configFromEnv(env);
+  const config = options.config ?? configFromEnv(env);
   const sqs = names.scanQueueUrl ? (options.sqs ?? new SQSClient({})) : undefined;
   const dynamo = options.dynamo ?? new DynamoDBClient({});
   return createDynamoImageService({
@@ -177,9 +179,11 @@ export function createAwsApiServices(options: AwsServiceOptions = {}): ApiServic
   const env = options.env ?? process.env;
   const dynamo = options.dynamo ?? new DynamoDBClient({});
   const table = env.LAMINA_SNOOZES_TABLE;
-  const signatureIntegrations = options.signatureIntegrations ?? awsSignatureIntegrations(dynamo, configFromEnv(env), env);
+  // Read once: the image service and the integrations routes share the configuration and the integrations.
+  const config = options.config ?? configFromEnv(env);
+  const signatureIntegrations = options.signatureIntegrations ?? awsSignatureIntegrations(dynamo, config, env);
   return {
-    images: createAwsImageService({ ...options, dynamo, signatureIntegrations }),
+    images: createAwsImageService({ ...options, dynamo, config, signatureIntegrations }),
     snoozes: table ? new SnoozeService(new DynamoSnoozeStore(dynamo, table)) : undefined,
     signatureIntegrations,
   };

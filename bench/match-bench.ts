@@ -1,6 +1,6 @@
 // Part of `npm run bench`: advisory import throughput into local mode's store (LMDB), against the embedded DynamoDB
 // it replaced on a sample, and matching a 2,000-package inventory against ≥ 300,000 advisories, with the store's own
-// lookup of the same packages as the floor. Sizes: BENCH_ADVISORIES, BENCH_INVENTORY, BENCH_DYNAMO_SAMPLE (0: skip).
+// lookup of the same packages as the floor; and RHEL 9 and Amazon Linux 2023 images of 500 rpm packages. Sizes: BENCH_ADVISORIES, BENCH_INVENTORY, BENCH_DYNAMO_SAMPLE (0: skip).
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,8 @@ import { importAdvisories } from '../lib/vulndb/import';
 import { matchInventory } from '../lib/vulndb/matcher';
 import type { Osv } from '../lib/vulndb/osv';
 import { queryFor } from '../lib/vulndb/package-keys';
-import type { AdvisoryReader, AdvisoryStore } from '../lib/vulndb/store';
+import { REDHAT_REPOSITORIES_SOURCE } from '../lib/vulndb/sources/redhat-repositories';
+import { type AdvisoryReader, type AdvisoryStore, cursorKey } from '../lib/vulndb/store';
 
 const ADVISORIES = Number(process.env.BENCH_ADVISORIES ?? 300_000);
 const INVENTORY = Number(process.env.BENCH_INVENTORY ?? 2_000);
@@ -126,11 +127,110 @@ function advisory(n: number): Osv {
   };
 }
 
+// --- RPM distributions: Red Hat's records (converted from its CSAF VEX, as the redhat-csaf source writes them) and
+// ALAS 2023's, for images of 500 rpm packages.
+
+/** Red Hat CVE documents and the source packages they name: about 16 each, a few packages (the kernel's kind) far more. */
+const RPM = { redhatRecords: 40_000, redhatSources: 2_500, alasRecords: 3_000, alasPackages: 800, inventory: 500 };
+const RHEL_9 = { id: 'rhel', versionId: '9.4' };
+const AMAZON_2023 = { id: 'amzn', versionId: '2023' };
+const RHEL_REPOSITORIES: Record<string, string[]> = {
+  'rhel-9-for-x86_64-baseos-rpms': ['cpe:/o:redhat:enterprise_linux:9::baseos'],
+  'rhel-9-for-x86_64-appstream-rpms': ['cpe:/a:redhat:enterprise_linux:9::appstream'],
+};
+
+const rhSource = (i: number) => `rh-src${i}`;
+const alPackage = (i: number) => `al-pkg${i}`;
+
+/** Red Hat record `n`: one RHEL 8 and one RHEL 9 entry (an AppStream one in a module stream now and then), a tenth unfixed. */
+function redhatAdvisory(n: number): Osv {
+  const source = n % 20 === 0 ? n % 25 : n % RPM.redhatSources;
+  const name = rhSource(source);
+  const cve = `CVE-2024-${String(20_000 + n)}`;
+  const fixedIn = (release: string) => (n % 10 === 3 ? [{ introduced: '0' }] : [{ introduced: '0' }, { fixed: `1.${n % 9}-${(n % 13) + 1}.${release}` }]);
+  const appstream = n % 3 === 0;
+  const entry = (major: string, cpe: string, module?: string) => ({
+    package: { ecosystem: `Red Hat:${major}`, name, purl: `pkg:rpm/redhat/${name}?arch=src` },
+    ranges: [{ type: 'ECOSYSTEM', events: fixedIn(`el${major}`) }],
+    ecosystem_specific: { severity: n % 4 === 0 ? 'Important' : 'Moderate', ...(module ? { rpm_module: module } : {}), cpes: [cpe] },
+  });
+  return {
+    id: `REDHAT-${cve}`,
+    modified: '2026-01-01T00:00:00Z',
+    published: '2025-06-01T00:00:00Z',
+    aliases: [cve],
+    related: [`RHSA-2025:${n}`],
+    summary: `${name}: ${LONG_TEXT.slice(0, 90)}`,
+    details: LONG_TEXT,
+    severity: n % 2 === 0 ? [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N' }] : undefined,
+    affected: [
+      entry('8', appstream ? 'cpe:/a:redhat:enterprise_linux:8::appstream' : 'cpe:/o:redhat:enterprise_linux:8::baseos'),
+      entry(
+        '9',
+        appstream ? 'cpe:/a:redhat:enterprise_linux:9::appstream' : 'cpe:/o:redhat:enterprise_linux:9::baseos',
+        n % 30 === 0 ? `${name}:2` : undefined,
+      ),
+    ],
+    references: [
+      { type: 'ADVISORY', url: `https://access.redhat.com/security/cve/${cve}` },
+      { type: 'ADVISORY', url: `https://access.redhat.com/errata/RHSA-2025:${n}` },
+    ],
+    database_specific: { source: 'redhat-csaf' },
+  };
+}
+
+/** ALAS 2023 record `n`, as the alas source writes an `<update>`: the binary packages it lists, each fixed in its EVR. */
+function alasAdvisory(n: number): Osv {
+  const name = alPackage(n % RPM.alasPackages);
+  const fixed = `2.${n % 7}-${(n % 5) + 1}.amzn2023.0.${n % 3}`;
+  const cve = `CVE-2025-${String(50_000 + n)}`;
+  return {
+    id: `ALAS2023-2025-${n}`,
+    modified: '2026-01-01T00:00:00Z',
+    published: '2025-06-01T00:00:00Z',
+    aliases: [cve],
+    summary: `Important: ${name}`,
+    details: LONG_TEXT,
+    affected: [name, `${name}-libs`, `${name}-devel`].map((binary) => ({
+      package: { ecosystem: 'Amazon Linux:2023', name: binary, purl: `pkg:rpm/amazon/${binary}?distro=amazon-2023` },
+      ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }],
+      ecosystem_specific: { severity: 'important' },
+    })),
+    references: [{ type: 'ADVISORY', url: `https://alas.aws.amazon.com/AL2023/ALAS-2025-${n}.html` }],
+    database_specific: { source: 'alas' },
+  };
+}
+
+/** The Red Hat and ALAS records after the OSV export's. */
+function rpmAdvisory(n: number): Osv {
+  return n < RPM.redhatRecords ? redhatAdvisory(n) : alasAdvisory(n - RPM.redhatRecords);
+}
+
+/** 500 installed rpm packages: two binaries per Red Hat source package, or an ALAS package and its `-libs`. */
+function rpmInventory(os: typeof RHEL_9): Inventory {
+  const redhat = os.id === 'rhel';
+  const records: PackageRecord[] = Array.from({ length: RPM.inventory }, (_, i) => {
+    const j = Math.floor(i / 2);
+    const version = redhat ? `1.${j % 9}-${(j % 11) + 1}.el9` : `2.${j % 7}-${(j % 4) + 1}.amzn2023.0.1`;
+    const source = redhat ? rhSource((j * 7) % RPM.redhatSources) : alPackage((j * 3) % RPM.alasPackages);
+    const name = i % 2 === 0 ? source : `${source}-libs`;
+    const module = redhat && j % 40 === 0 ? `${source}:2` : undefined;
+    return { manager: 'rpm', name, version, architecture: 'x86_64', sourceName: source, sourceVersion: version, ...(module ? { module } : {}) };
+  });
+  const packages = packagesOf(
+    records.map((pkg) => ({ pkg, path: 'var/lib/rpm/rpmdb.sqlite', layer: 0, analyzer: 'rpm' })),
+    os,
+    [],
+    [0],
+  );
+  return { os, packages, partial: false, warnings: [], ...(redhat ? { contentSets: Object.keys(RHEL_REPOSITORIES) } : {}) };
+}
+
 /** A deflated zip of one JSON file per record, as OSV's exports are. */
-async function writeExport(path: string, from: number, to: number): Promise<void> {
+async function writeExport(path: string, from: number, to: number, recordOf: (n: number) => Osv = advisory): Promise<void> {
   const zip = new ZipFile();
   for (let n = from; n < to; n++) {
-    const record = advisory(n);
+    const record = recordOf(n);
     // A stream is deflated as the zip reaches it; addBuffer would start every entry's deflate at once.
     zip.addReadStream(Readable.from([Buffer.from(JSON.stringify(record))]), `${record.id}.json`);
   }
@@ -146,7 +246,9 @@ async function writeExports(dir: string, count: number): Promise<string[]> {
     await writeExport(path, from, Math.min(count, from + SHARD));
     paths.push(path);
   }
-  return paths;
+  const rpm = join(dir, 'export-rpm.zip');
+  await writeExport(rpm, 0, RPM.redhatRecords + RPM.alasRecords, rpmAdvisory);
+  return [...paths, rpm];
 }
 
 function installed(kind: Kind, i: number): PackageRecord {
@@ -234,38 +336,19 @@ async function dynamoImportRate(dir: string): Promise<number> {
   }
 }
 
-async function main(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'lamina-match-bench-'));
-  const storePath = join(dir, 'advisories.lmdb');
+/**
+ * Matches `inv` against the store at `storePath`: the first match after opening it, then the store's lookup of the
+ * same packages (the floor) and the match in turns, then the match through the service's per-version cache.
+ */
+async function benchMatch(title: string, inv: Inventory, storePath: string, advisories: number): Promise<void> {
+  const store = LmdbAdvisoryStore.open(storePath);
   try {
-    const exported = await timed(() => writeExports(dir, ADVISORIES));
-    console.log(
-      `export: ${ADVISORIES} generated OSV records (Debian, npm, PyPI, Maven, Go) in ${exported.value.length} zips, written in ${(exported.ms / 1000).toFixed(1)} s`,
-    );
-
-    let store = LmdbAdvisoryStore.open(storePath);
-    const writes = timedWrites(store);
-    const imported = await importAll(exported.value, writes.store);
-    const rate = Math.round(imported.records / imported.seconds);
-    console.log(`import: ${imported.records} OSV records in ${imported.seconds.toFixed(1)} s = ${rate} records/s (LMDB; target ≥ 5,000)`);
-    console.log(
-      `  of which the store's writes: ${writes.seconds().toFixed(1)} s = ${Math.round(imported.records / writes.seconds())} records/s; the rest reads, inflates and parses the zips`,
-    );
-    console.log(`  the store holds them in ${((await stat(storePath)).size / 1e6).toFixed(0)} MB`);
-    if (DYNAMO_SAMPLE > 0) {
-      const before = await dynamoImportRate(dir);
-      console.log(`import into the embedded DynamoDB, first ${DYNAMO_SAMPLE} records: ${before} records/s (LMDB is ${(rate / before).toFixed(1)}× that)`);
-    }
-
-    const inv = inventory();
     const refs = inv.packages.flatMap((p) => {
       const query = queryFor(p, inv);
       return query ? [{ ecosystem: query.ecosystem, name: query.name }] : [];
     });
     const now = new Date();
-    // Cold: the first match of a process that has just opened the store (the file in the OS page cache, nothing in the heap).
-    await store.close();
-    store = LmdbAdvisoryStore.open(storePath);
+    // Cold: the first match since the store was opened (the file in the OS page cache, nothing in the heap).
     const cold = await timed(() => matchAndRender(inv, store, now));
     const expected = rendered(cold.value);
     // One round of each unmeasured, then floor and match alternate, so that neither always follows the other's garbage.
@@ -293,17 +376,51 @@ async function main(): Promise<void> {
     const floor = median(lookups);
     const match = median(matches);
     const vulns = cold.value.components.reduce((sum, c) => sum + c.vulns.length, 0);
-    console.log(`match: ${inv.packages.length} packages (${refs.length} lookups) against ${ADVISORIES} advisories, ${vulns} vulnerabilities found`);
-    console.log(`floor (the store's lookup of the same packages): ${floor.toFixed(0)} ms (median of ${ROUNDS})`);
-    console.log(`first match after opening the store:             ${cold.ms.toFixed(0)} ms (ratio to floor ${(cold.ms / floor).toFixed(2)})`);
+    if (vulns === 0) throw new Error(`${title}: no vulnerabilities found; the bench's records do not reach its packages`);
+    console.log(`${title} (${refs.length} lookups) against ${advisories} advisories, ${vulns} vulnerabilities found`);
+    console.log(`  floor (the store's lookup of the same packages): ${floor.toFixed(1)} ms (median of ${ROUNDS})`);
+    console.log(`  first match after opening the store:             ${cold.ms.toFixed(1)} ms (ratio to floor ${(cold.ms / floor).toFixed(2)})`);
     console.log(
-      `match (lookup, version ranges, CVSS, fields):    ${match.toFixed(0)} ms (median of ${ROUNDS}; ratio to floor ${(match / floor).toFixed(2)}, target ≤ 1.5)`,
+      `  match (lookup, version ranges, CVSS, fields):    ${match.toFixed(1)} ms (median of ${ROUNDS}; ratio to floor ${(match / floor).toFixed(2)}, target ≤ 1.5)`,
     );
-    console.log(`match with the service's per-version cache warm: ${median(warm).toFixed(0)} ms (median of ${ROUNDS}; target ≤ 50 ms)`);
+    console.log(`  match with the service's per-version cache warm: ${median(warm).toFixed(1)} ms (median of ${ROUNDS}; target ≤ 50 ms)`);
     console.log(
-      `findings and components of the last uncached and cached rounds identical to the first match's (${(expected.length / 1e6).toFixed(1)} MB of JSON)`,
+      `  findings and components of the last uncached and cached rounds identical to the first match's (${(expected.length / 1e6).toFixed(1)} MB of JSON)`,
     );
+  } finally {
     await store.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'lamina-match-bench-'));
+  const storePath = join(dir, 'advisories.lmdb');
+  try {
+    const exported = await timed(() => writeExports(dir, ADVISORIES));
+    console.log(
+      `export: ${ADVISORIES} generated OSV records (Debian, npm, PyPI, Maven, Go), and ${RPM.redhatRecords} Red Hat and ${RPM.alasRecords} ALAS 2023 records, in ${exported.value.length} zips, written in ${(exported.ms / 1000).toFixed(1)} s`,
+    );
+
+    const store = LmdbAdvisoryStore.open(storePath);
+    const writes = timedWrites(store);
+    const imported = await importAll(exported.value, writes.store);
+    const rate = Math.round(imported.records / imported.seconds);
+    console.log(`import: ${imported.records} OSV records in ${imported.seconds.toFixed(1)} s = ${rate} records/s (LMDB; target ≥ 5,000)`);
+    console.log(
+      `  of which the store's writes: ${writes.seconds().toFixed(1)} s = ${Math.round(imported.records / writes.seconds())} records/s; the rest reads, inflates and parses the zips`,
+    );
+    console.log(`  the store holds them in ${((await stat(storePath)).size / 1e6).toFixed(0)} MB`);
+    if (DYNAMO_SAMPLE > 0) {
+      const before = await dynamoImportRate(dir);
+      console.log(`import into the embedded DynamoDB, first ${DYNAMO_SAMPLE} records: ${before} records/s (LMDB is ${(rate / before).toFixed(1)}× that)`);
+    }
+
+    await store.setCursor(cursorKey(REDHAT_REPOSITORIES_SOURCE), JSON.stringify({ repositories: RHEL_REPOSITORIES }));
+    await store.close();
+    const records = imported.records;
+    await benchMatch(`match: ${INVENTORY} packages`, inventory(), storePath, records);
+    await benchMatch(`rpm: RHEL 9 image of ${RPM.inventory} packages (Red Hat's records)`, rpmInventory(RHEL_9), storePath, records);
+    await benchMatch(`rpm: Amazon Linux 2023 image of ${RPM.inventory} packages (ALAS)`, rpmInventory(AMAZON_2023), storePath, records);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

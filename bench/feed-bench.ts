@@ -14,11 +14,12 @@ import { MemoryAdvisoryStore } from '../lib/vulndb/memory-store';
 import type { Osv } from '../lib/vulndb/osv';
 
 const COPIES = Number(process.env.BENCH_FEED_COPIES ?? 3_000);
+const ROUNDS = 3;
 // Compiled to dist/bench, or run from bench/ with tsx.
 const DATA = [resolve(__dirname, '../../test/vulndb/sources/data'), resolve(__dirname, '../test/vulndb/sources/data')].find((dir) => existsSync(dir)) ?? '';
 
-/** Throughput of importing `path`, with the records written (all of them, once). */
-async function rate(path: string): Promise<{ records: number; perSecond: number; written: Osv[] }> {
+/** One import of `path` into a fresh store: records per second, and the records written (all of them, once). */
+async function importOnce(path: string): Promise<{ records: number; perSecond: number; written: Osv[] }> {
   const store = new MemoryAdvisoryStore();
   const written: Osv[] = [];
   const put = store.putAdvisories.bind(store);
@@ -29,6 +30,16 @@ async function rate(path: string): Promise<{ records: number; perSecond: number;
   const result = await importAdvisories(path, store);
   if (result.malformed > 0) throw new Error(`${path}: ${result.malformed} malformed`);
   return { records: result.records, perSecond: result.records / result.seconds, written };
+}
+
+/** The best of ROUNDS imports: the first of each reader also pays for compiling it. */
+async function rate(path: string): Promise<{ records: number; perSecond: number; written: Osv[] }> {
+  let best = await importOnce(path);
+  for (let round = 1; round < ROUNDS; round++) {
+    const next = await importOnce(path);
+    if (next.perSecond > best.perSecond) best = next;
+  }
+  return best;
 }
 
 /** The feed's own document with its `<update>` elements repeated under fresh ids. */
@@ -78,7 +89,7 @@ async function main(): Promise<void> {
 
     const line = (name: string, feed: { records: number; perSecond: number }, floor: { perSecond: number }) =>
       `${name.padEnd(22)} ${String(feed.records).padStart(7)} records ${Math.round(feed.perSecond).toString().padStart(8)} records/s; OSV zip of the same ${Math.round(floor.perSecond).toString().padStart(8)} records/s; ratio ${(feed.perSecond / floor.perSecond).toFixed(2)}`;
-    console.log("feed import (in-memory store; ratio = vendor feed / OSV's zip export of the same records, 1.00 = as fast; target 1.00)");
+    console.log(`feed import (in-memory store, best of ${ROUNDS}; ratio = vendor feed / OSV's zip export of the same records, 1.00 = as fast; target 1.00)`);
     console.log(line('ALAS updateinfo.xml.gz', alas, alasFloor));
     console.log(line('Red Hat CSAF VEX', csaf, csafFloor));
     console.log('(a CSAF document carries every product of its CVE: about 20 KB per record here, against 2 KB of OSV JSON)');

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
 import * as yauzl from 'yauzl';
 import { WindowedFileReader } from './windowed-file-reader';
+import { utf8Text } from './document-text';
 
 /**
  * One file of an advisory export: a JSON file's text, a vendor document to read by content (XML, compressed, a
@@ -32,7 +33,7 @@ async function readBytes(stream: Readable, limit: number): Promise<Buffer> {
 
 /** A stream's text, refused past `limit` bytes. */
 export async function readBounded(stream: Readable, limit: number): Promise<string> {
-  return (await readBytes(stream, limit)).toString('utf8');
+  return utf8Text(await readBytes(stream, limit));
 }
 
 const isJson = (name: string) => name.toLowerCase().endsWith('.json');
@@ -111,7 +112,7 @@ async function entryText(zip: yauzl.ZipFile, reader: WindowedFileReader, entry: 
   if (raw.length !== entry.compressedSize) throw new Error('unexpected EOF');
   const text = inflateRawSync(raw, { maxOutputLength: MAX_FILE_BYTES });
   if (text.length !== entry.uncompressedSize) throw new Error(`inflated to ${text.length} bytes, the zip says ${entry.uncompressedSize}`);
-  return text.toString('utf8');
+  return utf8Text(text);
 }
 
 /** JSON entries of a zip read one at a time from the file: the central directory is walked lazily, never the whole archive in memory. */

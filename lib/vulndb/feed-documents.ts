@@ -5,8 +5,9 @@
  */
 import { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
-import { decompressedDocument, peekHead } from './document-stream';
 import { readBounded } from './advisory-files';
+import { decompressedDocument, peekHead } from './document-stream';
+import { utf8Text } from './document-text';
 import type { Osv } from './osv';
 import { FEED_FORMATS } from './sources/formats';
 import type { FeedFormat } from './sources/types';
@@ -17,12 +18,22 @@ const HEAD_BYTES = 64 * 1024;
 const SNIFF_FIRST_BYTES = 8 * 1024;
 /** A JSON document of no streaming format is parsed whole, up to this size. */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
+/** A tar's documents up to this size are read whole and parsed from memory: most of an archive's cost was per-entry streams. */
+const IN_MEMORY_ENTRY_BYTES = 8 * 1024 * 1024;
 
 const isTar = (head: Buffer) => head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
 
 export function formatOf(head: string): FeedFormat | undefined {
   return FEED_FORMATS.find((format) => format.sniff(head));
 }
+
+/** The format of a document by its first bytes: the first few KiB decoded, the whole head only when that is not enough. */
+function sniffed(head: Buffer): FeedFormat | undefined {
+  // Markers come in the first few KiB: decoding the whole head of every document of a tar would double its cost.
+  return formatOf(utf8Text(head, 0, Math.min(head.length, SNIFF_FIRST_BYTES))) ?? (head.length > SNIFF_FIRST_BYTES ? formatOf(utf8Text(head)) : undefined);
+}
+
+const isCompressed = (head: Buffer) => (head[0] === 0x1f && head[1] === 0x8b) || head.readUInt32LE(0) === 0xfd2fb528 || head.toString('latin1', 0, 3) === 'BZh';
 
 /** JSON kinds without a streaming format (OSV, secdb): parsed whole by the import's own reader. */
 export type JsonDocumentParser = (name: string, text: string) => { osv: Osv[]; malformed: string[] };
@@ -52,8 +63,7 @@ export async function* feedRecords(
       yield* tarRecords(stream, malformed, parseJson);
       return;
     }
-    // Markers come in the first few KiB: decoding the whole head of every document of a tar would double its cost.
-    const format = formatOf(head.toString('utf8', 0, SNIFF_FIRST_BYTES)) ?? (head.length > SNIFF_FIRST_BYTES ? formatOf(head.toString('utf8')) : undefined);
+    const format = sniffed(head);
     if (format) {
       yield* format.parse(stream, { fileName: name, malformed });
       return;
@@ -83,13 +93,51 @@ async function* tarRecords(stream: Readable, malformed: (reason: string) => void
       continue;
     }
     const entryName = entry.header.name;
+    const entryMalformed = (reason: string) => malformed(`${entryName}: ${reason}`);
     // tar-stream entries are streamx streams: a node Readable over their chunks is what the readers expect.
-    yield* feedRecords(
-      entryName,
-      Readable.from(entry as AsyncIterable<Buffer>, { objectMode: false }),
-      (reason) => malformed(`${entryName}: ${reason}`),
-      parseJson,
-    );
+    const body = Readable.from(entry as AsyncIterable<Buffer>, { objectMode: false });
+    if ((entry.header.size ?? Number.POSITIVE_INFINITY) <= IN_MEMORY_ENTRY_BYTES) {
+      yield* wholeDocumentRecords(entryName, await readEntry(body), entryMalformed, parseJson);
+    } else {
+      yield* feedRecords(entryName, body, entryMalformed, parseJson);
+    }
     entry.resume();
   }
+}
+
+async function readEntry(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/**
+ * The records of a document held whole in memory: formats that read a whole text take it at once; compressed
+ * documents, tars and streaming formats go the way of any other stream.
+ */
+async function* wholeDocumentRecords(name: string, bytes: Buffer, malformed: (reason: string) => void, parseJson?: JsonDocumentParser): AsyncGenerator<Osv> {
+  if (bytes.length >= 4 && (isCompressed(bytes) || isTar(bytes))) {
+    yield* feedRecords(name, Readable.from([bytes], { objectMode: false }), malformed, parseJson);
+    return;
+  }
+  const format = sniffed(bytes.subarray(0, HEAD_BYTES));
+  if (format?.parseText) {
+    yield* format.parseText(utf8Text(bytes), { fileName: name, malformed });
+    return;
+  }
+  if (format) {
+    yield* format.parse(Readable.from([bytes], { objectMode: false }), { fileName: name, malformed });
+    return;
+  }
+  if (parseJson && /^\s*[[{]/.test(bytes.toString('utf8', 0, 64))) {
+    if (bytes.length > MAX_JSON_BYTES) {
+      malformed(`larger than ${MAX_JSON_BYTES} bytes`);
+      return;
+    }
+    const parsed = parseJson(name, utf8Text(bytes));
+    for (const reason of parsed.malformed) malformed(reason);
+    yield* parsed.osv;
+    return;
+  }
+  malformed('not a known advisory format');
 }

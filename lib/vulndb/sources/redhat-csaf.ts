@@ -16,6 +16,7 @@ import { unavailable } from '../../errors';
 import { decompressStream } from '../../layers/decompress';
 import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
 import { isCveId } from '../cve-id';
+import { utf8Text } from '../document-text';
 import { describeNetworkError } from '../download';
 import { compareTimestamps, type Osv, type OsvAffected, type OsvReference } from '../osv';
 import type { AdvisorySource, FeedFormat, SourceContext, SourceOutcome } from './types';
@@ -67,7 +68,16 @@ function textOf(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-const textsOf = (value: unknown): string[] => listOf(value).flatMap((v) => textOf(v) ?? []);
+/** The texts of a list; a loop, as it runs for every product id list of every document. */
+function textsOf(value: unknown): string[] {
+  const texts: string[] = [];
+  if (!Array.isArray(value)) return texts;
+  for (const item of value) {
+    const text = textOf(item);
+    if (text !== undefined) texts.push(text);
+  }
+  return texts;
+}
 
 /** Every product of the branches, however deeply nested (legacy files nest them three levels, GA files one). */
 function collectProducts(branches: unknown, into: Map<string, CsafProduct>, depth = 0): void {
@@ -169,13 +179,23 @@ function evrOf(version: string | undefined, epoch: string | undefined): string |
   return !epoch || /^0+$/.test(epoch) ? version : `${epoch}:${version}`;
 }
 
+/** Purls parsed before: the same products recur in document after document, and parsing one is most of a product's cost. */
+const parsedPurls = new Map<string, PackageURL | undefined>();
+const PARSED_PURLS = 50_000;
+
+/** The purl of `text`, read only (it may be shared); undefined when it is none. */
 function parsePurl(text: string | undefined): PackageURL | undefined {
   if (!text) return undefined;
+  if (parsedPurls.has(text)) return parsedPurls.get(text);
+  let purl: PackageURL | undefined;
   try {
-    return PackageURL.fromString(text);
+    purl = PackageURL.fromString(text);
   } catch {
-    return undefined;
+    purl = undefined;
   }
+  if (parsedPurls.size >= PARSED_PURLS) parsedPurls.clear();
+  parsedPurls.set(text, purl);
+  return purl;
 }
 
 /** A module build given as the intermediate product of older files: `pkg:rpmmod/redhat/postgresql@12:8100…:489197e6`. */
@@ -394,8 +414,9 @@ function advisoriesOf(remediations: Remediation[], groups: PackageGroup[]): Map<
     const id = ERRATA.exec(remediation.url)?.[1];
     if (id && fixedIds.some((p) => remediation.productIds.has(p))) advisories.set(id, remediation.url);
   }
-  const order = (id: string) => id.slice(5).split(':').map(Number);
-  return new Map([...advisories].sort(([a], [b]) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1]));
+  const keyed = [...advisories].map((entry) => ({ entry, order: entry[0].slice(5).split(':').map(Number) }));
+  keyed.sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1]);
+  return new Map(keyed.map(({ entry }) => entry));
 }
 
 /** The CVSS v3 vector that scores the most of the kept products (per-component scores may differ), else the most products. */
@@ -487,7 +508,7 @@ async function readBounded(stream: AsyncIterable<unknown>, limit: number): Promi
     chunks.push(buffer);
   }
   // A document no bigger than the head that told its format comes as one chunk: no copy.
-  return (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)).toString('utf8');
+  return utf8Text(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
 }
 
 const CSAF_VEX_CATEGORY = /"category"\s*:\s*"csaf_vex"/;
@@ -505,6 +526,9 @@ export const redhatCsafFormat: FeedFormat = {
       context.malformed(`cannot read the document: ${(err as Error).message}`);
       return;
     }
+    yield* redhatCsafFormat.parseText!(text, context);
+  },
+  *parseText(text, context) {
     const result = documentRecord(text);
     if ('malformed' in result) context.malformed(result.malformed);
     else yield result;

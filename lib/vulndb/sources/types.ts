@@ -52,4 +52,6 @@ export interface FeedFormat {
   readonly name: string;
   sniff(head: string): boolean;
   parse(input: Readable, context: { fileName: string; malformed(reason: string): void }): AsyncIterable<Osv>;
+  /** The same records from the whole document's text, for formats read whole anyway (one CSAF file per CVE). */
+  parseText?(text: string, context: { fileName: string; malformed(reason: string): void }): Iterable<Osv>;
 }

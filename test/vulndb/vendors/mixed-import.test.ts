@@ -43,6 +43,43 @@ describe('db import of vendor documents told apart by content', () => {
     expect(result.records).toBe(5);
   });
 
+  it('reads each kind of tar entry as it reads the same document on its own: compressed, nested, OSV, large, broken', async () => {
+    const csaf = await readFile(join(DATA, 'redhat/cve-2024-7348.trimmed.json'));
+    const oval = await readFile(join(DATA, 'azure/cbl-mariner-2.0-oval.xml'));
+    const osv = await readFile(join(__dirname, '../../scan/data/osv/Maven/GHSA-6mjq-h674-j845.json'));
+    // Past the size read whole into memory (8 MiB): this one is streamed, as a document outside a tar is.
+    const updateinfo = (await readFile(join(DATA, 'alas/al2-core-updateinfo.xml'), 'utf8')).replace('</updates>', `<!-- ${'x'.repeat(9 << 20)} --></updates>`);
+    const tar = await tarOf({
+      'redhat/cve-2024-7348.json.gz': gzipSync(csaf),
+      'nested.tar': await tarOf({ 'mariner.xml': oval }),
+      'osv/GHSA-6mjq-h674-j845.json': osv,
+      'alas/updateinfo.xml': Buffer.from(updateinfo),
+      'redhat/broken.json': Buffer.from(csaf.toString('utf8').slice(0, 4000)),
+    });
+    const path = join(dir, 'kinds.tar');
+    await writeFile(path, tar);
+    const store = new MemoryAdvisoryStore();
+    const notes: MalformedNote[] = [];
+    await importAdvisories(path, store, { onMalformed: (note) => notes.push(note) });
+    expect(notes.map((n) => n.reason)).toEqual([expect.stringMatching(/^redhat\/broken\.json: /)]);
+
+    // The same documents one file each, outside any tar.
+    const alone = new MemoryAdvisoryStore();
+    for (const [name, body] of [
+      ['csaf.json', csaf],
+      ['mariner.xml', oval],
+      ['osv.json', osv],
+      ['updateinfo.xml', Buffer.from(updateinfo)],
+    ] as const) {
+      await writeFile(join(dir, name), body);
+      await importAdvisories(join(dir, name), alone);
+    }
+    const ids = ['REDHAT-CVE-2024-7348', 'AZL-2.0-32203', 'GHSA-6mjq-h674-j845', 'ALAS2-2018-942', 'ALAS2-2018-949'];
+    const fromTar = await store.getAdvisories(ids);
+    expect([...fromTar.keys()].sort()).toEqual([...ids].sort());
+    expect(fromTar).toEqual(await alone.getAdvisories(ids));
+  });
+
   it('notes a truncated compressed document and imports nothing from it, without hanging', async () => {
     const whole = gzipSync(await readFile(join(DATA, 'alas/al2-core-updateinfo.xml')));
     const path = join(dir, 'updateinfo.xml.gz');

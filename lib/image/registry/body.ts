@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 
 /**
  * A Node Readable over a fetch body that fails when a read it asked for gets no bytes within `idleMs`.
@@ -41,6 +41,59 @@ export class IdleTimeoutBody extends Readable {
     this.reader.cancel().catch(() => undefined);
     if (err) this.abort();
     callback(err);
+  }
+}
+
+/**
+ * IdleTimeoutBody over a Node stream (a pinned fetch's body): the source's chunks as they come, paused while the
+ * consumer is full, with the same idle clock and the same failures.
+ */
+export class IdleTimeoutNodeBody extends Readable {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly source: Readable,
+    private readonly idleMs: number,
+    private readonly onIdle: () => Error,
+    onFailure: (err: unknown) => Error,
+    private readonly abort: () => void,
+  ) {
+    super();
+    source.pause();
+    source.on('data', (chunk: Buffer) => {
+      this.disarm();
+      if (!this.push(chunk)) source.pause();
+    });
+    // A connection that closes before the body's end is a failure too, however the source reports it.
+    finished(source, (err) => {
+      this.disarm();
+      if (this.destroyed) return;
+      if (err) this.destroy(onFailure(err));
+      else this.push(null);
+    });
+  }
+
+  override _read(): void {
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.abort();
+        this.destroy(this.onIdle());
+      }, this.idleMs);
+    }
+    this.source.resume();
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.disarm();
+    this.source.destroy();
+    if (err) this.abort();
+    callback(err);
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }
 

@@ -2,13 +2,15 @@
  * fetch for the registry client whose connections go to the addresses the host policy checked, not to whatever a
  * second DNS answer says (DNS rebinding). Node's own fetch takes no `lookup`; undici's Agent would, but adds half a
  * megabyte to every scan bundle, so this is the small subset the transport uses (GET/HEAD, headers, a streamed
- * body, abort, no redirects followed) over node:http and node:https, whose agents take a `lookup`.
+ * body, abort, no redirects followed) over node:http and node:https, whose agents take a `lookup`. A body is handed
+ * over as the Node stream it is ({@link nodeBodyOf}), not through a web stream: a layer is thousands of chunks, and
+ * the adapters both ways cost the scan's main thread more than the bytes' hashing.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { FetchFunction } from './transport';
 
 export interface PinnedFetch {
@@ -21,6 +23,14 @@ export interface PinnedFetch {
 const MAX_PINS = 1024;
 /** Statuses whose responses have no body, as fetch's Response requires. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
+
+/** The bodies of this fetch's responses, which carry none of their own (`response.body` is null). */
+const nodeBodies = new WeakMap<Response, IncomingMessage>();
+
+/** The body of a response of a pinned fetch as a Node stream, unread; undefined for any other response or none. */
+export function nodeBodyOf(response: Response): Readable | undefined {
+  return nodeBodies.get(response);
+}
 
 function headersOf(res: IncomingMessage): Headers {
   const headers = new Headers();
@@ -61,9 +71,14 @@ export function createPinnedFetch(): PinnedFetch {
         // A hostile server's impossible status or headers are a failed request, never an exception in a callback.
         try {
           if (status < 200 || status > 599) throw new Error(`the server answered with HTTP status ${status}`);
-          const body = NULL_BODY.has(status) || method === 'HEAD' ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-          if (!body) res.resume();
-          resolve(new Response(body, { status, statusText: res.statusMessage ?? '', headers: headersOf(res) }));
+          const response = new Response(null, { status, statusText: res.statusMessage ?? '', headers: headersOf(res) });
+          if (NULL_BODY.has(status) || method === 'HEAD') res.resume();
+          else {
+            // Until a reader opens the body, a connection reset or an abort must not be an unhandled 'error'.
+            res.on('error', () => undefined);
+            nodeBodies.set(response, res);
+          }
+          resolve(response);
         } catch (err) {
           res.destroy();
           reject(err);

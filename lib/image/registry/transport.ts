@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { backoffDelay, sleep } from '../../backoff';
 import { CodedError, GrpcCode } from '../../errors';
-import { IdleTimeoutBody, readAll } from './body';
+import { IdleTimeoutBody, IdleTimeoutNodeBody, readAll } from './body';
+import { nodeBodyOf } from './pinned-fetch';
 import { networkReason, registryFailure } from './errors';
 import type { HostPolicy } from './host-policy';
 
@@ -319,6 +320,7 @@ export class Transport {
 
       const location = response.headers.get('location');
       if (REDIRECTS.has(response.status) && location) {
+        nodeBodyOf(response)?.destroy();
         await response.body?.cancel().catch(() => undefined);
         controller.abort();
         url = new URL(location, url).toString();
@@ -358,19 +360,17 @@ export class Transport {
     const idleMs = this.options.idleTimeoutMs;
     const open = (): Readable => {
       if (stream) throw new Error('response body already consumed');
-      const body = response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-      const opened = new IdleTimeoutBody(
-        body,
-        idleMs,
-        () => registryFailure(GrpcCode.Unavailable, what, `registry sent no data for ${idleMs} ms`),
-        (err) => {
-          if (err instanceof CodedError) return err;
-          if (signal?.aborted) return cancelled(what, signal);
-          if (deadline.expired) return deadline.error;
-          return registryFailure(GrpcCode.Unavailable, what, `connection lost while reading: ${networkReason(err)}`, { cause: err });
-        },
-        () => controller.abort(),
-      );
+      const failure = (err: unknown) => {
+        if (err instanceof CodedError) return err;
+        if (signal?.aborted) return cancelled(what, signal);
+        if (deadline.expired) return deadline.error;
+        return registryFailure(GrpcCode.Unavailable, what, `connection lost while reading: ${networkReason(err)}`, { cause: err });
+      };
+      const idle = () => registryFailure(GrpcCode.Unavailable, what, `registry sent no data for ${idleMs} ms`);
+      const nodeBody = nodeBodyOf(response);
+      const opened = nodeBody
+        ? new IdleTimeoutNodeBody(nodeBody, idleMs, idle, failure, () => controller.abort())
+        : new IdleTimeoutBody(response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }), idleMs, idle, failure, () => controller.abort());
       stream = opened;
       // The deadline ends the body wherever its reader is: waiting for bytes, or not reading at all.
       const onDeadline = () => opened.destroy(deadline.error);
@@ -388,6 +388,7 @@ export class Transport {
       bytes: (limit) => readAll(open(), limit, () => registryFailure(GrpcCode.FailedPrecondition, what, `response is larger than ${limit} bytes`)),
       discard: () => {
         if (stream) stream.destroy();
+        else if (nodeBodyOf(response)) nodeBodyOf(response)!.destroy();
         else response.body?.cancel().catch(() => undefined);
         controller.abort();
       },

@@ -16,7 +16,7 @@ export class BufferedFileStream implements StreamAnalysis {
     private readonly path: ImagePath,
     private readonly size: number,
     private readonly maxBytes: number,
-    private readonly read: (content: Buffer, path: ImagePath) => AnalysisResult,
+    private readonly read: (content: Buffer, path: ImagePath) => AnalysisResult | Promise<AnalysisResult>,
   ) {
     this.content = size <= maxBytes ? Buffer.allocUnsafe(size) : undefined;
   }
@@ -28,7 +28,7 @@ export class BufferedFileStream implements StreamAnalysis {
     return true;
   }
 
-  end(): AnalysisResult {
+  end(): AnalysisResult | Promise<AnalysisResult> {
     if (!this.content) {
       return { evidence: [], notes: [`${this.path}: ${this.size} bytes exceeds the ${this.maxBytes / MIB} MiB limit for one archive`], unreadable: true };
     }

@@ -9,7 +9,7 @@ import {
   parseManifest,
   pomCoordinates,
 } from './java/metadata';
-import { openZip, readZipEntry, type ZipEntry, ZipFormatError, zipEntries } from './java/zip';
+import { openZip, readZipEntry, readZipEntryAsync, type ZipEntry, ZipFormatError, zipEntries } from './java/zip';
 import { BufferedFileStream } from './buffered-stream';
 import type { AnalysisResult, PackageRecord, StreamAnalyzer } from './types';
 
@@ -221,10 +221,56 @@ function readEntry(walk: Walk, archive: Archive, entry: ZipEntry): Buffer | unde
   try {
     return readZipEntry(archive.content, entry);
   } catch (err) {
-    if (!(err instanceof ZipFormatError)) throw err;
-    walk.note(`${archive.where}: ${entry.name} ${err.message}; skipped`);
-    return undefined;
+    return unreadEntry(walk, archive, entry, err);
   }
+}
+
+function unreadEntry(walk: Walk, archive: Archive, entry: ZipEntry, err: unknown): undefined {
+  if (!(err instanceof ZipFormatError)) throw err;
+  walk.note(`${archive.where}: ${entry.name} ${err.message}; skipped`);
+  return undefined;
+}
+
+/**
+ * A nested archive's bytes, asked of whoever drives the walk: read here at once ({@link analyzeJavaArchive}), or
+ * inflated on the thread pool while this thread goes on with other layers ({@link analyzeJavaArchiveAsync}).
+ */
+interface NestedRead {
+  walk: Walk;
+  archive: Archive;
+  entry: ZipEntry;
+}
+
+type WalkSteps<T> = Generator<NestedRead, T, Buffer | undefined>;
+
+/** Nested archives smaller than this are inflated at once even by the asynchronous walk: a pool round trip costs more. */
+const POOL_INFLATE_BYTES = 256 * 1024;
+
+function walkedAtOnce<T>(steps: WalkSteps<T>): T {
+  let step = steps.next();
+  while (!step.done) step = steps.next(readEntry(step.value.walk, step.value.archive, step.value.entry));
+  return step.value;
+}
+
+/** The pool inflation under way, process-wide: one at a time, so archives of several layers never inflate at once. */
+let poolTurn: Promise<unknown> = Promise.resolve();
+
+function inflatedOnPool(archive: Archive, entry: ZipEntry): Promise<Buffer> {
+  const turn = poolTurn.then(() => readZipEntryAsync(archive.content, entry));
+  poolTurn = turn.catch(() => undefined);
+  return turn;
+}
+
+async function walkedOnPool<T>(steps: WalkSteps<T>): Promise<T> {
+  let step = steps.next();
+  while (!step.done) {
+    const { walk, archive, entry } = step.value;
+    let content: Buffer | undefined;
+    if (entry.uncompressedSize < POOL_INFLATE_BYTES) content = readEntry(walk, archive, entry);
+    else content = await inflatedOnPool(archive, entry).catch((err: unknown) => unreadEntry(walk, archive, entry, err));
+    step = steps.next(content);
+  }
+  return step.value;
 }
 
 /** A metadata file's content, or undefined when it is too large, unreadable, or past a budget ('stop'). */
@@ -277,7 +323,7 @@ function ownPackages(walk: Walk, archive: Archive, wanted: Wanted): PackageRecor
   return found.map((coordinates, index) => mavenPackage(coordinates, archive.location, index === ownIndex ? license : undefined));
 }
 
-function nestedArchive(walk: Walk, parent: Archive, entry: ZipEntry): Archive | undefined | 'stop' {
+function* nestedArchive(walk: Walk, parent: Archive, entry: ZipEntry): WalkSteps<Archive | undefined | 'stop'> {
   const where = `${parent.where}:${entry.name}`;
   const { limits } = walk;
   if (parent.depth + 1 > limits.maxDepth) {
@@ -302,13 +348,13 @@ function nestedArchive(walk: Walk, parent: Archive, entry: ZipEntry): Archive | 
   const reserved = reserve(walk, parent, entry, entry.uncompressedSize);
   if (reserved !== true) return reserved;
   walk.archivesLeft--;
-  const content = readEntry(walk, parent, entry);
+  const content = yield { walk, archive: parent, entry };
   if (!content) return undefined;
   return { content, where, location: where, fileName: baseName(entry.name), depth: parent.depth + 1, bytesLeft: limits.maxBytesPerArchive };
 }
 
 /** The packages of an archive and of the archives in it, depth first, each archive's own before its nested ones'. */
-function walkArchive(walk: Walk, archive: Archive, into: PackageRecord[]): boolean {
+function* walkArchive(walk: Walk, archive: Archive, into: PackageRecord[]): WalkSteps<boolean> {
   const wanted = listEntries(walk, archive);
   if (!wanted) return false;
   const own = ownPackages(walk, archive, wanted);
@@ -316,20 +362,29 @@ function walkArchive(walk: Walk, archive: Archive, into: PackageRecord[]): boole
   into.push(...own);
   for (const entry of wanted.nested) {
     if (walk.exhausted) break;
-    const nested = nestedArchive(walk, archive, entry);
+    const nested = yield* nestedArchive(walk, archive, entry);
     if (nested === 'stop') break;
-    if (nested) walkArchive(walk, nested, into);
+    if (nested) yield* walkArchive(walk, nested, into);
   }
   return true;
 }
 
 /** The packages of one Java archive held in memory, within `limits`. */
 export function analyzeJavaArchive(content: Buffer, path: ImagePath, limits: JavaArchiveLimits = JAVA_LIMITS): AnalysisResult {
+  return walkedAtOnce(archiveAnalysis(content, path, limits));
+}
+
+/** analyzeJavaArchive with large nested archives inflated on the thread pool, one at a time. */
+export function analyzeJavaArchiveAsync(content: Buffer, path: ImagePath, limits: JavaArchiveLimits = JAVA_LIMITS): Promise<AnalysisResult> {
+  return walkedOnPool(archiveAnalysis(content, path, limits));
+}
+
+function* archiveAnalysis(content: Buffer, path: ImagePath, limits: JavaArchiveLimits): WalkSteps<AnalysisResult> {
   // An empty file (a symbolic link to a file of another layer reads as one) holds nothing to report.
   if (content.length === 0) return { evidence: [] };
   const walk = new Walk(limits);
   const packages: PackageRecord[] = [];
-  const opened = walkArchive(walk, { content, where: path, fileName: baseName(path), depth: 0, bytesLeft: limits.maxBytesPerArchive }, packages);
+  const opened = yield* walkArchive(walk, { content, where: path, fileName: baseName(path), depth: 0, bytesLeft: limits.maxBytesPerArchive }, packages);
   const notes = walk.finish();
   if (!opened) return { evidence: [], notes, unreadable: true };
   const result: AnalysisResult = { evidence: [{ kind: 'packages', packages }] };
@@ -351,5 +406,5 @@ export const javaAnalyzer: StreamAnalyzer = {
     return analyzeJavaArchive(file.content, file.path);
   },
   wantsStream: (path) => isJavaArchiveName(path),
-  openStream: (path, _mode, size) => new BufferedFileStream(path, size, MAX_ARCHIVE_BYTES, (content) => analyzeJavaArchive(content, path)),
+  openStream: (path, _mode, size) => new BufferedFileStream(path, size, MAX_ARCHIVE_BYTES, (content) => analyzeJavaArchiveAsync(content, path)),
 };

@@ -116,8 +116,11 @@ export interface StreamAnalysis {
    * what you keep. Returns false once it needs no more bytes; `end` is still called when the file ends.
    */
   write(chunk: Buffer): boolean;
-  /** Every byte of the file went by (or `write` declined more): what the file says. Not called if the layer fails. */
-  end(): AnalysisResult;
+  /**
+   * Every byte of the file went by (or `write` declined more): what the file says. Not called if the layer fails. A
+   * promise holds the layer's next file back until it settles (the other layers go on).
+   */
+  end(): AnalysisResult | Promise<AnalysisResult>;
 }
 
 /**

@@ -68,12 +68,27 @@ class StreamedFile implements FileStream {
     return wanted;
   }
 
-  end(): void {
+  end(): void | Promise<void> {
+    let pending: Array<Promise<void>> | undefined;
     for (const entry of this.open) {
       entry.active = false;
       if (entry.error === undefined) {
         try {
-          entry.result = entry.analysis!.end();
+          const result = entry.analysis!.end();
+          if (result instanceof Promise) {
+            (pending ??= []).push(
+              result.then(
+                (settled) => {
+                  entry.result = settled;
+                },
+                (err: unknown) => {
+                  entry.error = err;
+                },
+              ),
+            );
+          } else {
+            entry.result = result;
+          }
         } catch (err) {
           entry.error = err;
         }
@@ -81,6 +96,7 @@ class StreamedFile implements FileStream {
       // What the consumer kept while reading (buffers, windows) goes now; only its result stays.
       entry.analysis = undefined;
     }
+    if (pending) return Promise.all(pending).then(() => undefined);
   }
 
   /** The analyser's result for this file; undefined when it did not open it. Throws what the analyser threw. */

@@ -177,7 +177,7 @@ export class LayerCollector {
       }
     });
     entry.once('end', () => {
-      if (stream) this.endStream(path, stream, streamFailed);
+      const ended = stream ? this.endStream(path, stream, streamFailed) : undefined;
       if (whole) {
         // A copy: the chunks are views into much larger decompressed buffers that must not be kept alive.
         const content = Buffer.concat(chunks, length);
@@ -185,22 +185,37 @@ export class LayerCollector {
         this.known(path);
         this.files.set(path, { path, content, mode, size });
       }
-      next();
+      if (ended) void ended.then(next);
+      else next();
     });
   }
 
-  /** A consumer that threw is dropped (noted): the layer goes on without what it would have said. */
-  private endStream(path: ImagePath, stream: FileStream, failed: boolean): void {
-    if (!failed) {
-      try {
-        stream.end();
-        this.streamed.set(path, stream);
-        return;
-      } catch (err) {
-        this.note(`stopped reading ${shown(path)} as it streamed by: ${(err as Error).message}`);
-      }
+  /**
+   * A consumer that threw (or whose end rejected) is dropped, noted: the layer goes on without what it would have
+   * said. A promise when the consumer is still at work: the layer's next entry waits for it.
+   */
+  private endStream(path: ImagePath, stream: FileStream, failed: boolean): Promise<void> | undefined {
+    const dropped = (err: unknown) => {
+      this.note(`stopped reading ${shown(path)} as it streamed by: ${(err as Error).message}`);
+      this.unstream(path);
+    };
+    if (failed) {
+      this.unstream(path);
+      return undefined;
     }
-    this.unstream(path);
+    let ended: void | Promise<void>;
+    try {
+      ended = stream.end();
+    } catch (err) {
+      dropped(err);
+      return undefined;
+    }
+    this.streamed.set(path, stream);
+    if (!(ended instanceof Promise)) return undefined;
+    return ended.catch((err: unknown) => {
+      this.streamed.delete(path);
+      dropped(err);
+    });
   }
 
   private hardLink(path: ImagePath, header: Header): void {

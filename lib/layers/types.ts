@@ -19,8 +19,11 @@ export interface FileSelector {
 export interface FileStream {
   /** The next bytes, in order; valid during the call only. False once no more are needed (the rest is skipped). */
   write(chunk: Buffer): boolean;
-  /** The entry ended: every byte went by. Not called when the layer fails first. */
-  end(): void;
+  /**
+   * The entry ended: every byte went by. Not called when the layer fails first. A promise holds the layer's next
+   * entry back until it settles; a rejected one drops the consumer, as a throw does.
+   */
+  end(): void | Promise<void>;
 }
 
 /** A regular file (or a hard link resolved to one) that some analyser asked for. */

@@ -15,7 +15,10 @@ function streamed(path: string, content: Buffer, chunkSize = 1000): AnalysisResu
   for (let at = 0; at < content.length; at += chunkSize) {
     if (!analysis.write(content.subarray(at, at + chunkSize))) break;
   }
-  return analysis.end();
+  const result = analysis.end();
+  // This analyser answers at once; only archive analysers take the thread pool's time.
+  if (result instanceof Promise) throw new Error('expected the analysis at once');
+  return result;
 }
 
 const license = (owner: string, text: string): AnalysisResult => ({ evidence: [{ kind: 'license', manager: 'dpkg', owner, license: text }] });

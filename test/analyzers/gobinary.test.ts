@@ -150,7 +150,10 @@ function streamThrough(analyzer: StreamAnalyzer, file: Buffer, chunkBytes: numbe
     consumed += chunk.length;
     if (!analysis.write(chunk)) break;
   }
-  return { result: analysis.end(), consumed };
+  const result = analysis.end();
+  // This analyser answers at once; only archive analysers take the thread pool's time.
+  if (result instanceof Promise) throw new Error('expected the analysis at once');
+  return { result, consumed };
 }
 
 function packagesOf(result: AnalysisResult): Array<[string, string]> {

@@ -229,7 +229,7 @@ describe('java analyser paths', () => {
     const content = await mavenJar('org.example', 'streamed', '2.0');
     const analysis = javaAnalyzer.openStream('app/lib/streamed.jar', 0o644, content.length);
     for (let at = 0; at < content.length; at += 100) expect(analysis.write(content.subarray(at, at + 100))).toBe(true);
-    expect(analysis.end()).toEqual(javaAnalyzer.analyze({ path: 'app/lib/streamed.jar', content, mode: 0o644, size: content.length }));
+    expect(await analysis.end()).toEqual(javaAnalyzer.analyze({ path: 'app/lib/streamed.jar', content, mode: 0o644, size: content.length }));
 
     const huge = javaAnalyzer.openStream('big.jar', 0o644, 65 * 1024 * 1024);
     expect(huge.write(Buffer.alloc(10))).toBe(false);
@@ -1037,6 +1037,35 @@ describe('real jars from Debian packages', () => {
     };
     expect(outcomes).toEqual(expectedMisses);
     expect(candidates.length - Object.keys(outcomes).length).toBeGreaterThanOrEqual(2 * jars.length - 1);
+  });
+
+  it('streamed, a war of real jars reads as it does whole: large nested jars inflate on the thread pool, a damaged one is noted', async () => {
+    if (!available()) return;
+    const nested = ['commons-lang3.jar', 'jackson-databind.jar', 'log4j-core.jar'].map((name) => jars.find((item) => item.path.endsWith(`/${name}`))!);
+    // Each is past the size inflated at once by the streamed walk (256 KiB), so each goes through the pool.
+    expect(nested.every((item) => item.content.length > 256 * 1024)).toBe(true);
+    const war = await zipOf([
+      { name: 'META-INF/maven/com.example/shop/pom.properties', content: pomProperties('com.example', 'shop', '3.1') },
+      ...nested.map((item) => ({ name: `WEB-INF/lib/${basename(item.path)}`, content: item.content })),
+    ]);
+    // A byte flipped in the middle of log4j-core's deflated data: it inflates wrong or not at all.
+    const damaged = Buffer.from(war);
+    const log4j = entriesOf(war).find((entry) => entry.name === 'WEB-INF/lib/log4j-core.jar')!;
+    const dataStart = log4j.localHeaderOffset + 30 + war.readUInt16LE(log4j.localHeaderOffset + 26) + war.readUInt16LE(log4j.localHeaderOffset + 28);
+    damaged[dataStart + Math.floor(log4j.compressedSize / 2)] ^= 0xff;
+
+    for (const archive of [war, damaged]) {
+      const streamed = javaAnalyzer.openStream('srv/shop.war', 0o644, archive.length);
+      for (let at = 0; at < archive.length; at += 64 * 1024) streamed.write(archive.subarray(at, at + 64 * 1024));
+      const pending = streamed.end();
+      expect(pending).toBeInstanceOf(Promise);
+      expect(await pending).toEqual(analyze(archive, 'srv/shop.war'));
+    }
+    const broken = analyze(damaged, 'srv/shop.war');
+    expect(broken.notes).toEqual([
+      expect.stringMatching(/^srv\/shop\.war: WEB-INF\/lib\/log4j-core\.jar (has damaged deflate data|fails its CRC-32 check|inflates to)/),
+    ]);
+    expect(summary(broken)).toHaveLength(3);
   });
 
   it('a war and an ear built around the real jars locate each at its nested path', async () => {

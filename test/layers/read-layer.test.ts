@@ -1,5 +1,6 @@
 import { PassThrough, Stream } from 'node:stream';
 import { decompressStream, detectCompression, readLayer, type LayerContents } from '../../lib/layers';
+import type { FileSelector } from '../../lib/layers/types';
 import { buildTar, gzip, selectPaths, streamOf, wantEverything, wantNothing, zstdAvailable, zstdCompress } from './layer-fixtures';
 
 const itWithZstd = zstdAvailable ? it : it.skip;
@@ -303,5 +304,49 @@ describe('empty layers', () => {
     const contents = await readLayer(streamOf(zstdCompress(await buildTar([]))), wantEverything);
     expect(contents.files.size).toBe(0);
     expect(contents.uncompressedBytes).toBe(1024);
+  });
+});
+
+describe('files streamed to a consumer that answers later', () => {
+  /** A selector streaming every regular file to a consumer whose end settles after `delayMs`, logging what happens. */
+  function laterConsumers(log: string[], delayMs: number, failing?: string): FileSelector {
+    return {
+      limitFor: () => undefined,
+      streamFor: (path) => ({
+        write: () => true,
+        end: () => {
+          log.push(`end ${path}`);
+          return new Promise<void>((resolve, reject) =>
+            setTimeout(() => {
+              log.push(`settled ${path}`);
+              if (path === failing) reject(new Error('the archive could not be read'));
+              else resolve();
+            }, delayMs),
+          );
+        },
+      }),
+    };
+  }
+
+  it("holds the layer's next entry back until the consumer's answer settles", async () => {
+    const tar = await buildTar([
+      { name: 'app/one.jar', content: Buffer.alloc(3000, 1) },
+      { name: 'app/two.jar', content: Buffer.alloc(3000, 2) },
+    ]);
+    const log: string[] = [];
+    await readLayer(streamOf(gzip(tar), 512), laterConsumers(log, 20));
+    expect(log).toEqual(['end app/one.jar', 'settled app/one.jar', 'end app/two.jar', 'settled app/two.jar']);
+  });
+
+  it('notes a consumer whose answer fails and reads the rest of the layer', async () => {
+    const tar = await buildTar([
+      { name: 'app/bad.jar', content: Buffer.alloc(100, 1) },
+      { name: 'etc/os-release', content: OS_RELEASE },
+    ]);
+    const log: string[] = [];
+    const selector = laterConsumers(log, 5, 'app/bad.jar');
+    const contents = await readLayer(streamOf(tar), { ...selector, limitFor: (path) => (path === 'etc/os-release' ? 1024 : undefined) });
+    expect(contents.notes).toEqual([expect.stringMatching(/^stopped reading "app\/bad\.jar" as it streamed by: the archive could not be read/)]);
+    expect(text(contents, 'etc/os-release')).toBe(OS_RELEASE);
   });
 });

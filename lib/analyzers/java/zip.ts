@@ -220,11 +220,8 @@ export function crc32(data: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-/**
- * The content of one entry, checked against its declared size and CRC-32. A stored entry is a view of `buffer` (no
- * copy); a deflated one is inflated to at most its declared size. Callers bound the declared size before asking.
- */
-export function readZipEntry(buffer: Buffer, entry: ZipEntry): Buffer {
+/** Where an entry's data is in the archive, after the checks every read makes; stored data is final as it is. */
+function entryData(buffer: Buffer, entry: ZipEntry): { raw: Buffer; stored: boolean } {
   if (entry.flags & FLAG_ENCRYPTED) throw new ZipFormatError('is encrypted');
   const header = entry.localHeaderOffset;
   if (header + LOCAL_LENGTH > buffer.length) throw new ZipFormatError(`its local header offset ${header} is past the end of the archive`);
@@ -233,33 +230,63 @@ export function readZipEntry(buffer: Buffer, entry: ZipEntry): Buffer {
   const dataEnd = dataStart + entry.compressedSize;
   if (dataEnd > buffer.length) throw new ZipFormatError(`its ${entry.compressedSize} compressed bytes run past the end of the archive`);
   const raw = buffer.subarray(dataStart, dataEnd);
-  let content: Buffer;
   if (entry.method === METHOD_STORED) {
     if (entry.compressedSize !== entry.uncompressedSize) {
       throw new ZipFormatError(`is stored, yet declares ${entry.compressedSize} compressed and ${entry.uncompressedSize} uncompressed bytes`);
     }
-    content = raw;
-  } else if (entry.method === METHOD_DEFLATE) {
-    if (entry.uncompressedSize > bufferConstants.MAX_LENGTH) throw new ZipFormatError(`declares ${entry.uncompressedSize} bytes, more than a buffer holds`);
-    try {
-      // One output buffer a byte larger than declared: no 16 KiB pieces to join, and a longer output still fails.
-      const chunkSize = Math.max(zlib.constants.Z_MIN_CHUNK, entry.uncompressedSize + 1);
-      content = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize), chunkSize });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new ZipFormatError(`inflates to more than the ${entry.uncompressedSize} bytes it declares`);
-      }
-      throw new ZipFormatError(`has damaged deflate data (${(err as Error).message})`);
-    }
-    if (content.length !== entry.uncompressedSize) {
-      throw new ZipFormatError(`inflates to ${content.length} bytes, not the ${entry.uncompressedSize} it declares`);
-    }
-  } else {
-    throw new ZipFormatError(`uses compression method ${entry.method}, which is not supported`);
+    return { raw, stored: true };
+  }
+  if (entry.method !== METHOD_DEFLATE) throw new ZipFormatError(`uses compression method ${entry.method}, which is not supported`);
+  if (entry.uncompressedSize > bufferConstants.MAX_LENGTH) throw new ZipFormatError(`declares ${entry.uncompressedSize} bytes, more than a buffer holds`);
+  return { raw, stored: false };
+}
+
+/** Inflation to at most the declared size, in one output buffer a byte larger: no 16 KiB pieces to join, and a longer output still fails. */
+function inflateOptions(entry: ZipEntry): zlib.ZlibOptions {
+  return { maxOutputLength: Math.max(1, entry.uncompressedSize), chunkSize: Math.max(zlib.constants.Z_MIN_CHUNK, entry.uncompressedSize + 1) };
+}
+
+function inflateFailure(err: unknown, entry: ZipEntry): ZipFormatError {
+  if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+    return new ZipFormatError(`inflates to more than the ${entry.uncompressedSize} bytes it declares`);
+  }
+  return new ZipFormatError(`has damaged deflate data (${(err as Error).message})`);
+}
+
+/** The inflated content, checked against the declared size and CRC-32. */
+function verified(content: Buffer, entry: ZipEntry): Buffer {
+  if (content.length !== entry.uncompressedSize) {
+    throw new ZipFormatError(`inflates to ${content.length} bytes, not the ${entry.uncompressedSize} it declares`);
   }
   const actual = crc32(content);
   if (actual !== entry.crc32) throw new ZipFormatError(`fails its CRC-32 check (${hex(actual)}, declared ${hex(entry.crc32)})`);
   return content;
+}
+
+/**
+ * The content of one entry, checked against its declared size and CRC-32. A stored entry is a view of `buffer` (no
+ * copy); a deflated one is inflated to at most its declared size. Callers bound the declared size before asking.
+ */
+export function readZipEntry(buffer: Buffer, entry: ZipEntry): Buffer {
+  const { raw, stored } = entryData(buffer, entry);
+  if (stored) return verified(raw, entry);
+  let content: Buffer;
+  try {
+    content = zlib.inflateRawSync(raw, inflateOptions(entry));
+  } catch (err) {
+    throw inflateFailure(err, entry);
+  }
+  return verified(content, entry);
+}
+
+/** readZipEntry with the inflation on libuv's thread pool: for large entries, so this thread goes on with other work. */
+export async function readZipEntryAsync(buffer: Buffer, entry: ZipEntry): Promise<Buffer> {
+  const { raw, stored } = entryData(buffer, entry);
+  if (stored) return verified(raw, entry);
+  const content = await new Promise<Buffer>((resolve, reject) =>
+    zlib.inflateRaw(raw, inflateOptions(entry), (err, result) => (err ? reject(inflateFailure(err, entry)) : resolve(result))),
+  );
+  return verified(content, entry);
 }
 
 function hex(value: number): string {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -132,6 +132,15 @@ function probe(url: string): Promise<boolean> {
   });
 }
 
+/** The log so far (its first 64 KiB: the address comes in the first lines); '' before it exists. */
+function readLog(logFile: string): string {
+  try {
+    return readFileSync(logFile, 'utf8').slice(0, 64 * 1024);
+  } catch {
+    return '';
+  }
+}
+
 function logTail(logFile: string): string {
   try {
     return readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
@@ -140,36 +149,45 @@ function logTail(logFile: string): string {
   }
 }
 
-/** Starts the registry, learns its port from the "listening on" log line and waits until /v2/ answers. */
+/**
+ * Starts the registry, learns its port from the "listening on" log line and waits until /v2/ answers. The registry
+ * writes its log to the file itself: through a pipe, a parent busy in a synchronous call (execFileSync of a scan)
+ * would stop draining it, and the registry would stall mid-response on its next log line once the pipe is full.
+ */
 async function launch(dir: string, configFile: string, logFile: string): Promise<{ child: ChildProcess; host: string }> {
-  const log = createWriteStream(logFile);
+  const logFd = openSync(logFile, 'a');
   // setpriv --pdeathsig: the registry dies with a jest worker that is killed outright, where no exit hook runs.
   const [command, args] = existsSync(SETPRIV_BIN)
     ? [SETPRIV_BIN, ['--pdeathsig', 'KILL', REGISTRY_BIN, 'serve', configFile]]
     : [REGISTRY_BIN, ['serve', configFile]];
-  const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, { cwd: dir, stdio: ['ignore', logFd, logFd] });
+  } finally {
+    closeSync(logFd);
+  }
   running.set(child, dir);
 
   const host = await new Promise<string>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => fail(new Error('did not report its address in time')), START_TIMEOUT_MS);
-    function fail(err: Error): void {
-      clearTimeout(timer);
-      reject(new Error(`docker-registry failed to start: ${err.message}\n${seen.slice(-2000)}`));
-    }
-    function onData(chunk: Buffer): void {
-      log.write(chunk);
-      if (seen.length < 64 * 1024) seen += chunk.toString('utf8');
+    const started = Date.now();
+    let exited: string | undefined;
+    const onError = (err: Error) => (exited = err.message);
+    const onExit = (code: number | null, signal: string | null) => (exited = `exited early (code ${code}, signal ${signal})`);
+    child.once('error', onError);
+    child.once('exit', onExit);
+    const poll = () => {
+      const seen = readLog(logFile);
       const match = /listening on (127\.0\.0\.1:\d+)/.exec(seen);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
+      const failure = match ? undefined : (exited ?? (Date.now() - started > START_TIMEOUT_MS ? 'did not report its address in time' : undefined));
+      if (match || failure) {
+        child.off('error', onError);
+        child.off('exit', onExit);
       }
-    }
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('error', fail);
-    child.once('exit', (code, signal) => fail(new Error(`exited early (code ${code}, signal ${signal})`)));
+      if (match) resolve(match[1]);
+      else if (failure) reject(new Error(`docker-registry failed to start: ${failure}\n${seen.slice(-2000)}`));
+      else setTimeout(poll, 20);
+    };
+    poll();
   });
 
   const url = `http://${host}`;

@@ -274,13 +274,13 @@ describe('alasUpdateinfoFormat.parse', () => {
     expect(records.map((r) => r.id)).toEqual(['ALAS2-2018-939']);
     expect(fixedOf(records[0], 'kernel')).toBe('4.9.76-38.79.amzn2');
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatch(/^not well-formed XML: /);
+    expect(notes[0]).toMatch(/^not well-formed XML at character \d+: /);
   });
 
   it.each([
-    ['what is not XML', 'PK\u0003\u0004 not xml at all <<<>>>', 'not well-formed XML: 1:3: disallowed character.'],
+    ['what is not XML', 'PK\u0003\u0004 not xml at all <<<>>>', 'not well-formed XML at character 3: disallowed character.'],
     ['another XML document', fixture('al2-core-repomd-2022.xml'), 'not an updateinfo document: the root element is <repomd>'],
-    ['nothing', '', 'not well-formed XML: 1:0: document must contain a root element.'],
+    ['nothing', '', 'not well-formed XML at character 0: document must contain a root element.'],
   ])('gives one note, no records and no exception for %s', async (_what, text, note) => {
     expect(await parseText(text)).toEqual({ records: [], notes: [note] });
   });
@@ -577,7 +577,7 @@ describe('alasSources', () => {
     expect(outcome.status).toBe('updated');
     expect(run.batches.flat().map((r) => r.id)).toEqual(['ALAS2-2018-939']);
     expect(run.notes).toHaveLength(1);
-    expect(run.notes[0]).toMatch(new RegExp(`^${server.origin}${updateinfoPath}: not well-formed XML: `));
+    expect(run.notes[0]).toMatch(new RegExp(`^${server.origin}${updateinfoPath}: not well-formed XML at character \\d+: `));
   });
 
   it('reads an updateinfo served uncompressed', async () => {

@@ -9,7 +9,7 @@ import {
   parseManifest,
   pomCoordinates,
 } from './java/metadata';
-import { openZip, readZipEntry, readZipEntryAsync, type ZipEntry, ZipFormatError, zipEntries } from './java/zip';
+import { METHOD_DEFLATE, openZip, readZipEntry, readZipEntryAsync, type ZipEntry, ZipFormatError, zipEntries } from './java/zip';
 import { BufferedFileStream } from './buffered-stream';
 import type { AnalysisResult, PackageRecord, StreamAnalyzer } from './types';
 
@@ -266,7 +266,8 @@ async function walkedOnPool<T>(steps: WalkSteps<T>): Promise<T> {
   while (!step.done) {
     const { walk, archive, entry } = step.value;
     let content: Buffer | undefined;
-    if (entry.uncompressedSize < POOL_INFLATE_BYTES) content = readEntry(walk, archive, entry);
+    // Stored entries (a Spring Boot jar's BOOT-INF/lib) are views of the archive: nothing for the pool to do.
+    if (entry.method !== METHOD_DEFLATE || entry.uncompressedSize < POOL_INFLATE_BYTES) content = readEntry(walk, archive, entry);
     else content = await inflatedOnPool(archive, entry).catch((err: unknown) => unreadEntry(walk, archive, entry, err));
     step = steps.next(content);
   }

@@ -129,11 +129,8 @@ async function* wholeDocumentRecords(name: string, bytes: Buffer, malformed: (re
     yield* format.parse(Readable.from([bytes], { objectMode: false }), { fileName: name, malformed });
     return;
   }
+  // Within MAX_JSON_BYTES: entries read whole are at most IN_MEMORY_ENTRY_BYTES.
   if (parseJson && /^\s*[[{]/.test(bytes.toString('utf8', 0, 64))) {
-    if (bytes.length > MAX_JSON_BYTES) {
-      malformed(`larger than ${MAX_JSON_BYTES} bytes`);
-      return;
-    }
     const parsed = parseJson(name, utf8Text(bytes));
     for (const reason of parsed.malformed) malformed(reason);
     yield* parsed.osv;

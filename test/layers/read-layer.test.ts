@@ -338,6 +338,28 @@ describe('files streamed to a consumer that answers later', () => {
     expect(log).toEqual(['end app/one.jar', 'settled app/one.jar', 'end app/two.jar', 'settled app/two.jar']);
   });
 
+  it("fails with the layer's error when the layer breaks while a consumer is still at work, and nothing throws later", async () => {
+    const tar = await buildTar([
+      { name: 'app/one.jar', content: Buffer.alloc(3000, 1) },
+      { name: 'etc/os-release', content: OS_RELEASE },
+    ]);
+    const source = new PassThrough();
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const reading = readLayer(source, laterConsumers([], 100));
+      source.write(tar.subarray(0, 4096));
+      setTimeout(() => source.destroy(new Error('digest mismatch')), 20);
+      await expect(reading).rejects.toThrow('digest mismatch');
+      // The consumer answers after the failure: the layer's reader must take that quietly.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
   it('notes a consumer whose answer fails and reads the rest of the layer', async () => {
     const tar = await buildTar([
       { name: 'app/bad.jar', content: Buffer.alloc(100, 1) },

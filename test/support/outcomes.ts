@@ -18,3 +18,13 @@ export async function failure(promise: Promise<unknown>): Promise<RuntimeError> 
   }
   throw new Error('expected a RuntimeError');
 }
+
+/** The error a promise rejects with, whatever its kind; success fails the test. */
+export function rejection(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => {
+      throw new Error('expected the promise to reject');
+    },
+    (err: Error) => err,
+  );
+}

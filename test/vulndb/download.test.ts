@@ -5,6 +5,7 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeNetworkError, downloadResumable } from '../../lib/vulndb/download';
+import { rejection } from '../support/outcomes';
 
 /*
  * Download failures name the URL and what went wrong, against real sockets on loopback: a closed port, HTTP errors,
@@ -40,14 +41,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected the download to fail');
-    },
-    (err: Error) => err,
-  );
-
 describe('downloadResumable failures', () => {
   let work: string;
   let dest: string;
@@ -71,14 +64,14 @@ describe('downloadResumable failures', () => {
   it('names the address that refused the connection', async () => {
     const port = await closedPort();
     const url = `http://127.0.0.1:${port}/Debian/all.zip`;
-    const err = await failure(downloadResumable(url, dest, { maxAttempts: 2 }));
+    const err = await rejection(downloadResumable(url, dest, { maxAttempts: 2 }));
     expect(err.message).toBe(`GET ${url}: connection refused by 127.0.0.1:${port} (ECONNREFUSED) (2 attempts)`);
   });
 
   it('gives the HTTP status and its text, without retrying a 404', async () => {
     const server = await start((_req, res) => res.writeHead(404).end('no such export'));
     const url = `${server.url}/Debian/all.zip`;
-    const err = await failure(downloadResumable(url, dest));
+    const err = await rejection(downloadResumable(url, dest));
     expect(err.message).toBe(`GET ${url}: HTTP 404 Not Found`);
     expect(server.requests()).toBe(1);
   });
@@ -86,7 +79,7 @@ describe('downloadResumable failures', () => {
   it('retries a 500 and says how many times it tried', async () => {
     const server = await start((_req, res) => res.writeHead(500).end());
     const url = `${server.url}/Debian/all.zip`;
-    const err = await failure(downloadResumable(url, dest, { maxAttempts: 2 }));
+    const err = await rejection(downloadResumable(url, dest, { maxAttempts: 2 }));
     expect(err.message).toBe(`GET ${url}: HTTP 500 Internal Server Error (2 attempts)`);
     expect(server.requests()).toBe(2);
   });
@@ -95,7 +88,7 @@ describe('downloadResumable failures', () => {
     const server = await start(() => undefined);
     const url = `${server.url}/Debian/all.zip`;
     const started = Date.now();
-    const err = await failure(downloadResumable(url, dest, { maxAttempts: 1, idleTimeoutMs: 200 }));
+    const err = await rejection(downloadResumable(url, dest, { maxAttempts: 1, idleTimeoutMs: 200 }));
     expect(err.message).toBe(`GET ${url}: timed out: no response within 200 ms`);
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -107,7 +100,7 @@ describe('downloadResumable failures', () => {
       res.write(body.subarray(0, 4000));
     });
     const url = `${server.url}/Debian/all.zip`;
-    const err = await failure(downloadResumable(url, dest, { maxAttempts: 1, idleTimeoutMs: 300 }));
+    const err = await rejection(downloadResumable(url, dest, { maxAttempts: 1, idleTimeoutMs: 300 }));
     expect(err.message).toBe(`GET ${url}: timed out: no data for 300 ms after 4000 of 10000 bytes`);
     expect((await readFile(`${dest}.part`)).length).toBe(4000);
   });
@@ -119,14 +112,14 @@ describe('downloadResumable failures', () => {
       res.write(body.subarray(0, 4000), () => setTimeout(() => res.socket?.destroy(), 50));
     });
     const url = `${server.url}/Debian/all.zip`;
-    const err = await failure(downloadResumable(url, dest, { maxAttempts: 1 }));
+    const err = await rejection(downloadResumable(url, dest, { maxAttempts: 1 }));
     expect(err.message).toBe(`GET ${url}: connection closed by the server (other side closed) after 4000 of 10000 bytes`);
   });
 
   it('names a TLS failure: https:// to a server speaking plain HTTP', async () => {
     const server = await start((_req, res) => res.end('plain'));
     const url = `${server.url.replace('http:', 'https:')}/Debian/all.zip`;
-    const err = await failure(downloadResumable(url, dest));
+    const err = await rejection(downloadResumable(url, dest));
     expect(err.message).toMatch(new RegExp(`^GET ${url.replace(/[.?*+/]/g, '\\$&')}: TLS: .*\\(ERR_SSL_[A-Z_]+\\)$`));
     // Another attempt would fail the same way.
     expect(err.message).not.toMatch(/attempts/);
@@ -134,7 +127,7 @@ describe('downloadResumable failures', () => {
 
   it('names a host that does not resolve, once', async () => {
     const url = 'http://osv-vulnerabilities.invalid/Debian/all.zip';
-    const err = await failure(downloadResumable(url, dest));
+    const err = await rejection(downloadResumable(url, dest));
     // EAI_AGAIN where no resolver answers at all (a sandbox): then it is retried.
     expect(err.message).toMatch(
       /^GET http:\/\/osv-vulnerabilities\.invalid\/Debian\/all\.zip: cannot resolve osv-vulnerabilities\.invalid (\(DNS: ENOTFOUND\)$|now)/,
@@ -145,7 +138,7 @@ describe('downloadResumable failures', () => {
     const server = await start(() => undefined);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const err = await failure(downloadResumable(`${server.url}/x.zip`, dest, { signal: controller.signal }));
+    const err = await rejection(downloadResumable(`${server.url}/x.zip`, dest, { signal: controller.signal }));
     expect(err.message).toBe(`GET ${server.url}/x.zip: aborted`);
     expect(server.requests()).toBe(1);
   });

@@ -13,6 +13,7 @@ import { parseOsv } from '../../../lib/vulndb/osv-parse';
 import { alasAdvisoryUrl, alasRelease, alasSources, alasTimestamp, alasUpdateinfoFormat, parseAlasId } from '../../../lib/vulndb/sources/alas';
 import type { AdvisorySource } from '../../../lib/vulndb/sources/types';
 import { type Handler, recordingContext, type RoutedServer, startRoutedServer } from '../../support/feed-server';
+import { rejection } from '../../support/outcomes';
 
 /*
  * Real Amazon updateinfo.xml, repomd.xml and mirror lists (test/vulndb/sources/data/alas, see PROVENANCE.md). The
@@ -361,14 +362,6 @@ const sourceNamed = (sources: AdvisorySource[], name: string) => {
   return source;
 };
 
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected the run to fail');
-    },
-    (err: Error) => err,
-  );
-
 const AL2023_MIRROR_LIST = '/al2023/core/mirrors/latest/x86_64/mirror.list';
 const AL2_MIRROR_LIST = '/2/core/latest/x86_64/mirror.list';
 const AL1_MIRROR_LIST = '/2018.03/updates/x86_64/mirror.list';
@@ -508,7 +501,7 @@ describe('alasSources', () => {
 
   it('fails naming the URL when the mirror list is missing, repomd.xml errs or the updateinfo is gone', async () => {
     const source = sourceNamed(sources(), 'alas:2023');
-    const missing = await failure(source.run(recordingContext(workDir).context));
+    const missing = await rejection(source.run(recordingContext(workDir).context));
     expect(missing.message).toBe(`GET ${server.origin}${AL2023_MIRROR_LIST}: HTTP 404 Not Found`);
 
     const updateinfo = gzipSync(fixture('al2023-core-updateinfo.xml'));
@@ -520,25 +513,25 @@ describe('alasSources', () => {
     const repomdPath = updateinfoPath.replace('updateinfo.xml.gz', 'repomd.xml');
     const repomdHandler = server.routes.get(repomdPath);
     server.routes.set(repomdPath, send('oops', 500));
-    const broken = await failure(source.run(recordingContext(workDir).context));
+    const broken = await rejection(source.run(recordingContext(workDir).context));
     expect(broken.message).toBe(`GET ${server.origin}${repomdPath}: HTTP 500 Internal Server Error`);
 
     server.routes.set(repomdPath, repomdHandler as Handler);
     server.routes.delete(updateinfoPath);
-    const gone = await failure(source.run(recordingContext(workDir).context));
+    const gone = await rejection(source.run(recordingContext(workDir).context));
     expect(gone.message).toBe(`GET ${server.origin}${updateinfoPath}: HTTP 404 Not Found`);
   });
 
   it('fails naming the URL and the cause when nothing listens', async () => {
     const port = await closedPort();
     const url = `http://127.0.0.1:${port}${AL2023_MIRROR_LIST}`;
-    const err = await failure(alasSources({ releases: ['2023'], baseUrls: { '2023': url } })[0].run(recordingContext(workDir).context));
+    const err = await rejection(alasSources({ releases: ['2023'], baseUrls: { '2023': url } })[0].run(recordingContext(workDir).context));
     expect(err.message).toBe(`GET ${url}: connection refused by 127.0.0.1:${port} (ECONNREFUSED)`);
   });
 
   it('gives up on a server that never answers, naming the URL', async () => {
     server.routes.set(AL2023_MIRROR_LIST, () => undefined);
-    const err = await failure(sourceNamed(sources({ requestTimeoutMs: 300 }), 'alas:2023').run(recordingContext(workDir).context));
+    const err = await rejection(sourceNamed(sources({ requestTimeoutMs: 300 }), 'alas:2023').run(recordingContext(workDir).context));
     expect(err.message).toBe(`GET ${server.origin}${AL2023_MIRROR_LIST}: timed out after 300 ms`);
   });
 
@@ -550,7 +543,7 @@ describe('alasSources', () => {
       repomd: fixture('al2-core-repomd-2022.xml'),
     });
     const run = recordingContext(workDir);
-    const err = await failure(sourceNamed(sources(), 'alas:2023').run(run.context));
+    const err = await rejection(sourceNamed(sources(), 'alas:2023').run(run.context));
     expect(err.message).toMatch(new RegExp(`^GET ${server.origin}${updateinfoPath}: checksum mismatch: repomd.xml says sha256 bec8d2c7`));
     expect(run.batches).toEqual([]);
   });
@@ -562,7 +555,7 @@ describe('alasSources', () => {
       mirrorList: localMirrorList('al2023-core-mirror.list', server.origin),
       updateinfo: gz.subarray(0, gz.length - 100),
     });
-    const err = await failure(sourceNamed(sources(), 'alas:2023').run(recordingContext(workDir).context));
+    const err = await rejection(sourceNamed(sources(), 'alas:2023').run(recordingContext(workDir).context));
     expect(err.message).toBe(`GET ${server.origin}${updateinfoPath}: cannot read the updateinfo: unexpected end of file`);
   });
 
@@ -596,7 +589,7 @@ describe('alasSources', () => {
     });
     const controller = new AbortController();
     controller.abort(new Error('deadline'));
-    const err = await failure(sourceNamed(sources(), 'alas:2023').run(recordingContext(workDir, { signal: controller.signal }).context));
+    const err = await rejection(sourceNamed(sources(), 'alas:2023').run(recordingContext(workDir, { signal: controller.signal }).context));
     expect(err.message).toBe('deadline');
   });
 });

@@ -13,6 +13,7 @@ import { sourcesNamed, UnknownSourceError } from '../../../lib/vulndb/sources';
 import { fedoraBodhiReleaseSource, fedoraBodhiSource } from '../../../lib/vulndb/sources/fedora-bodhi';
 import { bodhiTimestamp, bodhiUpdatesFormat, fedoraReleaseOf, parseNvr, updateRecords } from '../../../lib/vulndb/sources/fedora-bodhi-records';
 import { recordingContext, type RoutedServer, startRoutedServer } from '../../support/feed-server';
+import { rejection } from '../../support/outcomes';
 
 /*
  * Real Bodhi updates and a real `/releases/` page (test/vulndb/sources/data/fedora, see PROVENANCE.md). The source
@@ -292,14 +293,6 @@ const updatesQueries = (requests: Array<{ url: string }>) =>
     .filter((url) => url.pathname === '/updates/')
     .map(({ searchParams: q }) => [q.get('releases'), q.get('page'), q.get('pushed_since')]);
 
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected the run to fail');
-    },
-    (err: Error) => err,
-  );
-
 describe('fedoraBodhiSource', () => {
   let server: RoutedServer;
   let workDir: string;
@@ -409,7 +402,7 @@ describe('fedoraBodhiSource', () => {
         return { written: records.length, skipped: 0 };
       },
     });
-    const err = await failure(source({ releases: ['40'], rowsPerPage: 2 }).run(first.context));
+    const err = await rejection(source({ releases: ['40'], rowsPerPage: 2 }).run(first.context));
     expect(err.message).toBe('deadline');
     expect(first.progress).toHaveLength(1);
 
@@ -474,27 +467,27 @@ describe('fedoraBodhiSource', () => {
       return true;
     });
     asked = [];
-    const err = await failure(source({ releases: ['40'] }).run(context().context));
+    const err = await rejection(source({ releases: ['40'] }).run(context().context));
     expect(asked).toHaveLength(2);
     expect(err.message).toBe(`GET ${asked[1].url}: HTTP 500 Internal Server Error`);
   });
 
   it('gives up on a Bodhi that never answers, naming the URL', async () => {
     server.routes.set('/updates/', () => undefined);
-    const err = await failure(source({ releases: ['40'], maxAttempts: 1, requestTimeoutMs: 200 }).run(context().context));
+    const err = await rejection(source({ releases: ['40'], maxAttempts: 1, requestTimeoutMs: 200 }).run(context().context));
     expect(err.message).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/updates\/\?releases=F40&.*: timed out after 200 ms$/);
   });
 
   it('fails at once on a status another attempt will not change', async () => {
     server.routes.delete('/releases/');
-    const err = await failure(source().run(context().context));
+    const err = await rejection(source().run(context().context));
     expect(asked).toHaveLength(1);
     expect(err.message).toBe(`GET ${server.origin}/releases/?exclude_archived=True&rows_per_page=100&page=1: HTTP 404 Not Found`);
   });
 
   it('fails naming the URL and the cause when nothing listens', async () => {
     const port = await closedPort();
-    const err = await failure(fedoraBodhiSource({ baseUrl: `http://127.0.0.1:${port}`, releases: ['40'], maxAttempts: 1 }).run(context().context));
+    const err = await rejection(fedoraBodhiSource({ baseUrl: `http://127.0.0.1:${port}`, releases: ['40'], maxAttempts: 1 }).run(context().context));
     expect(err.message).toMatch(
       new RegExp(`^GET http://127\\.0\\.0\\.1:${port}/updates/\\?releases=F40&.*: connection refused by 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)$`),
     );
@@ -502,7 +495,7 @@ describe('fedoraBodhiSource', () => {
 
   it('says so when Bodhi lists no live Fedora release', async () => {
     server.routes.set('/releases/', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"releases": []}'));
-    const err = await failure(source().run(context().context));
+    const err = await rejection(source().run(context().context));
     expect(err.message).toBe(`${server.origin}/releases/: Bodhi lists no Fedora release that is not archived`);
   });
 });

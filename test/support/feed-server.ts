@@ -1,6 +1,6 @@
 /** What advisory-source tests share: a vendor's server on loopback, and a source context that records what a run did. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import type { Osv } from '../../lib/vulndb/osv';
 import type { SourceContext } from '../../lib/vulndb/sources/types';
 
@@ -22,6 +22,15 @@ export async function startLoopbackServer(handler: Handler): Promise<LoopbackSer
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A port that was just open and is closed again: connecting is refused. */
+export async function closedPort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 export interface RoutedServer extends LoopbackServer {

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeNetworkError, downloadResumable } from '../../lib/vulndb/download';
+import { closedPort, type Handler, startLoopbackServer } from '../support/feed-server';
 import { rejection } from '../support/outcomes';
 
 /*
@@ -13,32 +12,14 @@ import { rejection } from '../support/outcomes';
  * never resolves; only the local resolver is asked).
  */
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
+/** A loopback server that counts the requests it answers. */
 async function serve(handler: Handler): Promise<{ url: string; requests: () => number; stop: () => Promise<void> }> {
   let requests = 0;
-  const server: Server = createServer((req, res) => {
+  const server = await startLoopbackServer((req, res) => {
     requests++;
     handler(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests: () => requests,
-    stop: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/** A port that was just open and is closed again: connecting is refused. */
-async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return { url: server.origin, requests: () => requests, stop: server.stop };
 }
 
 describe('downloadResumable failures', () => {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,7 +11,7 @@ import type { Osv } from '../../../lib/vulndb/osv';
 import { parseOsv } from '../../../lib/vulndb/osv-parse';
 import { alasAdvisoryUrl, alasRelease, alasSources, alasTimestamp, alasUpdateinfoFormat, parseAlasId } from '../../../lib/vulndb/sources/alas';
 import type { AdvisorySource } from '../../../lib/vulndb/sources/types';
-import { type Handler, recordingContext, type RoutedServer, startRoutedServer } from '../../support/feed-server';
+import { closedPort, type Handler, recordingContext, type RoutedServer, startRoutedServer } from '../../support/feed-server';
 import { rejection } from '../../support/outcomes';
 
 /*
@@ -593,12 +592,3 @@ describe('alasSources', () => {
     expect(err.message).toBe('deadline');
   });
 });
-
-/** A port that was just open and is closed again: connecting is refused. */
-async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,7 +11,7 @@ import { parseOsv } from '../../../lib/vulndb/osv-parse';
 import { sourcesNamed, UnknownSourceError } from '../../../lib/vulndb/sources';
 import { fedoraBodhiReleaseSource, fedoraBodhiSource } from '../../../lib/vulndb/sources/fedora-bodhi';
 import { bodhiTimestamp, bodhiUpdatesFormat, fedoraReleaseOf, parseNvr, updateRecords } from '../../../lib/vulndb/sources/fedora-bodhi-records';
-import { recordingContext, type RoutedServer, startRoutedServer } from '../../support/feed-server';
+import { closedPort, recordingContext, type RoutedServer, startRoutedServer } from '../../support/feed-server';
 import { rejection } from '../../support/outcomes';
 
 /*
@@ -499,12 +498,3 @@ describe('fedoraBodhiSource', () => {
     expect(err.message).toBe(`${server.origin}/releases/: Bodhi lists no Fedora release that is not archived`);
   });
 });
-
-/** A port that was just open and is closed again: connecting is refused. */
-async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -1,5 +1,5 @@
 import { InvalidVersionError } from './errors';
-import { parseCache } from './parse-cache';
+import { memoizedByText } from '../memo';
 import { compareDigits, sign, type VersionScheme } from './scheme';
 
 /** A Debian version `[epoch:]upstream[-revision]`, as dpkg's parseversion splits it. */
@@ -85,7 +85,7 @@ export function compareDpkgVersions(a: DpkgVersion, b: DpkgVersion): number {
   return compareDebianPart(a.upstream, b.upstream) || compareDebianPart(a.revision, b.revision);
 }
 
-const parsedDpkgVersion = parseCache(parseDpkgVersion);
+const parsedDpkgVersion = memoizedByText(parseDpkgVersion);
 
 export const dpkgScheme: VersionScheme = {
   name: 'dpkg',

@@ -12,6 +12,7 @@ import { rpmScheme } from './rpm';
 import { rubygemsScheme } from './rubygems';
 import type { SchemeName, VersionScheme } from './scheme';
 import { coercedSemverScheme, semverScheme } from './semver';
+import { memoizedByText } from '../memo';
 
 export { InvalidVersionError } from './errors';
 export type { SchemeName, VersionScheme } from './scheme';
@@ -68,18 +69,11 @@ const ECOSYSTEM_SCHEMES: Record<string, SchemeName> = {
 
 for (const distribution of DISTRIBUTIONS) for (const name of distribution.osvEcosystems) ECOSYSTEM_SCHEMES[name] = distribution.versionScheme;
 
-const SCHEME_NAMES = new Map<string, SchemeName>();
-
-/** Scheme for an OSV ecosystem string such as `Debian:12` or `Ubuntu:Pro:18.04:LTS`; unknown ones get the generic order. */
-export function getVersionScheme(ecosystem: string): SchemeName {
-  let name = SCHEME_NAMES.get(ecosystem);
-  if (name === undefined) {
-    // A match asks for every package's ecosystem, the same few spellings; the bound only guards against odd data.
-    if (SCHEME_NAMES.size >= 4096) SCHEME_NAMES.clear();
-    SCHEME_NAMES.set(ecosystem, (name = schemeNameOf(ecosystem)));
-  }
-  return name;
-}
+/**
+ * Scheme for an OSV ecosystem string such as `Debian:12` or `Ubuntu:Pro:18.04:LTS`; unknown ones get the generic
+ * order. Remembered: a match asks for every package's ecosystem, the same few spellings.
+ */
+export const getVersionScheme: (ecosystem: string) => SchemeName = memoizedByText(schemeNameOf);
 
 function schemeNameOf(ecosystem: string): SchemeName {
   const parts = String(ecosystem)

@@ -1,6 +1,6 @@
 import { parse, valid } from '@renovatebot/pep440';
 import { InvalidVersionError } from './errors';
-import { parseCache } from './parse-cache';
+import { memoizedByText } from '../memo';
 import type { VersionScheme } from './scheme';
 
 /** A sort key as @renovatebot/pep440's `compare` builds it (packaging's `_cmpkey`): nested arrays of numbers and strings. */
@@ -58,7 +58,7 @@ function keyed(version: string): Key[] {
 }
 
 // Keys are only compared, never changed, so they can be shared.
-const keys = parseCache(keyed);
+const keys = memoizedByText(keyed);
 
 /** PEP 440 ordering (epochs, pre/post/dev releases, local versions), as @renovatebot/pep440's `compare` orders them. */
 export const pep440Scheme: VersionScheme = {

@@ -1,6 +1,6 @@
 import { SemVer } from 'semver';
 import { InvalidVersionError } from './errors';
-import { parseCache } from './parse-cache';
+import { memoizedByText } from '../memo';
 import type { VersionScheme } from './scheme';
 
 /**
@@ -16,8 +16,8 @@ function parse(version: string): SemVer {
 }
 
 // Parsed versions are only compared, never changed (SemVer#inc would), so they can be shared.
-const parsed = parseCache(parse);
-const parsedCoerced = parseCache((version) => parse(coerceSemver(version)));
+const parsed = memoizedByText(parse);
+const parsedCoerced = memoizedByText((version) => parse(coerceSemver(version)));
 
 /** SemVer 2.0 precedence; build metadata never matters. */
 export const semverScheme: VersionScheme = {

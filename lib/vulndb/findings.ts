@@ -5,6 +5,7 @@ import { isCveId } from './cve-id';
 import { parseCvssV2, parseCvssV3, type CvssV2, type CvssV3 } from './cvss';
 import type { Osv, OsvAffected, OsvSeverity } from './osv';
 import type { CvssRecord } from './store';
+import { memoizedByText } from '../memo';
 
 export { isCveId };
 
@@ -115,17 +116,14 @@ export function distroRating(hit: AdvisoryHit): Rating | undefined {
   return undefined;
 }
 
-const bases = new Map<string, string>();
+/** Texts parsed before (ecosystems, vectors, times) are kept up to this many each. */
+const PARSED_LIMIT = 20_000;
+
+const baseName = memoizedByText((ecosystem) => ecosystem.split(':')[0].trim(), PARSED_LIMIT);
 
 /** The ecosystem's name before its release (`Debian` of `Debian:12`); '' for none. */
 function baseOf(ecosystem: string | undefined): string {
-  if (ecosystem === undefined) return '';
-  let base = bases.get(ecosystem);
-  if (base === undefined) {
-    if (bases.size >= PARSED_LIMIT) bases.clear();
-    bases.set(ecosystem, (base = ecosystem.split(':')[0].trim()));
-  }
-  return base;
+  return ecosystem === undefined ? '' : baseName(ecosystem);
 }
 
 /** OSV ecosystems of distributions without a descriptor yet, whose records still carry the distribution's rating. */
@@ -134,7 +132,6 @@ const OTHER_DISTRO_ECOSYSTEMS = new Set(['Red Hat', 'SUSE', 'openSUSE', 'Photon 
 /** Parsed vectors by text: a scan meets the same few vectors thousands of times. */
 const parsedV3 = new Map<string, CvssV3 | undefined>();
 const parsedV2 = new Map<string, CvssV2 | undefined>();
-const PARSED_LIMIT = 20_000;
 
 function cached<T>(cache: Map<string, T | undefined>, vector: string, parse: (v: string) => T | undefined): T | undefined {
   if (cache.has(vector)) return cache.get(vector);

@@ -3,6 +3,7 @@
  * ./osv-parse, which only imports and the updater load, so the scan functions' bundles do not carry it.
  */
 import { distributionOfEcosystem } from '../distros';
+import { memoizedByText } from '../memo';
 
 /** One OSV range event: exactly one of the four keys is meaningful. */
 export interface OsvEvent {
@@ -138,22 +139,13 @@ const LANGUAGE_ECOSYSTEMS = new Set([
   'GitHub Actions',
 ]);
 
-const ECOSYSTEM_KEYS = new Map<string, string>();
-
 /**
  * The lookup form of an OSV ecosystem: canonical spelling of the base name, the release normalised the way the
  * distribution's descriptor says (`Debian:12`, `Ubuntu:22.04:LTS`, `Alpine:v3.18`, `Rocky Linux:9`), and no
- * suffix for language ecosystems (a `Maven:<repository>` suffix still means Maven coordinates).
+ * suffix for language ecosystems (a `Maven:<repository>` suffix still means Maven coordinates). Remembered: a scan
+ * asks for the same few spellings thousands of times.
  */
-export function ecosystemKey(ecosystem: string): string {
-  let key = ECOSYSTEM_KEYS.get(ecosystem);
-  if (key === undefined) {
-    // A scan asks for the same few spellings thousands of times; the bound only guards against odd data.
-    if (ECOSYSTEM_KEYS.size >= 4096) ECOSYSTEM_KEYS.clear();
-    ECOSYSTEM_KEYS.set(ecosystem, (key = normalisedEcosystem(ecosystem)));
-  }
-  return key;
-}
+export const ecosystemKey: (ecosystem: string) => string = memoizedByText(normalisedEcosystem);
 
 function normalisedEcosystem(ecosystem: string): string {
   const [rawBase, ...rest] = ecosystem.trim().split(':');

@@ -23,7 +23,7 @@ export function cveIdsOf(osv: Pick<Osv, 'id' | 'aliases' | 'upstream' | 'related
 
 /** Adds the CVE ids of `ids` not in `into` yet, in order (a loop: this runs for every advisory a match hits). */
 function distinctCves(into: string[], ids: string[] | undefined): string[] {
-  for (const id of ids ?? []) if (isCveId(id) && !into.includes(id)) into.push(id);
+  for (const id of ids ?? []) if (isCveId(id)) addNew(into, id);
   return into;
 }
 

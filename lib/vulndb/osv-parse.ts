@@ -4,7 +4,7 @@
  */
 // A namespace import, not `{ z }`: esbuild can then drop what goes unused (the other locales, JSON Schema, …).
 import * as z from 'zod';
-import type { Osv } from './osv';
+import { type Osv, withoutUndefined } from './osv';
 import { canonicalOsv } from './osv-canonical';
 
 /** Real records carry `null` where a field is absent, and YAML conversions turn numbers into strings and back. */
@@ -61,17 +61,6 @@ export class MalformedAdvisoryError extends Error {
   }
 }
 
-/** Drops keys whose value is undefined, so stored and compared records have one shape. */
-function compact<T extends object>(value: T): T {
-  // A loop, not Object.fromEntries(Object.entries(…)): this runs for every record and range of an import.
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) out[key] = v;
-  }
-  return out as T;
-}
-
 /**
  * Validates one OSV record: `id` and `modified` are required, the known fields must have their types, unknown
  * fields are dropped. Nulls and numbers-for-strings are tolerated because real exports contain them.
@@ -89,10 +78,14 @@ export function parseOsvBySchema(value: unknown): Osv {
     throw new MalformedAdvisoryError(`advisory ${id}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
   const osv = result.data;
-  return compact({
+  return withoutUndefined({
     ...osv,
     affected: osv.affected?.map((a) =>
-      compact({ ...a, package: a.package && compact(a.package), ranges: a.ranges?.map((r) => compact({ ...r, events: r.events.map(compact) })) }),
+      withoutUndefined({
+        ...a,
+        package: a.package && withoutUndefined(a.package),
+        ranges: a.ranges?.map((r) => withoutUndefined({ ...r, events: r.events.map(withoutUndefined) })),
+      }),
     ),
   }) as Osv;
 }

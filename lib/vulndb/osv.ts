@@ -183,3 +183,14 @@ export function packageNameKey(ecosystem: string, name: string): string {
 export function packageKey(ecosystem: string, name: string): string {
   return `${ecosystemKey(ecosystem)}|${packageNameKey(ecosystem, name)}`;
 }
+
+/** Drops the keys whose value is undefined, so stored and compared records have one shape. */
+export function withoutUndefined<T extends object>(value: T): T {
+  // A loop, not Object.fromEntries(Object.entries(…)): this runs for every record and range of an import.
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out as T;
+}

@@ -17,7 +17,7 @@ import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
 import { isCveId, sortCveIds } from '../cve-id';
 import { describeNetworkError, downloadResumable } from '../download';
 import { decompressedDocument } from '../document-stream';
-import { distinctReferences, type Osv, type OsvAffected, type OsvReference } from '../osv';
+import { distinctReferences, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
 import type { AdvisorySource, FeedFormat, SourceContext, SourceOutcome } from './types';
 
 const ALAS_SITE = 'https://alas.aws.amazon.com';
@@ -156,11 +156,6 @@ function affectedOf(alas: AlasId, fixes: Map<string, string>, severity: string):
       ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }],
       ...(Object.keys(specific).length > 0 ? { ecosystem_specific: { ...specific } } : {}),
     }));
-}
-
-/** Drops keys whose value is undefined, so records have one shape. */
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** The OSV record of one `<update>`, or why there is none. */

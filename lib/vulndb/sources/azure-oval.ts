@@ -12,7 +12,7 @@
 import { basename } from 'node:path';
 import { PackageURL } from 'packageurl-js';
 import { isCveId } from '../cve-id';
-import type { Osv, OsvAffected, OsvEvent } from '../osv';
+import { type Osv, type OsvAffected, type OsvEvent, withoutUndefined } from '../osv';
 import {
   evrWithoutZeroEpoch,
   type OvalCondition,
@@ -22,7 +22,6 @@ import {
   ovalDocumentSource,
   ovalFeedFormat,
   ovalTimestamp,
-  withoutUndefined,
 } from './oval';
 import type { AdvisorySource, FeedFormat } from './types';
 

@@ -8,7 +8,7 @@ import { PackageURL } from 'packageurl-js';
 import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
 import { readBounded } from '../advisory-files';
 import { isCveId, sortCveIds } from '../cve-id';
-import { compareTimestamps, type Osv, type OsvAffected, type OsvReference } from '../osv';
+import { compareTimestamps, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
 import type { FeedFormat } from './types';
 
 export const BODHI_URL = 'https://bodhi.fedoraproject.org';
@@ -174,11 +174,6 @@ function affectedOf(release: string, fixes: Map<string, string>, severity: strin
     }));
 }
 
-/** Drops keys whose value is undefined, so records have one shape. */
-function compact(osv: Osv): Osv {
-  return Object.fromEntries(Object.entries(osv).filter(([, value]) => value !== undefined)) as unknown as Osv;
-}
-
 /** What one update gives: its records (none when it is not a stable Fedora security update) and what was wrong with it. */
 export interface UpdateRecords {
   records: Osv[];
@@ -217,11 +212,11 @@ export function updateRecords(value: unknown): UpdateRecords {
   if (cves.size === 0) {
     // As ALAS does for its own ids: an update naming no CVE is still a fix, reported under the update's id.
     const bugs = listOf(value.bugs).flatMap((bug) => (isObject(bug) && typeof bug.bug_id === 'number' ? [bug.bug_id] : []));
-    return { records: [compact({ id: alias, ...shared(), summary: fallbackSummary, references: references(bugs) })], notes };
+    return { records: [withoutUndefined<Osv>({ id: alias, ...shared(), summary: fallbackSummary, references: references(bugs) })], notes };
   }
   const records = sortCveIds(cves.keys()).map((cve) => {
     const { bugs, title } = cves.get(cve)!;
-    return compact({
+    return withoutUndefined<Osv>({
       id: `${alias}-${cve}`,
       ...shared(),
       aliases: [cve],

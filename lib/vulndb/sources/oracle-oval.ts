@@ -15,7 +15,7 @@
 import { PackageURL } from 'packageurl-js';
 import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
 import { isCveId, sortCveIds } from '../cve-id';
-import { distinctReferences, type Osv, type OsvAffected, type OsvReference } from '../osv';
+import { distinctReferences, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
 import {
   evrWithoutZeroEpoch,
   type OvalCondition,
@@ -25,7 +25,6 @@ import {
   ovalDocumentSource,
   ovalFeedFormat,
   ovalTimestamp,
-  withoutUndefined,
 } from './oval';
 import type { AdvisorySource, FeedFormat } from './types';
 

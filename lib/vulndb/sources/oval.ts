@@ -16,7 +16,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { unavailable } from '../../errors';
 import { downloadResumable } from '../download';
-import type { Osv } from '../osv';
+import { type Osv, withoutUndefined } from '../osv';
 import { decompressedDocument } from '../document-stream';
 import type { AdvisorySource, FeedFormat, SourceContext, SourceOutcome } from './types';
 
@@ -575,11 +575,6 @@ export function ovalTimestamp(text: string | undefined): string | undefined {
   }
   const iso = `${date}T${clock}${fraction}Z`;
   return Number.isNaN(Date.parse(iso)) ? undefined : iso;
-}
-
-/** Drops the keys whose value is undefined, so records have one stored shape. */
-export function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
 import { isCveId } from '../cve-id';
 import { utf8Text } from '../document-text';
 import { describeNetworkError } from '../download';
-import { compareTimestamps, type Osv, type OsvAffected, type OsvReference } from '../osv';
+import { compareTimestamps, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
 import type { AdvisorySource, FeedFormat, SourceContext, SourceOutcome } from './types';
 
 /** The legacy VEX directory (the layout claircore and Trivy read). */
@@ -438,8 +438,6 @@ function noteOf(vulnerability: Json, category: string): string | undefined {
   return note ? textOf(objectOf(note).text) : undefined;
 }
 
-const compact = (osv: Osv): Osv => Object.fromEntries(Object.entries(osv).filter(([, v]) => v !== undefined)) as unknown as Osv;
-
 function withdrawnRecord(cve: string, when: string): Osv {
   return { id: `REDHAT-${cve}`, modified: when, withdrawn: when, database_specific: { source: SOURCE } };
 }
@@ -470,7 +468,7 @@ function vexRecord(value: unknown): Osv | { malformed: string } {
     { type: 'ADVISORY', url: `https://access.redhat.com/security/cve/${cve}` },
     ...[...advisories.values()].map((url) => ({ type: 'ADVISORY', url })),
   ];
-  return compact({
+  return withoutUndefined<Osv>({
     id: `REDHAT-${cve}`,
     modified,
     published: isoTimestamp(tracking.initial_release_date),

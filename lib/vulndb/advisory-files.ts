@@ -16,23 +16,25 @@ export type AdvisoryFile = { name: string; text: string } | { name: string; stre
 /** A single advisory file above this is not a record but something else; it is skipped, not buffered. */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
-/** A stream's bytes, refused past `limit`. */
-async function readBytes(stream: Readable, limit: number): Promise<Buffer> {
+/** A stream's bytes (a Node stream or any async iterable, a tar entry's), refused past `limit`. */
+async function readBytes(stream: AsyncIterable<unknown>, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream) {
-    total += (chunk as Buffer).length;
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    total += buffer.length;
     if (total > limit) {
-      stream.destroy();
+      (stream as Partial<Readable>).destroy?.();
       throw new Error(`larger than ${limit} bytes`);
     }
-    chunks.push(chunk as Buffer);
+    chunks.push(buffer);
   }
-  return Buffer.concat(chunks);
+  // A document that came as one chunk is not copied.
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
 }
 
 /** A stream's text, refused past `limit` bytes. */
-export async function readBounded(stream: Readable, limit: number): Promise<string> {
+export async function readBounded(stream: AsyncIterable<unknown>, limit: number): Promise<string> {
   return utf8Text(await readBytes(stream, limit));
 }
 

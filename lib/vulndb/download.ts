@@ -83,6 +83,11 @@ function permanent(err: unknown): boolean {
 }
 
 /** A network failure in words: what happened, then Node's code. */
+/** A fetch response's body as a Node stream; an empty one when it has none. */
+export function responseBody(response: Response): Readable {
+  return response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : Readable.from([]);
+}
+
 export function describeNetworkError(err: unknown): string {
   const cause = rootCause(err);
   if (!cause) return String(err);
@@ -223,7 +228,7 @@ export async function downloadResumable(url: string, dest: string, options: Down
             done(null, chunk);
           },
         });
-        await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), meter, createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }));
+        await pipeline(responseBody(response), meter, createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }));
       } catch (err) {
         const reason = describeNetworkError(controller.signal.aborted ? (controller.signal.reason ?? err) : err);
         fail(`${reason} after ${received} of ${total ?? '?'} bytes`, err);

@@ -4,12 +4,10 @@
  * release, the latest push seen, so later runs fetch only what was pushed since. `fedora-bodhi` covers the releases
  * Bodhi lists as not archived, looked up each run; `fedora-bodhi:<version>` one release, archived ones included.
  */
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { backoffDelay, sleep } from '../../backoff';
 import { unavailable } from '../../errors';
 import { readBounded } from '../advisory-files';
-import { describeNetworkError } from '../download';
+import { describeNetworkError, responseBody } from '../download';
 import type { Osv } from '../osv';
 import { BODHI_URL, fedoraReleaseOf, laterTime, pushedAt, updateRecords } from './fedora-bodhi-records';
 import type { AdvisorySource, SourceContext, SourceOutcome } from './types';
@@ -104,10 +102,6 @@ const sortedJson = (cursors: Cursors) => JSON.stringify(Object.fromEntries(Objec
 
 type Fetched = { json: unknown } | { malformed: string };
 
-function bodyOf(response: Response): Readable {
-  return response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : Readable.from([]);
-}
-
 /** One GET: the body's text, or why there is none and whether another attempt may help. */
 async function getOnce(context: SourceContext, url: string, timeoutMs: number): Promise<{ text: string } | { failure: Error; retry: boolean }> {
   const controller = new AbortController();
@@ -122,7 +116,7 @@ async function getOnce(context: SourceContext, url: string, timeoutMs: number): 
       const failure = unavailable(`GET ${url}: HTTP ${response.status} ${response.statusText}`.trimEnd());
       return { failure, retry: response.status === 429 || response.status >= 500 };
     }
-    return { text: await readBounded(bodyOf(response), MAX_PAGE_BYTES) };
+    return { text: await readBounded(responseBody(response), MAX_PAGE_BYTES) };
   } catch (err) {
     if (context.signal?.aborted) throw context.signal.reason ?? err;
     const cause = controller.signal.aborted ? controller.signal.reason : err;

@@ -8,16 +8,15 @@
  * listings name as changed since the cursor.
  */
 import { createInterface } from 'node:readline';
-import { pipeline, Readable, Transform } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { pipeline, Transform } from 'node:stream';
 import { PackageURL } from 'packageurl-js';
 import { extract as tarExtract } from 'tar-stream';
 import { unavailable } from '../../errors';
 import { decompressStream } from '../../layers/decompress';
 import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
 import { isCveId } from '../cve-id';
-import { utf8Text } from '../document-text';
-import { describeNetworkError } from '../download';
+import { readBounded } from '../advisory-files';
+import { describeNetworkError, responseBody } from '../download';
 import { compareTimestamps, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
 import type { AdvisorySource, FeedFormat, SourceContext, SourceOutcome } from './types';
 
@@ -496,19 +495,6 @@ function documentRecord(text: string): Osv | { malformed: string } {
 // ---------------------------------------------------------------------------------------------------------------
 // The format
 
-async function readBounded(stream: AsyncIterable<unknown>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    total += buffer.length;
-    if (total > limit) throw new Error(`larger than ${limit} bytes`);
-    chunks.push(buffer);
-  }
-  // A document no bigger than the head that told its format comes as one chunk: no copy.
-  return utf8Text(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
-}
-
 const CSAF_VEX_CATEGORY = /"category"\s*:\s*"csaf_vex"/;
 const RED_HAT_AS_PUBLISHER = /"namespace"\s*:\s*"https:\/\/www\.redhat\.com\/?"|"name"\s*:\s*"Red Hat Product Security"/;
 
@@ -556,14 +542,10 @@ async function get(context: SourceContext, url: string, options: { timeoutMs?: n
   throw unavailable(`GET ${url}: ${statusText(response)}`);
 }
 
-function bodyOf(response: Response): Readable {
-  return response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : Readable.from([]);
-}
-
 async function getText(context: SourceContext, url: string): Promise<string> {
   const response = await get(context, url, { timeoutMs: REQUEST_TIMEOUT_MS });
   try {
-    return await readBounded(bodyOf(response!), MAX_DOCUMENT_BYTES);
+    return await readBounded(responseBody(response!), MAX_DOCUMENT_BYTES);
   } catch (err) {
     if (context.signal?.aborted) throw context.signal.reason ?? err;
     throw unavailable(`GET ${url}: ${describeNetworkError(err)}`, err);
@@ -600,7 +582,7 @@ async function readListing(context: SourceContext, url: string, since: string | 
   const listing: Listing = { rows: new Map() };
   let line = 0;
   try {
-    for await (const text of createInterface({ input: bodyOf(response!), crlfDelay: Number.POSITIVE_INFINITY })) {
+    for await (const text of createInterface({ input: responseBody(response!), crlfDelay: Number.POSITIVE_INFINITY })) {
       line++;
       if (text.trim() === '') continue;
       const [path, stamp] = csvFields(text);
@@ -670,7 +652,7 @@ async function fetchRecord(context: SourceContext, url: string): Promise<Osv | u
   }
   let text: string;
   try {
-    text = await readBounded(bodyOf(response), MAX_DOCUMENT_BYTES);
+    text = await readBounded(responseBody(response), MAX_DOCUMENT_BYTES);
   } catch (err) {
     if (context.signal?.aborted) throw context.signal.reason ?? err;
     throw unavailable(`GET ${url}: ${describeNetworkError(err)}`, err);
@@ -780,7 +762,7 @@ interface ArchiveDocument {
 async function* archiveDocuments(context: SourceContext, url: string, wanted: (path: string, index: number) => boolean): AsyncGenerator<ArchiveDocument> {
   const response = (await get(context, url))!;
   const length = Number(response.headers.get('content-length') ?? Number.NaN);
-  const compressed = bodyOf(response);
+  const compressed = responseBody(response);
   const metered = meter(context, Number.isFinite(length) ? length : undefined);
   pipeline(compressed, metered, () => undefined);
   const entries = tarExtract();

@@ -295,7 +295,11 @@ describe('RegistryClient against a loopback registry', () => {
       expect(registry.requests).toHaveLength(2);
     });
 
-    test('a blob body that stalls fails the stream as Unavailable instead of hanging', async () => {
+    test.each([
+      ['the pinned fetch', {}],
+      // A fetch given by the caller answers web streams, which the transport adapts.
+      ["Node's own fetch", { fetch: globalThis.fetch }],
+    ])('a blob body that stalls fails the stream as Unavailable instead of hanging, through %s', async (_what, options: RegistryClientOptions) => {
       const blob = registry.putBlob(Buffer.alloc(10_000, 3));
       registry.intercept = (req, res) => {
         if (!req.url?.includes('/blobs/')) return false;
@@ -303,7 +307,7 @@ describe('RegistryClient against a loopback registry', () => {
         res.write(blob.bytes.subarray(0, 100));
         return true; // and never the rest
       };
-      const stream = await client({ timeoutMs: 2000, idleTimeoutMs: 150 }).openBlob(ref('team/app:v1'), {
+      const stream = await client({ timeoutMs: 2000, idleTimeoutMs: 150, ...options }).openBlob(ref('team/app:v1'), {
         mediaType: 'x',
         digest: blob.digest,
         size: blob.size,

@@ -1,54 +1,11 @@
 import { finished, Readable } from 'node:stream';
 
 /**
- * A Node Readable over a fetch body that fails when a read it asked for gets no bytes within `idleMs`.
- * The clock runs only while the consumer is waiting, so a slow consumer never trips it.
+ * A response body that fails when a read it asked for gets no bytes within `idleMs`: the source's chunks as they
+ * come, paused while the consumer is full. The clock runs only while the consumer is waiting, so a slow consumer
+ * never trips it.
  */
 export class IdleTimeoutBody extends Readable {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-
-  constructor(
-    body: ReadableStream<Uint8Array>,
-    private readonly idleMs: number,
-    private readonly onIdle: () => Error,
-    private readonly onFailure: (err: unknown) => Error,
-    private readonly abort: () => void,
-  ) {
-    super();
-    this.reader = body.getReader();
-  }
-
-  override _read(): void {
-    const timer = setTimeout(() => {
-      this.abort();
-      this.destroy(this.onIdle());
-    }, this.idleMs);
-    this.reader.read().then(
-      ({ done, value }) => {
-        clearTimeout(timer);
-        if (this.destroyed) return;
-        if (done) this.push(null);
-        else this.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        if (!this.destroyed) this.destroy(this.onFailure(err));
-      },
-    );
-  }
-
-  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    this.reader.cancel().catch(() => undefined);
-    if (err) this.abort();
-    callback(err);
-  }
-}
-
-/**
- * IdleTimeoutBody over a Node stream (a pinned fetch's body): the source's chunks as they come, paused while the
- * consumer is full, with the same idle clock and the same failures.
- */
-export class IdleTimeoutNodeBody extends Readable {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(

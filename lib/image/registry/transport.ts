@@ -1,7 +1,8 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { backoffDelay, sleep } from '../../backoff';
 import { CodedError, GrpcCode } from '../../errors';
-import { IdleTimeoutBody, IdleTimeoutNodeBody, readAll } from './body';
+import { IdleTimeoutBody, readAll } from './body';
 import { nodeBodyOf } from './pinned-fetch';
 import { networkReason, registryFailure } from './errors';
 import type { HostPolicy } from './host-policy';
@@ -367,10 +368,9 @@ export class Transport {
         return registryFailure(GrpcCode.Unavailable, what, `connection lost while reading: ${networkReason(err)}`, { cause: err });
       };
       const idle = () => registryFailure(GrpcCode.Unavailable, what, `registry sent no data for ${idleMs} ms`);
-      const nodeBody = nodeBodyOf(response);
-      const opened = nodeBody
-        ? new IdleTimeoutNodeBody(nodeBody, idleMs, idle, failure, () => controller.abort())
-        : new IdleTimeoutBody(response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }), idleMs, idle, failure, () => controller.abort());
+      // A pinned fetch's body is a Node stream already; another fetch's (a test's) is adapted.
+      const source = nodeBodyOf(response) ?? (response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : Readable.from([]));
+      const opened = new IdleTimeoutBody(source, idleMs, idle, failure, () => controller.abort());
       stream = opened;
       // The deadline ends the body wherever its reader is: waiting for bytes, or not reading at all.
       const onDeadline = () => opened.destroy(deadline.error);

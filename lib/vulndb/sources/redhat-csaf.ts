@@ -18,6 +18,20 @@ import { isCveId } from '../cve-id';
 import { readBounded } from '../advisory-files';
 import { describeNetworkError, responseBody } from '../download';
 import { compareTimestamps, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
+import {
+  type CsafProduct,
+  cvssVectorOf,
+  isObject,
+  isoTimestamp,
+  type Json,
+  listOf,
+  noteOf,
+  objectOf,
+  type ProductTree,
+  productTreeOf,
+  textOf,
+  textsOf,
+} from './csaf';
 import type { AdvisorySource, FeedFormat, SourceContext, SourceOutcome } from './types';
 
 /** The legacy VEX directory (the layout claircore and Trivy read). */
@@ -41,78 +55,6 @@ const RED_HAT_PUBLISHER = 'https://www.redhat.com';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading the document
-
-interface CsafProduct {
-  product_id?: unknown;
-  product_identification_helper?: { cpe?: unknown; purl?: unknown };
-}
-
-interface Relationship {
-  component: string;
-  platform: string;
-}
-
-interface ProductTree {
-  products: Map<string, CsafProduct>;
-  relationships: Map<string, Relationship>;
-}
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const objectOf = (value: unknown): Json => (isObject(value) ? value : {});
-const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-
-function textOf(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
-/** The texts of a list; a loop, as it runs for every product id list of every document. */
-function textsOf(value: unknown): string[] {
-  const texts: string[] = [];
-  if (!Array.isArray(value)) return texts;
-  for (const item of value) {
-    const text = textOf(item);
-    if (text !== undefined) texts.push(text);
-  }
-  return texts;
-}
-
-/** Every product of the branches, however deeply nested (legacy files nest them three levels, GA files one). */
-function collectProducts(branches: unknown, into: Map<string, CsafProduct>, depth = 0): void {
-  if (depth > 16) return;
-  for (const branch of listOf(branches)) {
-    const product = objectOf(branch).product;
-    const id = isObject(product) ? textOf(product.product_id) : undefined;
-    if (id && isObject(product)) into.set(id, product as CsafProduct);
-    collectProducts(objectOf(branch).branches, into, depth + 1);
-  }
-}
-
-function productTreeOf(value: unknown): ProductTree | undefined {
-  if (!isObject(value)) return undefined;
-  if (value.branches !== undefined && !Array.isArray(value.branches)) return undefined;
-  if (value.relationships !== undefined && !Array.isArray(value.relationships)) return undefined;
-  const products = new Map<string, CsafProduct>();
-  collectProducts(value.branches, products);
-  const relationships = new Map<string, Relationship>();
-  for (const entry of listOf(value.relationships)) {
-    const relation = objectOf(entry);
-    const id = textOf(objectOf(relation.full_product_name).product_id);
-    const component = textOf(relation.product_reference);
-    const platform = textOf(relation.relates_to_product_reference);
-    if (id && component && platform) relationships.set(id, { component, platform });
-  }
-  return { products, relationships };
-}
-
-/** `2025-06-30T09:56:52+00:00` → `2025-06-30T09:56:52Z`; other offsets are converted to UTC. */
-function isoTimestamp(value: unknown): string | undefined {
-  const text = textOf(value);
-  if (!text || Number.isNaN(Date.parse(text))) return undefined;
-  const utc = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)(?:Z|[+-]00:?00)$/.exec(text);
-  return utc ? `${utc[1]}Z` : new Date(text).toISOString().replace('.000Z', 'Z');
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Platforms and packages
@@ -416,25 +358,6 @@ function advisoriesOf(remediations: Remediation[], groups: PackageGroup[]): Map<
   const keyed = [...advisories].map((entry) => ({ entry, order: entry[0].slice(5).split(':').map(Number) }));
   keyed.sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1]);
   return new Map(keyed.map(({ entry }) => entry));
-}
-
-/** The CVSS v3 vector that scores the most of the kept products (per-component scores may differ), else the most products. */
-function cvssVectorOf(vulnerability: Json, keptIds: Set<string>): string | undefined {
-  let best: { vector: string; kept: number; all: number } | undefined;
-  for (const entry of listOf(vulnerability.scores)) {
-    const score = objectOf(entry);
-    const vector = textOf(objectOf(score.cvss_v3).vectorString);
-    if (!vector) continue;
-    const products = textsOf(score.products);
-    const kept = products.filter((p) => keptIds.has(p)).length;
-    if (!best || kept > best.kept || (kept === best.kept && products.length > best.all)) best = { vector, kept, all: products.length };
-  }
-  return best?.vector;
-}
-
-function noteOf(vulnerability: Json, category: string): string | undefined {
-  const note = listOf(vulnerability.notes).find((n) => textOf(objectOf(n).category) === category);
-  return note ? textOf(objectOf(note).text) : undefined;
 }
 
 function withdrawnRecord(cve: string, when: string): Osv {

@@ -7,7 +7,6 @@
  * (`"<year>/<file>.json","<timestamp>"`, newest first): a first run streams the archive, later runs fetch what the
  * listings name as changed since the cursor.
  */
-import { createInterface } from 'node:readline';
 import { pipeline, Transform } from 'node:stream';
 import { PackageURL } from 'packageurl-js';
 import { extract as tarExtract } from 'tar-stream';
@@ -18,6 +17,7 @@ import { isCveId } from '../cve-id';
 import { readBounded } from '../advisory-files';
 import { describeNetworkError, responseBody } from '../download';
 import { compareTimestamps, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
+import { type CsafFeed, get, getText, later, readListing, settle, writeChanged, writeDeleted } from './csaf-listing';
 import {
   type CsafProduct,
   cvssVectorOf,
@@ -44,7 +44,6 @@ const SOURCE = 'redhat-csaf';
 const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
 const BATCH_SIZE = 500;
 const FETCH_CONCURRENCY = 8;
-const REQUEST_TIMEOUT_MS = 120_000;
 /** The archive stream fails when no byte came for this long. */
 const ARCHIVE_IDLE_MS = 120_000;
 /** A row can appear in a listing a while after its timestamp: rows this much older than the cursor are fetched again. */
@@ -442,168 +441,8 @@ export const redhatCsafFormat: FeedFormat = {
   },
 };
 
-// ---------------------------------------------------------------------------------------------------------------
-// HTTP
-
-function statusText(response: Response): string {
-  return `HTTP ${response.status} ${response.statusText}`.trimEnd();
-}
-
-/** GET `url`; a failure names the URL and the cause. A 404 resolves to undefined when `missingOk`. */
-async function get(context: SourceContext, url: string, options: { timeoutMs?: number; missingOk?: boolean } = {}): Promise<Response | undefined> {
-  const signals = [context.signal, options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined].filter((s): s is AbortSignal => !!s);
-  let response: Response;
-  try {
-    response = await context.fetch(url, { signal: signals.length > 0 ? AbortSignal.any(signals) : undefined });
-  } catch (err) {
-    if (context.signal?.aborted) throw context.signal.reason ?? err;
-    throw unavailable(`GET ${url}: ${describeNetworkError(err)}`, err);
-  }
-  if (response.ok) return response;
-  await response.body?.cancel().catch(() => undefined);
-  if (options.missingOk && (response.status === 404 || response.status === 410)) return undefined;
-  throw unavailable(`GET ${url}: ${statusText(response)}`);
-}
-
-async function getText(context: SourceContext, url: string): Promise<string> {
-  const response = await get(context, url, { timeoutMs: REQUEST_TIMEOUT_MS });
-  try {
-    return await readBounded(responseBody(response!), MAX_DOCUMENT_BYTES);
-  } catch (err) {
-    if (context.signal?.aborted) throw context.signal.reason ?? err;
-    throw unavailable(`GET ${url}: ${describeNetworkError(err)}`, err);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// changes.csv and deletions.csv
-
-/** Rows of a listing after `since`, the newest row per path; `newest` is the newest timestamp of all rows. */
-interface Listing {
-  rows: Map<string, string>;
-  newest?: string;
-}
-
-const DOCUMENT_PATH = /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9._-]+)*\.json$/;
-
-function csvFields(line: string): string[] {
-  const fields: string[] = [];
-  const field = /\s*(?:"((?:[^"]|"")*)"|([^,]*))\s*(?:,|$)/y;
-  while (field.lastIndex < line.length) {
-    const start = field.lastIndex;
-    const match = field.exec(line);
-    if (!match || field.lastIndex === start) break;
-    fields.push(match[1] !== undefined ? match[1].replaceAll('""', '"') : match[2].trim());
-  }
-  return fields;
-}
-
-const later = (a: string | undefined, b: string | undefined) => (!a ? b : !b ? a : compareTimestamps(a, b) >= 0 ? a : b);
-
-async function readListing(context: SourceContext, url: string, since: string | undefined): Promise<Listing> {
-  const response = await get(context, url, { timeoutMs: REQUEST_TIMEOUT_MS });
-  const listing: Listing = { rows: new Map() };
-  let line = 0;
-  try {
-    for await (const text of createInterface({ input: responseBody(response!), crlfDelay: Number.POSITIVE_INFINITY })) {
-      line++;
-      if (text.trim() === '') continue;
-      const [path, stamp] = csvFields(text);
-      const when = isoTimestamp(stamp);
-      const clean = path?.replace(/^\.\//, '');
-      if (!clean || !DOCUMENT_PATH.test(clean) || clean.includes('..') || !when) {
-        context.malformed(url, `line ${line}: not "<path>.json","<timestamp>"`);
-        continue;
-      }
-      listing.newest = later(listing.newest, when);
-      if (since && compareTimestamps(when, since) <= 0) continue;
-      listing.rows.set(clean, later(listing.rows.get(clean), when)!);
-    }
-  } catch (err) {
-    if (context.signal?.aborted) throw context.signal.reason ?? err;
-    throw unavailable(`GET ${url}: ${describeNetworkError(err)}`, err);
-  }
-  return listing;
-}
-
-/** `2024/cve-2024-0001.json` → `CVE-2024-0001`. */
-function cveOfPath(path: string): string | undefined {
-  const cve = /([^/]+)\.json$/.exec(path)?.[1]?.toUpperCase();
-  return cve && isCveId(cve) ? cve : undefined;
-}
-
-/** Changed paths to fetch and deleted paths to withdraw; a path both changed and deleted goes by its later row. */
-function settle(changes: Listing, deletions: Listing): { changed: string[]; deleted: string[] } {
-  const changed = [...changes.rows].filter(([path, when]) => {
-    const deleted = deletions.rows.get(path);
-    return !deleted || compareTimestamps(when, deleted) > 0;
-  });
-  const deleted = [...deletions.rows].filter(([path, when]) => {
-    const change = changes.rows.get(path);
-    return !change || compareTimestamps(when, change) >= 0;
-  });
-  return { changed: changed.map(([p]) => p).sort(), deleted: deleted.map(([p]) => p).sort() };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Fetching changed documents
-
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await work(items[index]);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-async function fetchRecord(context: SourceContext, url: string): Promise<Osv | undefined> {
-  const response = await get(context, url, { timeoutMs: REQUEST_TIMEOUT_MS, missingOk: true });
-  if (!response) {
-    context.malformed(url, 'listed as changed but not found (HTTP 404)');
-    return undefined;
-  }
-  let text: string;
-  try {
-    text = await readBounded(responseBody(response), MAX_DOCUMENT_BYTES);
-  } catch (err) {
-    if (context.signal?.aborted) throw context.signal.reason ?? err;
-    throw unavailable(`GET ${url}: ${describeNetworkError(err)}`, err);
-  }
-  const result = documentRecord(text);
-  if (!('malformed' in result)) return result;
-  context.malformed(url, result.malformed);
-  return undefined;
-}
-
-async function writeChanged(context: SourceContext, base: string, paths: readonly string[]): Promise<void> {
-  for (let start = 0; start < paths.length; start += BATCH_SIZE) {
-    const urls = paths.slice(start, start + BATCH_SIZE).map((path) => new URL(path, base).href);
-    const records = await mapConcurrently(urls, FETCH_CONCURRENCY, (url) => fetchRecord(context, url));
-    const ready = records.filter((r): r is Osv => r !== undefined);
-    if (ready.length > 0) await context.putAdvisories(ready);
-  }
-}
-
-async function writeDeleted(context: SourceContext, paths: readonly string[]): Promise<void> {
-  const now = new Date().toISOString();
-  const records = paths.flatMap((path) => {
-    const cve = cveOfPath(path);
-    if (!cve) context.malformed(path, 'a deleted file that names no CVE');
-    return cve ? [withdrawnRecord(cve, now)] : [];
-  });
-  for (let start = 0; start < records.length; start += BATCH_SIZE) await context.putAdvisories(records.slice(start, start + BATCH_SIZE));
-}
+/** Red Hat's documents through the shared listing transport. */
+const REDHAT_FEED: CsafFeed = { record: documentRecord, withdrawn: withdrawnRecord, maxDocumentBytes: MAX_DOCUMENT_BYTES, concurrency: FETCH_CONCURRENCY };
 
 // ---------------------------------------------------------------------------------------------------------------
 // The archive
@@ -768,7 +607,7 @@ function timestampOf(cursor: string | undefined): string | undefined {
  * the archive.
  */
 async function initialLoad(context: SourceContext, base: string): Promise<SourceOutcome> {
-  const name = (await getText(context, new URL('archive_latest.txt', base).href)).trim();
+  const name = (await getText(context, new URL('archive_latest.txt', base).href, MAX_DOCUMENT_BYTES)).trim();
   if (!/^[A-Za-z0-9._-]+\.tar(?:\.zst)?$/.test(name)) throw new Error(`${new URL('archive_latest.txt', base).href}: no archive name in "${name.slice(0, 80)}"`);
   // Without a date in the name, today is assumed: the archive is rebuilt daily.
   const since = earlier(archiveDate(name) ?? new Date().toISOString(), ARCHIVE_MARGIN_MS);
@@ -781,8 +620,8 @@ async function initialLoad(context: SourceContext, base: string): Promise<Source
     await writeArchive(context, new URL(name, base).href, name, resumed?.documents ?? 0, new Set([...changed, ...deleted]));
     await context.saveProgress(JSON.stringify({ archive: name, documents: 0, archiveDone: true } satisfies ArchiveProgress));
   }
-  await writeChanged(context, base, changed);
-  await writeDeleted(context, deleted);
+  await writeChanged(context, REDHAT_FEED, base, changed);
+  await writeDeleted(context, REDHAT_FEED, deleted);
   return { status: 'updated', cursor: cursorOf(later(changes.newest, deletions.newest) ?? archiveDate(name)) };
 }
 
@@ -794,8 +633,8 @@ async function applyChanges(context: SourceContext, base: string, cursor: string
   const newest = later(changes.newest, deletions.newest);
   if (!newest || compareTimestamps(newest, cursor) <= 0) return { status: 'not-modified' };
   const { changed, deleted } = settle(changes, deletions);
-  await writeChanged(context, base, changed);
-  await writeDeleted(context, deleted);
+  await writeChanged(context, REDHAT_FEED, base, changed);
+  await writeDeleted(context, REDHAT_FEED, deleted);
   return { status: 'updated', cursor: cursorOf(newest) };
 }
 

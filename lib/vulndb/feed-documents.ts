@@ -82,13 +82,18 @@ export async function* feedRecords(
   }
 }
 
-/** Each regular file of a tar as a document of its own, in archive order. */
+/** What vendors' archives carry beside the documents (SUSE's: a signature and a checksum per file, the listings): no advisories. */
+const COMPANION_FILE = /(?:^|\/)(?:[^/]+\.(?:asc|sig|sha256|sha512|md5)|changes\.csv|deletions\.csv|index\.txt|archive_latest\.txt)$/;
+
+export const isCompanionFile = (name: string) => COMPANION_FILE.test(name);
+
+/** Each regular file of a tar as a document of its own, in archive order; companion files are read past. */
 async function* tarRecords(stream: Readable, malformed: (reason: string) => void, parseJson?: JsonDocumentParser): AsyncGenerator<Osv> {
   const tar = extract();
   stream.pipe(tar);
   stream.once('error', (err) => tar.destroy(err));
   for await (const entry of tar) {
-    if (entry.header.type !== 'file') {
+    if (entry.header.type !== 'file' || isCompanionFile(entry.header.name)) {
       entry.resume();
       continue;
     }

@@ -197,6 +197,11 @@ function databaseRating(hits: AdvisoryHit[]): Rating | undefined {
   return undefined;
 }
 
+/** The `database_specific.source` of records lamina converts from vendor feeds (./sources): osv.dev has no page for them. */
+const VENDOR_FEED_SOURCES = new Set(['alas', 'azure-oval', 'fedora-bodhi', 'oracle-oval', 'redhat-csaf', 'suse-csaf']);
+
+const fromVendorFeed = (advisory: Osv) => VENDOR_FEED_SOURCES.has(advisory.database_specific?.source as string);
+
 /** Where a reader learns about the vulnerability: the distribution's tracker for OS advisories, else the advisory. */
 export function linksFor(id: string, hits: AdvisoryHit[]): string[] {
   const links: string[] = [];
@@ -210,7 +215,7 @@ export function linksFor(id: string, hits: AdvisoryHit[]): string[] {
       break;
     }
   }
-  const advisory = hits.find((hit) => !isCveId(hit.advisory.id))?.advisory;
+  const advisory = hits.find((hit) => !isCveId(hit.advisory.id) && !fromVendorFeed(hit.advisory))?.advisory;
   if (advisory) addNew(links, `https://osv.dev/vulnerability/${encodeURIComponent(advisory.id)}`);
   addNew(links, `https://nvd.nist.gov/vuln/detail/${encodeURIComponent(id)}`);
   return links;

@@ -11,13 +11,14 @@ import { checkedCursor, OSV_BASE_URL, runSources } from '../vulndb/updater';
 import { refreshTrustedRoot, TRUSTED_ROOT_SOURCE, tufSettingsFromEnv } from '../signatures/trust-root-refresh';
 
 export const DB_USAGE = `  lamina db import <path>...   load advisory files, told apart by content: OSV JSON, NVD API 2.0 responses,
-                               Alpine secdb, Amazon Linux updateinfo.xml, Red Hat CSAF VEX, Azure Linux and
-                               Oracle OVAL, Fedora Bodhi updates JSON; a directory, a .zip, a tar, compressed
+                               Alpine secdb, Amazon Linux updateinfo.xml, Red Hat and SUSE CSAF VEX, Azure Linux
+                               and Oracle OVAL, Fedora Bodhi updates JSON; a directory, a .zip, a tar, compressed
                                (gzip, bzip2, zstd) or not
   lamina db update [--source S]... [--ecosystem E]... [--base-url URL] [--timeout MS]
                                bring the advisory sources up to date (incremental; an interrupted run continues):
-                               --source osv:<ecosystem>, alas:2023, alas:2, alas:1, redhat-csaf, oracle-oval,
-                               azure-oval:3.0, fedora-bodhi, fedora-bodhi:40, …; --ecosystem E is --source osv:E;
+                               --source osv:<ecosystem>, alas:2023, alas:2, alas:1, redhat-csaf, suse-csaf,
+                               oracle-oval, azure-oval:3.0, fedora-bodhi, fedora-bodhi:40, …; --ecosystem E is
+                               --source osv:E;
                                default: LAMINA_ADVISORY_SOURCES, else every distribution's feed and OSV's language
                                ecosystems; without --source or
                                --ecosystem, or with --source sigstore:trusted-root, Sigstore's trusted root is

@@ -43,20 +43,22 @@ function suseRelease(parts: string[]): string[] {
   return parts.map((p) => p.trim().toLowerCase());
 }
 
-export const suse = rpmByVersion('SUSE Linux Enterprise', ['sles', 'sled', 'sle-micro', 'sles_sap'], 'suse', {
+export const suse = rpmByVersion('SUSE Linux Enterprise', ['sles', 'sled', 'sle-micro', 'sl-micro', 'sles_sap'], 'suse', {
   osvEcosystems: ['SUSE'],
   releaseEcosystem: (os) => {
     const version = majorMinorOf(os.versionId) ?? majorOf(os.versionId);
     if (!version) return undefined;
-    if (os.id.trim().toLowerCase() === 'sle-micro') return `SUSE:micro:${version}`;
+    // SLE Micro 5 says `sle-micro`, SUSE Linux Micro 6 `sl-micro`.
+    if (/^sle?-micro$/.test(os.id.trim().toLowerCase())) return `SUSE:micro:${version}`;
     // SLE 15 GA says `15`, its service packs `15.1`…: the lookup form drops a `.0`.
     return `SUSE:${version.replace(/\.0$/, '')}`;
   },
   normaliseRelease: suseRelease,
-  // SUSE's OSV names the source rpm (binaries only in ecosystem_specific.binaries).
+  // SUSE's OSV names the source rpm (binaries only in ecosystem_specific.binaries), its CSAF VEX the binary.
   advisoryPackage: 'source-name',
+  binaryAdvisories: true,
   trackerLink: (cve) => `https://www.suse.com/security/cve/${cve}.html`,
-  feeds: ['osv:SUSE'],
+  feeds: ['osv:SUSE', 'suse-csaf'],
 });
 
 /** openSUSE's OSV ecosystems: `openSUSE:Leap 15.5`, `openSUSE:Leap Micro 5.5`, `openSUSE:Tumbleweed`. */
@@ -78,8 +80,9 @@ export const opensuse = rpmByVersion('openSUSE', ['opensuse', 'opensuse-leap', '
   },
   normaliseRelease: openSuseRelease,
   advisoryPackage: 'source-name',
+  binaryAdvisories: true,
   trackerLink: (cve) => `https://www.suse.com/security/cve/${cve}.html`,
-  feeds: ['osv:openSUSE'],
+  feeds: ['osv:openSUSE', 'suse-csaf'],
 });
 
 /** `3.0` for `3.0` and `3`: Microsoft names releases major.minor. */

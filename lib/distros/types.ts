@@ -32,6 +32,11 @@ export interface Distribution {
   /** The lookup form of a release as spelled in an advisory (`12.4` → `12`); absent: the release as written. */
   normaliseRelease?(parts: string[]): string[];
   advisoryPackage: AdvisoryPackageRule;
+  /**
+   * Some of its advisories name the binary package instead (SUSE's CSAF VEX does, its OSV names source packages):
+   * a binary built from a source of another name is looked up under both names.
+   */
+  binaryAdvisories?: boolean;
   ratingFields: readonly RatingField[];
   /** The distribution's tracker page for a CVE, when it has one. */
   trackerLink?(cve: string): string;

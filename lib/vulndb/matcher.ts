@@ -147,24 +147,33 @@ export async function matchInventory(inventory: Inventory, store: AdvisoryReader
 
   const platforms = await imagePlatforms(inventory, store, warnings);
   // Each query with its lookup key, worked out once: normalising a name is most of what a package costs before matching.
-  const queries = new Map<number, { query: PackageQuery; key: string }>();
+  const queries = new Map<number, { query: PackageQuery; key: string; binaryKey?: string }>();
   const refs = new Map<string, PackageRef>();
   inventory.packages.forEach((pkg, index) => {
     const query = queryFor(pkg, inventory, platforms);
     if (!query) return;
     const key = packageKey(query.ecosystem, query.name);
-    queries.set(index, { query, key });
     refs.set(key, { ecosystem: query.ecosystem, name: query.name });
+    if (query.binaryName === undefined) {
+      queries.set(index, { query, key });
+      return;
+    }
+    const binaryKey = packageKey(query.ecosystem, query.binaryName);
+    queries.set(index, { query, key, binaryKey });
+    refs.set(binaryKey, { ecosystem: query.ecosystem, name: query.binaryName });
   });
   const advisories = refs.size > 0 ? await store.findByPackages([...refs.values()]) : new Map<string, Osv[]>();
 
   const grouped: Array<{ index: number; query: PackageQuery; match: PackageMatch }> = [];
   // NVD is asked only for CVEs whose advisories carry no v3 vector of their own.
   const needCvss = new Set<string>();
-  for (const [index, { query, key }] of queries) {
+  for (const [index, { query, key, binaryKey }] of queries) {
     const list = advisories.get(key) ?? [];
+    const binaryList = binaryKey === undefined ? NO_ADVISORIES : (advisories.get(binaryKey) ?? NO_ADVISORIES);
+    // Both lists come from one data version (see CachedAdvisoryStore), so either may hold what was worked out from the two.
+    const kept = list.length > 0 || binaryList.length === 0 ? list : binaryList;
     // Every field of the query decides what matches, so all of them make the key.
-    const match = rememberedFor(list, JSON.stringify(query), () => packageMatch(query, list, key));
+    const match = rememberedFor(kept, JSON.stringify(query), () => packageMatch(query, list, key, binaryList, binaryKey));
     warnings.push(...match.warnings);
     if (match.byCve.length === 0) continue;
     grouped.push({ index, query, match });
@@ -195,10 +204,15 @@ interface PackageMatch {
 
 /** Most packages of an image: nothing affects them. */
 const NO_MATCH: PackageMatch = Object.freeze({ warnings: [], byCve: [], needCvss: [] });
+const NO_ADVISORIES: Osv[] = Object.freeze([]) as unknown as Osv[];
 
-function packageMatch(query: PackageQuery, advisories: Osv[], key: string): PackageMatch {
+/** The hits of the package's advisories, and of those naming its binary package when the distribution has such. */
+function packageMatch(query: PackageQuery, advisories: Osv[], key: string, binaryAdvisories: Osv[], binaryKey: string | undefined): PackageMatch {
   const warnings: string[] = [];
   const hits = hitsFor(query, advisories, warnings, key);
+  if (binaryKey !== undefined && binaryAdvisories.length > 0 && query.binaryName !== undefined) {
+    hits.push(...hitsFor({ ...query, name: query.binaryName }, binaryAdvisories, warnings, binaryKey));
+  }
   if (hits.length === 0 && warnings.length === 0) return NO_MATCH;
   const byCve = [...groupByCve(hits)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const needCvss = byCve.filter(([cve, hits]) => isCveId(cve) && !hasOwnV3(hits)).map(([cve]) => cve);

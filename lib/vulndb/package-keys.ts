@@ -12,6 +12,8 @@ export interface PackageQuery {
   strictModules?: boolean;
   /** The CPEs of the streams the image's repositories belong to, when they are known (see ./platforms). */
   platforms?: readonly string[];
+  /** The binary package's own name, also looked up when the distribution's advisories name binaries too. */
+  binaryName?: string;
 }
 
 /**
@@ -36,7 +38,13 @@ export function queryFor(pkg: Package, inventory: Pick<Inventory, 'os'>, platfor
     case 'source':
       return { ecosystem, name: source.name, version: source.version, ...matching };
     case 'source-name':
-      return { ecosystem, name: source.name, version: pkg.version, ...matching };
+      return {
+        ecosystem,
+        name: source.name,
+        version: pkg.version,
+        ...matching,
+        ...(distribution.binaryAdvisories && pkg.name !== source.name ? { binaryName: pkg.name } : {}),
+      };
     case 'binary':
       return { ecosystem, name: pkg.name, version: pkg.version, ...matching };
   }

@@ -4,6 +4,14 @@ import { azureOvalFormat } from './azure-oval';
 import { bodhiUpdatesFormat } from './fedora-bodhi-records';
 import { oracleOvalFormat } from './oracle-oval';
 import { redhatCsafFormat } from './redhat-csaf';
+import { suseCsafFormat } from './suse-csaf';
 import type { FeedFormat } from './types';
 
-export const FEED_FORMATS: readonly FeedFormat[] = [alasUpdateinfoFormat, redhatCsafFormat, azureOvalFormat, oracleOvalFormat, bodhiUpdatesFormat];
+export const FEED_FORMATS: readonly FeedFormat[] = [
+  alasUpdateinfoFormat,
+  redhatCsafFormat,
+  suseCsafFormat,
+  azureOvalFormat,
+  oracleOvalFormat,
+  bodhiUpdatesFormat,
+];

@@ -7,6 +7,7 @@ import { oracleOvalSource } from './oracle-oval';
 import { redhatCsafSource } from './redhat-csaf';
 import { REDHAT_REPOSITORIES_SOURCE, redhatRepositoriesSource } from './redhat-repositories';
 import { osvSource, osvSourceName, type OsvSourceOptions } from './osv-source';
+import { suseCsafSource } from './suse-csaf';
 import type { AdvisorySource } from './types';
 
 export type { AdvisorySource } from './types';
@@ -25,6 +26,7 @@ export interface SourceSettings {
   azure?: Parameters<typeof azureOvalSources>[0];
   oracle?: Parameters<typeof oracleOvalSource>[0];
   fedora?: Parameters<typeof fedoraBodhiSource>[0];
+  suse?: Parameters<typeof suseCsafSource>[0];
 }
 
 /** The vendor sources (everything but OSV, whose sources are made per ecosystem). */
@@ -36,6 +38,7 @@ function vendorSources(settings: SourceSettings): AdvisorySource[] {
     ...azureOvalSources(settings.azure),
     oracleOvalSource(settings.oracle),
     fedoraBodhiSource(settings.fedora),
+    suseCsafSource(settings.suse),
   ];
 }
 

@@ -40,8 +40,12 @@ export function suseEcosystem(product: string): string | undefined {
 
 const RPM_NAME = /^[A-Za-z0-9._+-]+$/;
 
+/** An arch after the release, as SUSE's advisory documents write their builds (`…-150100.4.13.1.x86_64`). */
+const ARCH_SUFFIX = /\.(?:x86_64|aarch64|ppc64le|s390x|i586|i686|noarch|src|nosrc)$/;
+
 /** `samba-client-libs-4.19.4+git.339.acf1ccaa02-1.22` → name and EVR; an epoch, when SUSE writes one, as `E:V-R`. */
-export function splitNevr(text: string): { name: string; evr: string } | undefined {
+export function splitNevr(nevra: string): { name: string; evr: string } | undefined {
+  const text = nevra.replace(ARCH_SUFFIX, '');
   const release = text.lastIndexOf('-');
   const version = release > 0 ? text.lastIndexOf('-', release - 1) : -1;
   if (version <= 0) return undefined;

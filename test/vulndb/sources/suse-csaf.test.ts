@@ -74,6 +74,7 @@ describe('SUSE product names and builds', () => {
     expect(splitNevr('libsamba-policy0-python3-32bit-4.19.2+git.322.7e9201cef5-1.1')?.name).toBe('libsamba-policy0-python3-32bit');
     expect(splitNevr('xz-1:5.4.1-1.1')).toEqual({ name: 'xz', evr: '1:5.4.1-1.1' });
     expect(splitNevr('xz-0:5.4.1-1.1')).toEqual({ name: 'xz', evr: '5.4.1-1.1' });
+    expect(splitNevr('python3-uamqp-1.5.3-150100.4.13.1.x86_64')).toEqual({ name: 'python3-uamqp', evr: '1.5.3-150100.4.13.1' });
     for (const bad of ['samba', 'samba-client', 'samba-client-libs-x-1', '-1.0-1', 'a b-1.0-1']) expect(splitNevr(bad)).toBeUndefined();
   });
 });

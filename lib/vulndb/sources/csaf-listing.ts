@@ -197,3 +197,26 @@ export async function writeDeleted(context: SourceContext, feed: CsafFeed, paths
   });
   for (let start = 0; start < records.length; start += BATCH_SIZE) await context.putAdvisories(records.slice(start, start + BATCH_SIZE));
 }
+
+/**
+ * A later run: the documents changed or deleted since the cursor's timestamp (and `lagMs` before it, for rows listed
+ * late) fetched or withdrawn. Answers the newest row, or undefined when no row is newer than the cursor.
+ */
+export async function applyListedChanges(
+  context: SourceContext,
+  feed: CsafFeed,
+  base: string,
+  cursor: string,
+  lagMs: number,
+  options: { deletionsOptional?: boolean } = {},
+): Promise<string | undefined> {
+  const since = new Date(Date.parse(cursor) - lagMs).toISOString();
+  const changes = await readListing(context, new URL('changes.csv', base).href, since);
+  const deletions = await readListing(context, new URL('deletions.csv', base).href, since, options.deletionsOptional);
+  const newest = later(changes.newest, deletions.newest);
+  if (!newest || compareTimestamps(newest, cursor) <= 0) return undefined;
+  const { changed, deleted } = settle(changes, deletions);
+  await writeChanged(context, feed, base, changed);
+  await writeDeleted(context, feed, deleted);
+  return newest;
+}

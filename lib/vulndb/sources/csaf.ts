@@ -1,4 +1,7 @@
 /** Reading CSAF 2.0 documents as vendors publish them: loose JSON, a product tree, statuses by product id. */
+import { readBounded } from '../advisory-files';
+import type { Osv } from '../osv';
+import type { FeedFormat } from './types';
 
 export type Json = Record<string, unknown>;
 
@@ -92,4 +95,47 @@ export function cvssVectorOf(vulnerability: Json, keptIds: Set<string>): string 
     if (!best || kept > best.kept || (kept === best.kept && products.length > best.all)) best = { vector, kept, all: products.length };
   }
   return best?.vector;
+}
+
+/** What one document comes to: its record, none (it states nothing to record), or why there is none. */
+export type DocumentOutcome = Osv | undefined | { malformed: string };
+
+/** The outcome of a document's text: JSON parsed, then read by `read`. */
+export function parsedDocument(text: string, read: (value: unknown) => DocumentOutcome): DocumentOutcome {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { malformed: `not JSON: ${(err as Error).message}` };
+  }
+  return read(value);
+}
+
+const CSAF_VEX_CATEGORY = /"category"\s*:\s*"csaf_vex"/;
+
+/**
+ * One vendor's CSAF VEX documents as `db import` reads them: a JSON object of `document.category` `csaf_vex` whose
+ * head bears the vendor's `publisher` mark, read whole (up to `maxBytes`), one record per file.
+ */
+export function csafVexFormat(name: string, publisher: RegExp, maxBytes: number, record: (text: string) => DocumentOutcome): FeedFormat {
+  const format: FeedFormat = {
+    name,
+    sniff: (head) => /^\uFEFF?\s*\{/.test(head) && CSAF_VEX_CATEGORY.test(head) && publisher.test(head),
+    async *parse(input, context) {
+      let text: string;
+      try {
+        text = await readBounded(input, maxBytes);
+      } catch (err) {
+        context.malformed(`cannot read the document: ${(err as Error).message}`);
+        return;
+      }
+      yield* format.parseText!(text, context);
+    },
+    *parseText(text, context) {
+      const result = record(text);
+      if (result && 'malformed' in result) context.malformed(result.malformed);
+      else if (result) yield result;
+    },
+  };
+  return format;
 }

@@ -16,9 +16,10 @@ import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
 import { isCveId } from '../cve-id';
 import { readBounded } from '../advisory-files';
 import { describeNetworkError, responseBody } from '../download';
-import { compareTimestamps, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
-import { type CsafFeed, get, getText, later, readListing, settle, writeChanged, writeDeleted } from './csaf-listing';
+import { type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
+import { applyListedChanges, type CsafFeed, get, getText, later, readListing, settle, writeChanged, writeDeleted } from './csaf-listing';
 import {
+  csafVexFormat,
   type CsafProduct,
   cvssVectorOf,
   isObject,
@@ -27,6 +28,7 @@ import {
   listOf,
   noteOf,
   objectOf,
+  parsedDocument,
   type ProductTree,
   productTreeOf,
   textOf,
@@ -404,42 +406,15 @@ function vexRecord(value: unknown): Osv | { malformed: string } {
   });
 }
 
-function documentRecord(text: string): Osv | { malformed: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { malformed: `not JSON: ${(err as Error).message}` };
-  }
-  return vexRecord(value);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The format
-
-const CSAF_VEX_CATEGORY = /"category"\s*:\s*"csaf_vex"/;
-const RED_HAT_AS_PUBLISHER = /"namespace"\s*:\s*"https:\/\/www\.redhat\.com\/?"|"name"\s*:\s*"Red Hat Product Security"/;
+const documentRecord = (text: string) => parsedDocument(text, vexRecord);
 
 /** A Red Hat CSAF VEX document (`document.category` `csaf_vex`, publisher Red Hat Product Security): one record per file. */
-export const redhatCsafFormat: FeedFormat = {
-  name: 'redhat-csaf-vex',
-  sniff: (head) => /^\uFEFF?\s*\{/.test(head) && CSAF_VEX_CATEGORY.test(head) && RED_HAT_AS_PUBLISHER.test(head),
-  async *parse(input, context) {
-    let text: string;
-    try {
-      text = await readBounded(input, MAX_DOCUMENT_BYTES);
-    } catch (err) {
-      context.malformed(`cannot read the document: ${(err as Error).message}`);
-      return;
-    }
-    yield* redhatCsafFormat.parseText!(text, context);
-  },
-  *parseText(text, context) {
-    const result = documentRecord(text);
-    if ('malformed' in result) context.malformed(result.malformed);
-    else yield result;
-  },
-};
+export const redhatCsafFormat: FeedFormat = csafVexFormat(
+  'redhat-csaf-vex',
+  /"namespace"\s*:\s*"https:\/\/www\.redhat\.com\/?"|"name"\s*:\s*"Red Hat Product Security"/,
+  MAX_DOCUMENT_BYTES,
+  documentRecord,
+);
 
 /** Red Hat's documents through the shared listing transport. */
 const REDHAT_FEED: CsafFeed = { record: documentRecord, withdrawn: withdrawnRecord, maxDocumentBytes: MAX_DOCUMENT_BYTES, concurrency: FETCH_CONCURRENCY };
@@ -574,8 +549,8 @@ async function writeArchive(context: SourceContext, url: string, name: string, s
   for await (const document of archiveDocuments(context, url, (path, index) => index > skip && !exclude.has(path))) {
     const where = `${url}#${document.path}`;
     const result = document.text === undefined ? { malformed: `${document.size} bytes, larger than ${MAX_DOCUMENT_BYTES}` } : documentRecord(document.text);
-    if ('malformed' in result) context.malformed(where, result.malformed);
-    else batch.push(result);
+    if (result && 'malformed' in result) context.malformed(where, result.malformed);
+    else if (result) batch.push(result);
     done = document.index;
     if (batch.length >= BATCH_SIZE) await flush();
   }
@@ -627,15 +602,8 @@ async function initialLoad(context: SourceContext, base: string): Promise<Source
 
 /** Later runs: the documents changed or deleted since the cursor (and the lag before it); not-modified when no row is newer. */
 async function applyChanges(context: SourceContext, base: string, cursor: string, lagMs: number): Promise<SourceOutcome> {
-  const since = earlier(cursor, lagMs);
-  const changes = await readListing(context, new URL('changes.csv', base).href, since);
-  const deletions = await readListing(context, new URL('deletions.csv', base).href, since);
-  const newest = later(changes.newest, deletions.newest);
-  if (!newest || compareTimestamps(newest, cursor) <= 0) return { status: 'not-modified' };
-  const { changed, deleted } = settle(changes, deletions);
-  await writeChanged(context, REDHAT_FEED, base, changed);
-  await writeDeleted(context, REDHAT_FEED, deleted);
-  return { status: 'updated', cursor: cursorOf(newest) };
+  const newest = await applyListedChanges(context, REDHAT_FEED, base, cursor, lagMs);
+  return newest ? { status: 'updated', cursor: cursorOf(newest) } : { status: 'not-modified' };
 }
 
 export interface RedhatCsafSourceOptions {

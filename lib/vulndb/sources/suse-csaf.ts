@@ -16,11 +16,24 @@
  */
 import { PackageURL } from 'packageurl-js';
 import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
-import { readBounded } from '../advisory-files';
 import { isCveId } from '../cve-id';
 import { compareTimestamps, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
-import { cvssVectorOf, isObject, isoTimestamp, type Json, listOf, noteOf, objectOf, type ProductTree, productTreeOf, textOf, textsOf } from './csaf';
-import { type CsafFeed, later, readListing, settle, writeChanged, writeDeleted } from './csaf-listing';
+import {
+  csafVexFormat,
+  cvssVectorOf,
+  isObject,
+  isoTimestamp,
+  type Json,
+  listOf,
+  noteOf,
+  objectOf,
+  parsedDocument,
+  type ProductTree,
+  productTreeOf,
+  textOf,
+  textsOf,
+} from './csaf';
+import { applyListedChanges, type CsafFeed, readListing, writeChanged } from './csaf-listing';
 import type { AdvisorySource, FeedFormat, SourceContext, SourceOutcome } from './types';
 
 export const SUSE_CSAF_SOURCE = 'suse-csaf';
@@ -196,43 +209,15 @@ export function suseVexRecord(value: unknown): Osv | undefined | { malformed: st
 }
 
 /** The record of one document's text, none, or why there is none. */
-export function suseDocumentRecord(text: string): Osv | undefined | { malformed: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { malformed: `not JSON: ${(err as Error).message}` };
-  }
-  return suseVexRecord(value);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The format
-
-const CSAF_VEX_CATEGORY = /"category"\s*:\s*"csaf_vex"/;
-const SUSE_AS_PUBLISHER = /"namespace"\s*:\s*"https:\/\/www\.suse\.com\/?"|"name"\s*:\s*"SUSE Product Security Team"/;
+export const suseDocumentRecord = (text: string) => parsedDocument(text, suseVexRecord);
 
 /** A SUSE CSAF VEX document (`document.category` `csaf_vex`, publisher SUSE Product Security): one record per file. */
-export const suseCsafFormat: FeedFormat = {
-  name: 'suse-csaf-vex',
-  sniff: (head) => /^\uFEFF?\s*\{/.test(head) && CSAF_VEX_CATEGORY.test(head) && SUSE_AS_PUBLISHER.test(head),
-  async *parse(input, context) {
-    let text: string;
-    try {
-      text = await readBounded(input, MAX_SUSE_DOCUMENT_BYTES);
-    } catch (err) {
-      context.malformed(`cannot read the document: ${(err as Error).message}`);
-      return;
-    }
-    yield* suseCsafFormat.parseText!(text, context);
-  },
-  *parseText(text, context) {
-    const result = suseDocumentRecord(text);
-    if (result && 'malformed' in result) context.malformed(result.malformed);
-    else if (result) yield result;
-  },
-};
-
+export const suseCsafFormat: FeedFormat = csafVexFormat(
+  'suse-csaf-vex',
+  /"namespace"\s*:\s*"https:\/\/www\.suse\.com\/?"|"name"\s*:\s*"SUSE Product Security Team"/,
+  MAX_SUSE_DOCUMENT_BYTES,
+  suseDocumentRecord,
+);
 // ---------------------------------------------------------------------------------------------------------------
 // The source
 
@@ -288,16 +273,9 @@ async function initialLoad(context: SourceContext, base: string): Promise<Source
 }
 
 async function applyChanges(context: SourceContext, base: string, cursor: string, lagMs: number): Promise<SourceOutcome> {
-  const since = new Date(Date.parse(cursor) - lagMs).toISOString();
-  const changes = await readListing(context, new URL('changes.csv', base).href, since);
   // SUSE has not published a deletions.csv so far: its absence is no failure.
-  const deletions = await readListing(context, new URL('deletions.csv', base).href, since, true);
-  const newest = later(changes.newest, deletions.newest);
-  if (!newest || compareTimestamps(newest, cursor) <= 0) return { status: 'not-modified' };
-  const { changed, deleted } = settle(changes, deletions);
-  await writeChanged(context, SUSE_FEED, base, changed);
-  await writeDeleted(context, SUSE_FEED, deleted);
-  return { status: 'updated', cursor: cursorOf(newest) };
+  const newest = await applyListedChanges(context, SUSE_FEED, base, cursor, lagMs, { deletionsOptional: true });
+  return newest ? { status: 'updated', cursor: cursorOf(newest) } : { status: 'not-modified' };
 }
 
 export interface SuseCsafSourceOptions {

@@ -2,9 +2,9 @@
  * SUSE's CSAF VEX documents, one per CVE (https://ftp.suse.com/pub/projects/security/csaf-vex/cve-<year>-<n>.json),
  * as OSV records for SUSE Linux Enterprise (Server, Desktop, its modules and LTSS, SLE Micro), SUSE Linux Micro and
  * openSUSE (Leap, Leap Micro, Tumbleweed). Each document becomes one `SUSE-<CVE>` record with an entry per
- * (product, binary package): fixed at the build SUSE recommends (`recommended`, or `fixed`), or affected without a
- * fix (`known_affected`). A product that is `known_not_affected` and has no fix gets no entry. SUSE names binary
- * packages here (its OSV names source packages), so the SUSE descriptor looks both names up.
+ * (product, binary package): fixed at the build SUSE recommends (`recommended`; `fixed` and `first_fixed` too), or
+ * affected without a fix (`known_affected`). A product that is `known_not_affected` and has no fix gets no entry. SUSE
+ * names binary packages here (its OSV names source packages), so the SUSE descriptor looks both names up.
  *
  * The source reads the directory's `changes.csv` (`"cve-2023-5568.json","2024-07-26T03:43:57Z"`): a first run fetches
  * every document it lists, checkpointing after each batch so that a run cut short continues where it stopped; later
@@ -116,6 +116,7 @@ function groupStatuses(tree: ProductTree, status: Json): PackageGroup[] {
   const fixed = (group: PackageGroup, id: string, evr: string | undefined) => evr && addFixed(group, evr, id);
   each(status.recommended, true, fixed);
   each(status.fixed, true, fixed);
+  each(status.first_fixed, true, fixed);
   each(status.known_affected, false, (group, id) => group.affectedIds.push(id));
   each(status.known_not_affected, false, (group) => {
     group.notAffected = true;
@@ -126,8 +127,6 @@ function groupStatuses(tree: ProductTree, status: Json): PackageGroup[] {
     .sort((a, b) => (a.ecosystem < b.ecosystem ? -1 : a.ecosystem > b.ecosystem ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-const IMPACTS: Record<string, string> = { low: 'low', moderate: 'moderate', important: 'important', critical: 'critical' };
-
 /** SUSE's rating of the group's products: the `impact` threat naming one of them (or none), else the document's. */
 function impactOf(vulnerability: Json, ids: string[], aggregate: string | undefined): string | undefined {
   for (const entry of listOf(vulnerability.threats)) {
@@ -136,7 +135,7 @@ function impactOf(vulnerability: Json, ids: string[], aggregate: string | undefi
     const products = textsOf(threat.product_ids);
     if (products.length > 0 && !ids.some((id) => products.includes(id))) continue;
     const details = textOf(threat.details)?.toLowerCase();
-    if (details) return IMPACTS[details] ?? details;
+    if (details) return details;
   }
   return aggregate?.toLowerCase();
 }

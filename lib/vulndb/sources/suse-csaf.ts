@@ -12,12 +12,13 @@
  *
  * Products are named as SUSE's OSV ecosystems name them (`SUSE:Linux Enterprise Server 15 SP5`,
  * `openSUSE:Tumbleweed`); products that are no operating system an image runs (SUSE Manager, Enterprise Storage,
- * CaaS Platform, Open Enterprise Server…) are left out.
+ * CaaS Platform, Open Enterprise Server…) are left out. The products of one service pack (Server, Desktop, SAP, the
+ * modules, LTSS) share one entry per package, named after the first of them.
  */
 import { PackageURL } from 'packageurl-js';
 import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
 import { isCveId } from '../cve-id';
-import { compareTimestamps, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
+import { compareTimestamps, ecosystemKey, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
 import {
   csafVexFormat,
   cvssVectorOf,
@@ -83,7 +84,7 @@ interface PackageGroup {
 
 const rpmOrder = (a: string, b: string) => compareRpmVersions(parseRpmVersion(a), parseRpmVersion(b));
 
-function addFixed(group: PackageGroup, evr: string, id: string): void {
+function addFixed(group: PackageGroup, evr: string, ...ids: string[]): void {
   let order: number;
   try {
     order = group.fixed === undefined ? 1 : rpmOrder(evr, group.fixed);
@@ -92,8 +93,8 @@ function addFixed(group: PackageGroup, evr: string, id: string): void {
   }
   if (order > 0) {
     group.fixed = evr;
-    group.fixedIds = [id];
-  } else if (order === 0) group.fixedIds.push(id);
+    group.fixedIds = ids;
+  } else if (order === 0) group.fixedIds.push(...ids);
 }
 
 /** Statuses by product id, grouped per (product, package); a fixed status names a build, the others a package name. */
@@ -121,10 +122,26 @@ function groupStatuses(tree: ProductTree, status: Json): PackageGroup[] {
   each(status.known_not_affected, false, (group) => {
     group.notAffected = true;
   });
-  // A fix is kept whatever else is said; without one, not affected wins over affected.
-  return [...groups.values()]
-    .filter((g) => g.fixed !== undefined || (g.affectedIds.length > 0 && !g.notAffected))
-    .sort((a, b) => (a.ecosystem < b.ecosystem ? -1 : a.ecosystem > b.ecosystem ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Of one product, a fix is kept whatever else is said; without one, not affected wins over affected.
+  return byRelease([...groups.values()].filter((g) => g.fixed !== undefined || (g.affectedIds.length > 0 && !g.notAffected)));
+}
+
+/**
+ * The products of one release merged per package: an image cannot tell which of them it is (Server, Desktop, a
+ * module, LTSS), so a fix of any is the fix (the highest), and a package is unfixed only where none has a fix.
+ */
+function byRelease(groups: PackageGroup[]): PackageGroup[] {
+  const merged = new Map<string, PackageGroup>();
+  for (const group of groups.sort((a, b) => (a.ecosystem < b.ecosystem ? -1 : a.ecosystem > b.ecosystem ? 1 : 0))) {
+    const key = `${ecosystemKey(group.ecosystem)}\u0000${group.name}`;
+    const kept = merged.get(key);
+    if (!kept) merged.set(key, group);
+    else if (group.fixed !== undefined) {
+      if (kept.fixed === undefined) merged.set(key, { ...group, ecosystem: kept.ecosystem });
+      else addFixed(kept, group.fixed, ...group.fixedIds);
+    } else if (kept.fixed === undefined) kept.affectedIds.push(...group.affectedIds);
+  }
+  return [...merged.values()].sort((a, b) => (a.ecosystem < b.ecosystem ? -1 : a.ecosystem > b.ecosystem ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** SUSE's rating of the group's products: the `impact` threat naming one of them (or none), else the document's. */

@@ -132,6 +132,37 @@ describe('suseCsafFormat', () => {
     expect(entries).toContainEqual(['SUSE:Linux Enterprise Micro 6.0', 'samba-client-libs', [{ introduced: '0' }, { fixed: MICRO_FIX }]]);
   });
 
+  it('products of one service pack share an entry per package: a fix of any is the fix, the highest of several', () => {
+    const doc = documentOf(SAMBA);
+    const status = doc.vulnerabilities[0].product_status;
+    // Derived: samba-client unfixed on the 15 SP5 Basesystem module, fixed on two other 15 SP5 products at builds added here.
+    status.known_affected = ['SUSE Linux Enterprise Module for Basesystem 15 SP5:samba-client'];
+    status.known_not_affected = status.known_not_affected.filter((id: string) => !id.endsWith('15 SP5:samba-client'));
+    const fixes: Array<[string, string]> = [
+      ['SUSE Linux Enterprise High Availability Extension 15 SP5', 'samba-client-4.17.12+git.421.abde31ca5c2-150500.3.17.1'],
+      ['SUSE Linux Enterprise Server for SAP Applications 15 SP5', 'samba-client-4.17.12+git.421.abde31ca5c2-150500.3.20.1'],
+    ];
+    for (const [platform, build] of fixes) {
+      const id = `${platform}:${build}`;
+      doc.product_tree.relationships.push({
+        category: 'default_component_of',
+        full_product_name: { name: `${build} as component of ${platform}`, product_id: id },
+        product_reference: build,
+        relates_to_product_reference: platform,
+      });
+      status.recommended.push(id);
+    }
+    const record = suseVexRecord(doc) as Osv;
+    const sp5 = (record.affected ?? []).filter((a) => ecosystemKey(a.package!.ecosystem) === ecosystemKey('SUSE:15.5'));
+    expect(sp5.map((a) => [a.package?.ecosystem, a.package?.name, a.ranges?.[0].events])).toEqual([
+      [
+        'SUSE:Linux Enterprise High Availability Extension 15 SP5',
+        'samba-client',
+        [{ introduced: '0' }, { fixed: '4.17.12+git.421.abde31ca5c2-150500.3.20.1' }],
+      ],
+    ]);
+  });
+
   it('a document stating nothing about any product yields no record and no note', async () => {
     expect(await parse(EMPTY)).toEqual({ records: [], malformed: [] });
     const doc = documentOf(SAMBA);

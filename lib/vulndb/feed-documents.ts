@@ -85,7 +85,7 @@ export async function* feedRecords(
 /** What vendors' archives carry beside the documents (SUSE's: a signature and a checksum per file, the listings): no advisories. */
 const COMPANION_FILE = /(?:^|\/)(?:[^/]+\.(?:asc|sig|sha256|sha512|md5)|changes\.csv|deletions\.csv|index\.txt|archive_latest\.txt)$/;
 
-export const isCompanionFile = (name: string) => COMPANION_FILE.test(name);
+const isCompanionFile = (name: string) => COMPANION_FILE.test(name);
 
 /** Each regular file of a tar as a document of its own, in archive order; companion files are read past. */
 async function* tarRecords(stream: Readable, malformed: (reason: string) => void, parseJson?: JsonDocumentParser): AsyncGenerator<Osv> {

@@ -4,6 +4,7 @@
  * Red Hat's and SUSE's sources; each brings its own reading of a document.
  */
 import { createInterface } from 'node:readline';
+import { backoffDelay, sleep } from '../../backoff';
 import { unavailable } from '../../errors';
 import { readBounded } from '../advisory-files';
 import { isCveId } from '../cve-id';
@@ -21,6 +22,10 @@ export interface CsafFeed {
   maxDocumentBytes: number;
   /** Documents fetched at once. */
   concurrency: number;
+  /** Attempts at one document before the run fails (a first run fetches tens of thousands); default 3. */
+  maxAttempts?: number;
+  /** The wait before the first retry, doubled for each further one; default 2 s. */
+  retryDelayMs?: number;
 }
 
 const BATCH_SIZE = 500;
@@ -43,8 +48,11 @@ export async function get(context: SourceContext, url: string, options: { timeou
   if (response.ok) return response;
   await response.body?.cancel().catch(() => undefined);
   if (options.missingOk && (response.status === 404 || response.status === 410)) return undefined;
-  throw unavailable(`GET ${url}: ${statusText(response)}`);
+  throw Object.assign(unavailable(`GET ${url}: ${statusText(response)}`), { retryable: response.status === 429 || response.status >= 500 });
 }
+
+/** Whether a failed GET may succeed when asked again: no answer, a cut-off body, 429 or a 5xx; not another 4xx. */
+const retryable = (err: unknown) => (err as { retryable?: boolean }).retryable !== false;
 
 export async function getText(context: SourceContext, url: string, maxBytes: number): Promise<string> {
   const response = await get(context, url, { timeoutMs: REQUEST_TIMEOUT_MS });
@@ -149,20 +157,39 @@ async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (
   return results;
 }
 
+/** A document's text, or why there is none to read; a transient failure is tried again, with backoff. */
+async function fetchDocument(context: SourceContext, feed: CsafFeed, url: string): Promise<{ text: string } | { missing: string }> {
+  const attempts = feed.maxAttempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await get(context, url, { timeoutMs: REQUEST_TIMEOUT_MS, missingOk: true });
+      if (!response) return { missing: 'listed as changed but not found (HTTP 404)' };
+      const length = Number(response.headers.get('content-length') ?? Number.NaN);
+      if (length > feed.maxDocumentBytes) {
+        await response.body?.cancel().catch(() => undefined);
+        return { missing: `${length} bytes, larger than ${feed.maxDocumentBytes}` };
+      }
+      try {
+        return { text: await readBounded(responseBody(response), feed.maxDocumentBytes) };
+      } catch (err) {
+        if (context.signal?.aborted) throw context.signal.reason ?? err;
+        if (/^larger than/.test((err as Error).message)) return { missing: (err as Error).message };
+        throw unavailable(`GET ${url}: ${describeNetworkError(err)}`, err);
+      }
+    } catch (err) {
+      if (context.signal?.aborted || attempt >= attempts || !retryable(err)) throw err;
+      await sleep(backoffDelay(attempt, feed.retryDelayMs ?? 2_000, 60_000), context.signal);
+    }
+  }
+}
+
 async function fetchRecord(context: SourceContext, feed: CsafFeed, url: string): Promise<Osv | undefined> {
-  const response = await get(context, url, { timeoutMs: REQUEST_TIMEOUT_MS, missingOk: true });
-  if (!response) {
-    context.malformed(url, 'listed as changed but not found (HTTP 404)');
+  const document = await fetchDocument(context, feed, url);
+  if ('missing' in document) {
+    context.malformed(url, document.missing);
     return undefined;
   }
-  let text: string;
-  try {
-    text = await readBounded(responseBody(response), feed.maxDocumentBytes);
-  } catch (err) {
-    if (context.signal?.aborted) throw context.signal.reason ?? err;
-    throw unavailable(`GET ${url}: ${describeNetworkError(err)}`, err);
-  }
-  const result = feed.record(text);
+  const result = feed.record(document.text);
   if (!result || !('malformed' in result)) return result;
   context.malformed(url, result.malformed);
   return undefined;

@@ -241,13 +241,14 @@ export const SUSE_VEX_URL = 'https://ftp.suse.com/pub/projects/security/csaf-vex
 /** A row can appear in the listing a while after its timestamp: rows this much older than the cursor are fetched again. */
 const DEFAULT_LISTING_LAG_MS = 60 * 60 * 1000;
 
-const SUSE_FEED: CsafFeed = {
+const feedOf = (options: SuseCsafSourceOptions): CsafFeed => ({
   record: suseDocumentRecord,
   withdrawn: withdrawnSuseRecord,
   maxDocumentBytes: MAX_SUSE_DOCUMENT_BYTES,
   // ftp.suse.com serves small static files: the first run fetches tens of thousands of them.
   concurrency: 16,
-};
+  retryDelayMs: options.retryDelayMs,
+});
 
 /** The cursor names the shape of its records, so that a later change of shape starts over. */
 const CURSOR_SHAPE = 'vex ';
@@ -274,7 +275,7 @@ function parseProgress(text: string | undefined): LoadProgress | undefined {
  * First run: every document the listing names, in path order, up to the newest row it had when the load began;
  * rows newer than that are the next run's. The cursor is that newest row.
  */
-async function initialLoad(context: SourceContext, base: string): Promise<SourceOutcome> {
+async function initialLoad(context: SourceContext, feed: CsafFeed, base: string): Promise<SourceOutcome> {
   const changes = await readListing(context, new URL('changes.csv', base).href, undefined);
   const resumed = parseProgress(context.progress);
   const upTo = resumed?.upTo ?? changes.newest;
@@ -284,13 +285,13 @@ async function initialLoad(context: SourceContext, base: string): Promise<Source
     .map(([path]) => path)
     .sort();
   if (resumed) context.skipped(changes.rows.size - paths.length);
-  await writeChanged(context, SUSE_FEED, base, paths, (after) => context.saveProgress(JSON.stringify({ upTo, after } satisfies LoadProgress)));
+  await writeChanged(context, feed, base, paths, (after) => context.saveProgress(JSON.stringify({ upTo, after } satisfies LoadProgress)));
   return { status: 'updated', cursor: cursorOf(upTo) };
 }
 
-async function applyChanges(context: SourceContext, base: string, cursor: string, lagMs: number): Promise<SourceOutcome> {
+async function applyChanges(context: SourceContext, feed: CsafFeed, base: string, cursor: string, lagMs: number): Promise<SourceOutcome> {
   // SUSE has not published a deletions.csv so far: its absence is no failure.
-  const newest = await applyListedChanges(context, SUSE_FEED, base, cursor, lagMs, { deletionsOptional: true });
+  const newest = await applyListedChanges(context, feed, base, cursor, lagMs, { deletionsOptional: true });
   return newest ? { status: 'updated', cursor: cursorOf(newest) } : { status: 'not-modified' };
 }
 
@@ -299,18 +300,21 @@ export interface SuseCsafSourceOptions {
   baseUrl?: string;
   /** Rows this much older than the cursor are fetched again on a later run (default 1 h). */
   listingLagMs?: number;
+  /** The wait before a document's first retry (default 2 s). */
+  retryDelayMs?: number;
 }
 
 /** SUSE's VEX feed: one `SUSE-<CVE>` record per CVE, under the SLE, SLE Micro and openSUSE product ecosystems. */
 export function suseCsafSource(options: SuseCsafSourceOptions = {}): AdvisorySource {
   const base = (options.baseUrl ?? SUSE_VEX_URL).replace(/\/*$/, '/');
   const lagMs = options.listingLagMs ?? DEFAULT_LISTING_LAG_MS;
+  const feed = feedOf(options);
   return {
     name: SUSE_CSAF_SOURCE,
     ecosystems: ['SUSE', 'openSUSE'],
     run: (context) => {
       const since = timestampOf(context.cursor);
-      return since ? applyChanges(context, base, since, lagMs) : initialLoad(context, base);
+      return since ? applyChanges(context, feed, base, since, lagMs) : initialLoad(context, feed, base);
     },
   };
 }

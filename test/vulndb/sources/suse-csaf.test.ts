@@ -408,6 +408,39 @@ describe('suseCsafSource', () => {
     ]);
   });
 
+  it('tries a document again after a 503 or a dropped connection, and fails at once on another 4xx', async () => {
+    publish();
+    const flaky = new Map([
+      ['/csaf-vex/cve-2023-5568.json', 1],
+      ['/csaf-vex/cve-2024-0001.json', 2],
+    ]);
+    await server.stop();
+    server = await startLoopbackServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      requests.push(path);
+      const failures = flaky.get(path) ?? 0;
+      if (failures > 0) {
+        flaky.set(path, failures - 1);
+        // The first failure of cve-2024-0001 drops the connection; the others answer 503.
+        if (path.endsWith('0001.json') && failures === 2) req.socket.destroy();
+        else res.writeHead(503).end('busy');
+        return;
+      }
+      const body = files.get(path);
+      if (body === undefined) res.writeHead(path.endsWith('forbidden.json') ? 403 : 404).end('no');
+      else res.writeHead(200).end(body);
+    });
+    const run = recordingContext(tmpdir());
+    await suseCsafSource({ baseUrl: base(), retryDelayMs: 1 }).run(run.context);
+    expect(run.written.map((r) => r.id).sort()).toEqual(['SUSE-CVE-2023-5568', 'SUSE-CVE-2024-0001']);
+    expect(requests.filter((p) => p === '/csaf-vex/cve-2024-0001.json')).toHaveLength(3);
+    files.set('/csaf-vex/changes.csv', csv([['forbidden.json', '2024-08-01T00:00:00Z']]));
+    requests.length = 0;
+    const refused = recordingContext(tmpdir());
+    await expect(suseCsafSource({ baseUrl: base(), retryDelayMs: 1 }).run(refused.context)).rejects.toThrow('forbidden.json: HTTP 403 Forbidden');
+    expect(requests.filter((p) => p === '/csaf-vex/forbidden.json')).toHaveLength(1);
+  });
+
   it('fails naming the URL when the listing cannot be read', async () => {
     const run = recordingContext(tmpdir());
     await expect(suseCsafSource({ baseUrl: base() }).run(run.context)).rejects.toThrow(`GET ${base()}changes.csv: HTTP 404 Not Found`);

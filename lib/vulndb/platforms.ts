@@ -95,5 +95,21 @@ export function platformApplies(specific: Record<string, unknown> | undefined, q
   if (!Array.isArray(cpes)) return true;
   const platforms = query.platforms;
   if (!platforms) return specific?.extended_stream !== true;
-  return cpes.some((cpe) => typeof cpe === 'string' && platforms.some((platform) => cpeMatches(cpe, platform)));
+  const known = verdictsFor(platforms);
+  for (const cpe of cpes) {
+    if (typeof cpe !== 'string') continue;
+    let applies = known.get(cpe);
+    if (applies === undefined) known.set(cpe, (applies = platforms.some((platform) => cpeMatches(cpe, platform))));
+    if (applies) return true;
+  }
+  return false;
+}
+
+/** Per list of image platforms (one list serves a whole match), whether each advisory CPE names one of them. */
+const verdicts = new WeakMap<readonly string[], Map<string, boolean>>();
+
+function verdictsFor(platforms: readonly string[]): Map<string, boolean> {
+  let known = verdicts.get(platforms);
+  if (!known) verdicts.set(platforms, (known = new Map()));
+  return known;
 }

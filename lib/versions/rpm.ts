@@ -1,4 +1,5 @@
 import { InvalidVersionError } from './errors';
+import { memoizedByText } from '../memo';
 import { compareDigits, compareStrings, type VersionScheme } from './scheme';
 
 /** An RPM `[epoch:]version[-release]`; release is absent when the string has no hyphen. */
@@ -88,9 +89,12 @@ export function compareRpmVersions(a: RpmVersion, b: RpmVersion): number {
   );
 }
 
+/** A match compares the same few thousand EVRs (installed builds, fixes) over and over. */
+const parsedRpmVersion = memoizedByText(parseRpmVersion, 20_000);
+
 export const rpmScheme: VersionScheme = {
   name: 'rpm',
-  compare: (a, b) => compareRpmVersions(parseRpmVersion(a), parseRpmVersion(b)),
+  compare: (a, b) => compareRpmVersions(parsedRpmVersion(a), parsedRpmVersion(b)),
   isValid(version) {
     try {
       const parsed = parseRpmVersion(version);

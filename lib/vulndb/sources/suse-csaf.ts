@@ -177,13 +177,19 @@ export function withdrawnSuseRecord(cve: string, when: string): Osv {
   return { id: `SUSE-${cve}`, modified: when, withdrawn: when, database_specific: { source: SUSE_CSAF_SOURCE } };
 }
 
-/** The references kept: SUSE's CVE page first, then the document's other links (its bugzilla entries). */
+/**
+ * The references kept: SUSE's CVE page first, spelled as the SUSE descriptor's tracker link spells it (the document
+ * writes it without `.html`: the same page), then the document's other links (its bugzilla entries).
+ */
 function referencesOf(document: Json, cve: string): OsvReference[] {
-  const own = `https://www.suse.com/security/cve/${cve}`;
+  const page = `https://www.suse.com/security/cve/${cve}`;
   const urls = listOf(document.references)
     .map((r) => textOf(objectOf(r).url))
-    .filter((url): url is string => url !== undefined && /^https:\/\//.test(url) && url !== own && !url.endsWith('/support/security/rating/'));
-  return [{ type: 'ADVISORY', url: own }, ...[...new Set(urls)].map((url) => ({ type: 'WEB', url }))];
+    .filter(
+      (url): url is string =>
+        url !== undefined && /^https:\/\//.test(url) && url !== page && url !== `${page}.html` && !url.endsWith('/support/security/rating/'),
+    );
+  return [{ type: 'ADVISORY', url: `${page}.html` }, ...[...new Set(urls)].map((url) => ({ type: 'WEB', url }))];
 }
 
 /**

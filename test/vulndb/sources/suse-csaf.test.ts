@@ -103,7 +103,8 @@ describe('suseCsafFormat', () => {
       database_specific: { source: 'suse-csaf' },
     });
     expect(record.details).toMatch(/^A heap-based Buffer Overflow flaw was discovered in Samba/);
-    expect(record.references?.[0]).toEqual({ type: 'ADVISORY', url: 'https://www.suse.com/security/cve/CVE-2023-5568' });
+    expect(record.references?.[0]).toEqual({ type: 'ADVISORY', url: 'https://www.suse.com/security/cve/CVE-2023-5568.html' });
+    expect(record.references?.filter((r) => r.url.startsWith('https://www.suse.com/security/cve/'))).toHaveLength(1);
     expect(record.references?.map((r) => r.url)).toContain('https://bugzilla.suse.com/1216440');
     const entries = (record.affected ?? []).map((a) => [a.package?.ecosystem, a.package?.name, a.ranges?.[0].events.at(-1)?.fixed]);
     // 32 recommended builds: one on SLE Micro 6.0, 31 on Tumbleweed.
@@ -226,15 +227,11 @@ describe('matching SUSE images with the VEX records (imported by `db import` fro
     ]);
     expect(match.osAdvisoriesUnavailable).toBe(false);
     expect(found).toEqual([[0, 'CVE-2023-5568', MICRO_FIX]]);
-    // SUSE's tracker first; no osv.dev page, which has none for a record lamina made from a vendor feed.
+    // SUSE's CVE page once (tracker and advisory are the same page); no osv.dev page, which has none for a record lamina made from a vendor feed.
     expect(match.findings[0]).toMatchObject({
       advisoryIds: ['SUSE-CVE-2023-5568'],
       vendorRating: 'MODERATE',
-      links: [
-        'https://www.suse.com/security/cve/CVE-2023-5568.html',
-        'https://www.suse.com/security/cve/CVE-2023-5568',
-        'https://nvd.nist.gov/vuln/detail/CVE-2023-5568',
-      ],
+      links: ['https://www.suse.com/security/cve/CVE-2023-5568.html', 'https://nvd.nist.gov/vuln/detail/CVE-2023-5568'],
     });
   });
 

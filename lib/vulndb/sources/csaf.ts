@@ -1,4 +1,5 @@
 /** Reading CSAF 2.0 documents as vendors publish them: loose JSON, a product tree, statuses by product id. */
+import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
 import { readBounded } from '../advisory-files';
 import type { Osv } from '../osv';
 import type { FeedFormat } from './types';
@@ -138,4 +139,24 @@ export function csafVexFormat(name: string, publisher: RegExp, maxBytes: number,
     },
   };
   return format;
+}
+
+/** What a vendor says fixes one package: the highest EVR its products name, and the product ids that name it. */
+export interface RpmFix {
+  fixed?: string;
+  fixedIds: string[];
+}
+
+/** Keeps `evr` when it is above the fix known so far (its ids beside an equal one); an EVR rpm cannot order is passed over. */
+export function keepHighestFix(fix: RpmFix, evr: string, ...ids: string[]): void {
+  let order: number;
+  try {
+    order = fix.fixed === undefined ? 1 : compareRpmVersions(parseRpmVersion(evr), parseRpmVersion(fix.fixed));
+  } catch {
+    return;
+  }
+  if (order > 0) {
+    fix.fixed = evr;
+    fix.fixedIds = ids;
+  } else if (order === 0) fix.fixedIds.push(...ids);
 }

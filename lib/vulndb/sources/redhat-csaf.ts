@@ -12,7 +12,6 @@ import { PackageURL } from 'packageurl-js';
 import { extract as tarExtract } from 'tar-stream';
 import { unavailable } from '../../errors';
 import { decompressStream } from '../../layers/decompress';
-import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
 import { isCveId } from '../cve-id';
 import { readBounded } from '../advisory-files';
 import { describeNetworkError, responseBody } from '../download';
@@ -24,6 +23,7 @@ import {
   cvssVectorOf,
   isObject,
   isoTimestamp,
+  keepHighestFix,
   type Json,
   listOf,
   noteOf,
@@ -219,8 +219,6 @@ interface PackageGroup {
   notAffected: boolean;
 }
 
-const rpmOrder = (a: string, b: string) => compareRpmVersions(parseRpmVersion(a), parseRpmVersion(b));
-
 function groupFor(groups: Map<string, PackageGroup>, { major, key: stream, cpe }: Stream, pkg: ComponentPackage): PackageGroup {
   const key = `${major}\u0000${stream}\u0000${pkg.name}\u0000${pkg.module ?? ''}`;
   let group = groups.get(key);
@@ -230,19 +228,6 @@ function groupFor(groups: Map<string, PackageGroup>, { major, key: stream, cpe }
   }
   group.cpes.add(cpe);
   return group;
-}
-
-function addFixed(group: PackageGroup, evr: string, id: string): void {
-  let order: number;
-  try {
-    order = group.fixed === undefined ? 1 : rpmOrder(evr, group.fixed);
-  } catch {
-    return;
-  }
-  if (order > 0) {
-    group.fixed = evr;
-    group.fixedIds = [id];
-  } else if (order === 0) group.fixedIds.push(id);
 }
 
 /** Binary RPMs (an arch other than src) are left out: advisories are looked up under the source package's name. */
@@ -257,7 +242,7 @@ function groupStatuses(tree: ProductTree, status: Json): PackageGroup[] {
     }
   };
   each(status.fixed, (group, pkg, id) => {
-    if (pkg.arch === 'src' && pkg.evr) addFixed(group, pkg.evr, id);
+    if (pkg.arch === 'src' && pkg.evr) keepHighestFix(group, pkg.evr, id);
   });
   each(status.known_affected, (group, _pkg, id) => group.affectedIds.push(id));
   each(status.known_not_affected, (group) => {

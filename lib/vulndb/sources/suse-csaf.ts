@@ -16,7 +16,6 @@
  * modules, LTSS) share one entry per package, named after the first of them.
  */
 import { PackageURL } from 'packageurl-js';
-import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
 import { isCveId } from '../cve-id';
 import { compareTimestamps, ecosystemKey, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
 import {
@@ -24,6 +23,7 @@ import {
   cvssVectorOf,
   isObject,
   isoTimestamp,
+  keepHighestFix,
   type Json,
   listOf,
   noteOf,
@@ -82,21 +82,6 @@ interface PackageGroup {
   notAffected: boolean;
 }
 
-const rpmOrder = (a: string, b: string) => compareRpmVersions(parseRpmVersion(a), parseRpmVersion(b));
-
-function addFixed(group: PackageGroup, evr: string, ...ids: string[]): void {
-  let order: number;
-  try {
-    order = group.fixed === undefined ? 1 : rpmOrder(evr, group.fixed);
-  } catch {
-    return;
-  }
-  if (order > 0) {
-    group.fixed = evr;
-    group.fixedIds = ids;
-  } else if (order === 0) group.fixedIds.push(...ids);
-}
-
 /** Statuses by product id, grouped per (product, package); a fixed status names a build, the others a package name. */
 function groupStatuses(tree: ProductTree, status: Json): PackageGroup[] {
   const groups = new Map<string, PackageGroup>();
@@ -114,7 +99,7 @@ function groupStatuses(tree: ProductTree, status: Json): PackageGroup[] {
       add(group, id, build?.evr);
     }
   };
-  const fixed = (group: PackageGroup, id: string, evr: string | undefined) => evr && addFixed(group, evr, id);
+  const fixed = (group: PackageGroup, id: string, evr: string | undefined) => evr && keepHighestFix(group, evr, id);
   each(status.recommended, true, fixed);
   each(status.fixed, true, fixed);
   each(status.first_fixed, true, fixed);
@@ -138,7 +123,7 @@ function byRelease(groups: PackageGroup[]): PackageGroup[] {
     if (!kept) merged.set(key, group);
     else if (group.fixed !== undefined) {
       if (kept.fixed === undefined) merged.set(key, { ...group, ecosystem: kept.ecosystem });
-      else addFixed(kept, group.fixed, ...group.fixedIds);
+      else keepHighestFix(kept, group.fixed, ...group.fixedIds);
     } else if (kept.fixed === undefined) kept.affectedIds.push(...group.affectedIds);
   }
   return [...merged.values()].sort((a, b) => (a.ecosystem < b.ecosystem ? -1 : a.ecosystem > b.ecosystem ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -16,6 +16,9 @@ export type AdvisoryFile = { name: string; text: string } | { name: string; stre
 /** A single advisory file above this is not a record but something else; it is skipped, not buffered. */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
+/** A document past the size a reader allows: no advisory, and asking again gives the same bytes. */
+export class DocumentTooLargeError extends Error {}
+
 /** A stream's bytes (a Node stream or any async iterable, a tar entry's), refused past `limit`. */
 async function readBytes(stream: AsyncIterable<unknown>, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -25,7 +28,7 @@ async function readBytes(stream: AsyncIterable<unknown>, limit: number): Promise
     total += buffer.length;
     if (total > limit) {
       (stream as Partial<Readable>).destroy?.();
-      throw new Error(`larger than ${limit} bytes`);
+      throw new DocumentTooLargeError(`larger than ${limit} bytes`);
     }
     chunks.push(buffer);
   }

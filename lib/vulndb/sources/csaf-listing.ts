@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import { backoffDelay, sleep } from '../../backoff';
 import { unavailable } from '../../errors';
-import { readBounded } from '../advisory-files';
+import { DocumentTooLargeError, readBounded } from '../advisory-files';
 import { isCveId } from '../cve-id';
 import { describeNetworkError, responseBody } from '../download';
 import { compareTimestamps, type Osv } from '../osv';
@@ -173,7 +173,7 @@ async function fetchDocument(context: SourceContext, feed: CsafFeed, url: string
         return { text: await readBounded(responseBody(response), feed.maxDocumentBytes) };
       } catch (err) {
         if (context.signal?.aborted) throw context.signal.reason ?? err;
-        if (/^larger than/.test((err as Error).message)) return { missing: (err as Error).message };
+        if (err instanceof DocumentTooLargeError) return { missing: err.message };
         throw unavailable(`GET ${url}: ${describeNetworkError(err)}`, err);
       }
     } catch (err) {

@@ -9,8 +9,9 @@ import {
   parseManifest,
   pomCoordinates,
 } from './java/metadata';
-import { METHOD_DEFLATE, openZip, readZipEntry, readZipEntryAsync, type ZipEntry, ZipFormatError, zipEntries } from './java/zip';
-import { BufferedFileStream } from './buffered-stream';
+import { METHOD_DEFLATE, openZip, readNestedArchive, readZipEntry, readZipEntryAsync, type ZipEntry, ZipFormatError, zipEntries } from './java/zip';
+import { asByteSource, bufferSource, type ByteSource } from './byte-source';
+import { ArchiveStream } from './archive-stream';
 import type { AnalysisResult, PackageRecord, StreamAnalyzer } from './types';
 
 /**
@@ -33,8 +34,9 @@ import type { AnalysisResult, PackageRecord, StreamAnalyzer } from './types';
  *
  * Only the entries needed are decompressed: pom.properties, the manifest, nested archives. The limits in
  * {@link JAVA_LIMITS} bound the work any file can cause (zip bombs, entry floods, deep nesting); past one, a note says
- * what was skipped, the result is marked `unreadable` (incomplete) and what was found so far is kept. Files over
- * `maxFileSize` (64 MiB: Lambda memory) are not read at all: the layer reader lists them as unread, with a note.
+ * what was skipped, the result is marked `unreadable` (incomplete) and what was found so far is kept. Archives are
+ * read as they stream out of the layer: held in memory up to 16 MiB, read from a spool file beyond (up to 2 GiB; see
+ * {@link ArchiveStream}), so a large Spring Boot jar costs the memory of the nested archive being read, not its own.
  */
 
 export interface JavaArchiveLimits {
@@ -110,12 +112,18 @@ class Walk {
   /** Set once a file-wide limit is reached: nothing more is read. */
   exhausted = false;
   entriesLeft: number;
+  /** Bytes the file may give out in all: its limit, or more for a large file (see {@link budgetFor}). */
+  readonly budget: number;
   bytesLeft: number;
   archivesLeft: number;
 
-  constructor(readonly limits: JavaArchiveLimits) {
+  constructor(
+    readonly limits: JavaArchiveLimits,
+    fileSize: number,
+  ) {
     this.entriesLeft = limits.maxEntriesTotal;
-    this.bytesLeft = limits.maxBytesTotal;
+    this.budget = budgetFor(limits.maxBytesTotal, fileSize, FILE_BUDGET_FACTOR);
+    this.bytesLeft = this.budget;
     this.archivesLeft = limits.maxNestedArchives;
   }
 
@@ -132,14 +140,35 @@ class Walk {
 
 /** The archive being read: its place, and what is left of its own byte budget. */
 interface Archive {
-  content: Buffer;
+  content: ByteSource;
   /** The file's path, then `:<entry>` for each level of nesting. */
   where: string;
   /** Undefined for the file itself. */
   location?: string;
   fileName: string;
   depth: number;
+  /** Bytes the archive may give out: its limit, or more for a large archive. */
+  budget: number;
   bytesLeft: number;
+}
+
+/**
+ * Budgets are work bounds: what overlapping entries (one stored jar named thousands of times) or a zip bomb can make
+ * a small file cost. A large file holds that much in its own bytes, so its budget grows with it: an archive may give
+ * out twice its size, a file four times its size (a Spring Boot jar of 600 MB stores 550 MB of jars).
+ */
+const ARCHIVE_BUDGET_FACTOR = 2;
+const FILE_BUDGET_FACTOR = 4;
+
+function budgetFor(limit: number, size: number, factor: number): number {
+  return Math.max(limit, factor * size);
+}
+
+function archiveOf(content: ByteSource, where: string, fileName: string, depth: number, limits: JavaArchiveLimits, location?: string): Archive {
+  const budget = budgetFor(limits.maxBytesPerArchive, content.size, ARCHIVE_BUDGET_FACTOR);
+  const archive: Archive = { content, where, fileName, depth, budget, bytesLeft: budget };
+  if (location !== undefined) archive.location = location;
+  return archive;
 }
 
 /** The entries of an archive this analyser reads. */
@@ -201,14 +230,12 @@ function listEntries(walk: Walk, archive: Archive): Wanted | undefined {
  */
 function reserve(walk: Walk, archive: Archive, entry: ZipEntry, size: number): true | 'stop' {
   if (size > walk.bytesLeft) {
-    walk.note(`${archive.where}: ${entry.name} (${size} bytes) is past the ${walk.limits.maxBytesTotal}-byte budget of the file; the rest is skipped`);
+    walk.note(`${archive.where}: ${entry.name} (${size} bytes) is past the ${walk.budget}-byte budget of the file; the rest is skipped`);
     walk.exhausted = true;
     return 'stop';
   }
   if (size > archive.bytesLeft) {
-    walk.note(
-      `${archive.where}: ${entry.name} (${size} bytes) is past the ${walk.limits.maxBytesPerArchive}-byte budget of the archive; the rest of it is skipped`,
-    );
+    walk.note(`${archive.where}: ${entry.name} (${size} bytes) is past the ${archive.budget}-byte budget of the archive; the rest of it is skipped`);
     return 'stop';
   }
   walk.bytesLeft -= size;
@@ -220,6 +247,15 @@ function reserve(walk: Walk, archive: Archive, entry: ZipEntry, size: number): t
 function readEntry(walk: Walk, archive: Archive, entry: ZipEntry): Buffer | undefined {
   try {
     return readZipEntry(archive.content, entry);
+  } catch (err) {
+    return unreadEntry(walk, archive, entry, err);
+  }
+}
+
+/** A nested archive, or undefined (with a note) when it cannot be read. */
+function readNested(walk: Walk, archive: Archive, entry: ZipEntry): ByteSource | undefined {
+  try {
+    return readNestedArchive(archive.content, entry);
   } catch (err) {
     return unreadEntry(walk, archive, entry, err);
   }
@@ -241,22 +277,22 @@ interface NestedRead {
   entry: ZipEntry;
 }
 
-type WalkSteps<T> = Generator<NestedRead, T, Buffer | undefined>;
+type WalkSteps<T> = Generator<NestedRead, T, ByteSource | undefined>;
 
 /** Nested archives smaller than this are inflated at once even by the asynchronous walk: a pool round trip costs more. */
 const POOL_INFLATE_BYTES = 256 * 1024;
 
 function walkedAtOnce<T>(steps: WalkSteps<T>): T {
   let step = steps.next();
-  while (!step.done) step = steps.next(readEntry(step.value.walk, step.value.archive, step.value.entry));
+  while (!step.done) step = steps.next(readNested(step.value.walk, step.value.archive, step.value.entry));
   return step.value;
 }
 
 /** The pool inflation under way, process-wide: one at a time, so archives of several layers never inflate at once. */
 let poolTurn: Promise<unknown> = Promise.resolve();
 
-function inflatedOnPool(archive: Archive, entry: ZipEntry): Promise<Buffer> {
-  const turn = poolTurn.then(() => readZipEntryAsync(archive.content, entry));
+function inflatedOnPool(archive: Archive, entry: ZipEntry): Promise<ByteSource> {
+  const turn = poolTurn.then(async () => bufferSource(await readZipEntryAsync(archive.content, entry)));
   poolTurn = turn.catch(() => undefined);
   return turn;
 }
@@ -265,9 +301,9 @@ async function walkedOnPool<T>(steps: WalkSteps<T>): Promise<T> {
   let step = steps.next();
   while (!step.done) {
     const { walk, archive, entry } = step.value;
-    let content: Buffer | undefined;
-    // Stored entries (a Spring Boot jar's BOOT-INF/lib) are views of the archive: nothing for the pool to do.
-    if (entry.method !== METHOD_DEFLATE || entry.uncompressedSize < POOL_INFLATE_BYTES) content = readEntry(walk, archive, entry);
+    let content: ByteSource | undefined;
+    // Stored entries (a Spring Boot jar's BOOT-INF/lib) are windows of the archive: nothing for the pool to do.
+    if (entry.method !== METHOD_DEFLATE || entry.uncompressedSize < POOL_INFLATE_BYTES) content = readNested(walk, archive, entry);
     else content = await inflatedOnPool(archive, entry).catch((err: unknown) => unreadEntry(walk, archive, entry, err));
     step = steps.next(content);
   }
@@ -351,7 +387,7 @@ function* nestedArchive(walk: Walk, parent: Archive, entry: ZipEntry): WalkSteps
   walk.archivesLeft--;
   const content = yield { walk, archive: parent, entry };
   if (!content) return undefined;
-  return { content, where, location: where, fileName: baseName(entry.name), depth: parent.depth + 1, bytesLeft: limits.maxBytesPerArchive };
+  return archiveOf(content, where, baseName(entry.name), parent.depth + 1, limits, where);
 }
 
 /** The packages of an archive and of the archives in it, depth first, each archive's own before its nested ones'. */
@@ -371,21 +407,22 @@ function* walkArchive(walk: Walk, archive: Archive, into: PackageRecord[]): Walk
 }
 
 /** The packages of one Java archive held in memory, within `limits`. */
-export function analyzeJavaArchive(content: Buffer, path: ImagePath, limits: JavaArchiveLimits = JAVA_LIMITS): AnalysisResult {
+export function analyzeJavaArchive(content: Buffer | ByteSource, path: ImagePath, limits: JavaArchiveLimits = JAVA_LIMITS): AnalysisResult {
   return walkedAtOnce(archiveAnalysis(content, path, limits));
 }
 
 /** analyzeJavaArchive with large nested archives inflated on the thread pool, one at a time. */
-export function analyzeJavaArchiveAsync(content: Buffer, path: ImagePath, limits: JavaArchiveLimits = JAVA_LIMITS): Promise<AnalysisResult> {
+export function analyzeJavaArchiveAsync(content: Buffer | ByteSource, path: ImagePath, limits: JavaArchiveLimits = JAVA_LIMITS): Promise<AnalysisResult> {
   return walkedOnPool(archiveAnalysis(content, path, limits));
 }
 
-function* archiveAnalysis(content: Buffer, path: ImagePath, limits: JavaArchiveLimits): WalkSteps<AnalysisResult> {
+function* archiveAnalysis(input: Buffer | ByteSource, path: ImagePath, limits: JavaArchiveLimits): WalkSteps<AnalysisResult> {
+  const content = asByteSource(input);
   // An empty file (a symbolic link to a file of another layer reads as one) holds nothing to report.
-  if (content.length === 0) return { evidence: [] };
-  const walk = new Walk(limits);
+  if (content.size === 0) return { evidence: [] };
+  const walk = new Walk(limits, content.size);
   const packages: PackageRecord[] = [];
-  const opened = yield* walkArchive(walk, { content, where: path, fileName: baseName(path), depth: 0, bytesLeft: limits.maxBytesPerArchive }, packages);
+  const opened = yield* walkArchive(walk, archiveOf(content, path, baseName(path), 0, limits), packages);
   const notes = walk.finish();
   if (!opened) return { evidence: [], notes, unreadable: true };
   const result: AnalysisResult = { evidence: [{ kind: 'packages', packages }] };
@@ -394,8 +431,11 @@ function* archiveAnalysis(content: Buffer, path: ImagePath, limits: JavaArchiveL
   return result;
 }
 
-/** Largest archive read; a bigger one is noted and the scan marked partial. */
-const MAX_ARCHIVE_BYTES = 64 * MIB;
+/**
+ * Archives up to 16 MiB are held in memory as they stream by; larger ones, up to 2 GiB, are read from a spool file
+ * (a Spring Boot jar of several hundred MB is common); a bigger one is noted and the scan marked partial.
+ */
+const ARCHIVE_STREAM = { inMemoryBytes: 16 * MIB, maxBytes: 2048 * MIB };
 
 /** Java archives anywhere in the image, read as they stream by rather than kept with the layer's files. */
 export const javaAnalyzer: StreamAnalyzer = {
@@ -407,5 +447,5 @@ export const javaAnalyzer: StreamAnalyzer = {
     return analyzeJavaArchive(file.content, file.path);
   },
   wantsStream: (path) => isJavaArchiveName(path),
-  openStream: (path, _mode, size) => new BufferedFileStream(path, size, MAX_ARCHIVE_BYTES, (content) => analyzeJavaArchiveAsync(content, path)),
+  openStream: (path, _mode, size) => new ArchiveStream(path, size, ARCHIVE_STREAM, (content) => analyzeJavaArchiveAsync(content, path)),
 };

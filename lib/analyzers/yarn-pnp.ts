@@ -6,14 +6,15 @@
  * `<archive>:node_modules/<name>/package.json`. Archives are read as they stream by, one at a time.
  */
 import type { ImagePath } from '../layers/types';
-import { BufferedFileStream } from './buffered-stream';
+import { ArchiveStream } from './archive-stream';
+import type { ByteSource } from './byte-source';
 import { openZip, readZipEntry, type ZipEntry, ZipFormatError, zipEntries } from './java/zip';
 import { isInstalledPackageManifest, parsePackageManifest } from './npm';
 import type { AnalysisResult, PackageRecord, StreamAnalyzer } from './types';
 
 const MIB = 1024 * 1024;
-/** Yarn's cache archives of the biggest packages (native binaries, TypeScript) stay well below this. */
-const MAX_ARCHIVE_BYTES = 128 * MIB;
+/** Yarn's cache archives of the biggest packages (native binaries, TypeScript) stay well below the maximum; the largest are spooled. */
+const ARCHIVE_STREAM = { inMemoryBytes: 16 * MIB, maxBytes: 128 * MIB };
 const MAX_MANIFEST_BYTES = MIB;
 /** Manifests read from one archive: a package bundling more is not a package archive. */
 const MAX_MANIFESTS = 1000;
@@ -24,8 +25,8 @@ export function isYarnCacheArchive(path: ImagePath): boolean {
   return CACHE_ARCHIVE.test(path);
 }
 
-/** The packages of one cache archive held in memory. */
-export function analyzeYarnArchive(content: Buffer, path: ImagePath): AnalysisResult {
+/** The packages of one cache archive. */
+export function analyzeYarnArchive(content: Buffer | ByteSource, path: ImagePath): AnalysisResult {
   const packages: PackageRecord[] = [];
   const notes: string[] = [];
   let unreadable = false;
@@ -77,5 +78,5 @@ export const yarnPnpAnalyzer: StreamAnalyzer = {
   wants: () => false,
   analyze: (file) => analyzeYarnArchive(file.content, file.path),
   wantsStream: (path) => isYarnCacheArchive(path),
-  openStream: (path, _mode, size) => new BufferedFileStream(path, size, MAX_ARCHIVE_BYTES, analyzeYarnArchive),
+  openStream: (path, _mode, size) => new ArchiveStream(path, size, ARCHIVE_STREAM, analyzeYarnArchive),
 };

@@ -225,15 +225,16 @@ describe('java analyser paths', () => {
     expect(hasPathHints(javaAnalyzer)).toBe(false);
   });
 
-  it('reads an archive streamed in chunks as it reads it whole; one over 64 MiB, or cut short, is noted', async () => {
+  it('reads an archive streamed in chunks as it reads it whole; one over 2 GiB, or cut short, is noted', async () => {
     const content = await mavenJar('org.example', 'streamed', '2.0');
     const analysis = javaAnalyzer.openStream('app/lib/streamed.jar', 0o644, content.length);
     for (let at = 0; at < content.length; at += 100) expect(analysis.write(content.subarray(at, at + 100))).toBe(true);
     expect(await analysis.end()).toEqual(javaAnalyzer.analyze({ path: 'app/lib/streamed.jar', content, mode: 0o644, size: content.length }));
 
-    const huge = javaAnalyzer.openStream('big.jar', 0o644, 65 * 1024 * 1024);
+    // Archives over 16 MiB are read from a spool file (./archive-stream.test.ts), up to 2 GiB.
+    const huge = javaAnalyzer.openStream('big.jar', 0o644, 2049 * 1024 * 1024);
     expect(huge.write(Buffer.alloc(10))).toBe(false);
-    expect(huge.end()).toEqual({ evidence: [], notes: [expect.stringMatching(/^big.jar: 68157440 bytes exceeds the 64 MiB limit/)], unreadable: true });
+    expect(huge.end()).toEqual({ evidence: [], notes: [expect.stringMatching(/^big.jar: 2148532224 bytes exceeds the 2048 MiB limit/)], unreadable: true });
     const short = javaAnalyzer.openStream('short.jar', 0o644, content.length);
     short.write(content.subarray(0, 10));
     expect(short.end()).toMatchObject({ evidence: [], unreadable: true });
@@ -700,17 +701,24 @@ describe('archive limits', () => {
     const ear = rawZip(entries);
     expect(ear.length).toBeLessThan(inner.length + 200_000);
 
-    // The nested jars' manifests and pom.properties (a few hundred bytes each) count too.
-    const budget = 10 * (inner.length + 1000);
+    // The nested jars' manifests and pom.properties (a few hundred bytes each) count too. The budget is above four
+    // times the file's size, below which it would grow to that.
+    const budget = 20 * (inner.length + 1000);
+    expect(budget).toBeGreaterThan(4 * ear.length);
     const byBytes = analyze(ear, 'x.ear', limits({ maxBytesTotal: budget }));
-    expect(packagesOf(byBytes)).toHaveLength(10);
-    expect(byBytes.notes).toEqual([`x.ear: lib/10.jar (${inner.length} bytes) is past the ${budget}-byte budget of the file; the rest is skipped`]);
+    expect(packagesOf(byBytes)).toHaveLength(20);
+    expect(byBytes.notes).toEqual([`x.ear: lib/20.jar (${inner.length} bytes) is past the ${budget}-byte budget of the file; the rest is skipped`]);
     expect(byBytes.unreadable).toBe(true);
+    // A budget below four times the file's size grows to it: a large file holds that much in its own bytes.
+    const grown = analyze(ear, 'x.ear', limits({ maxBytesTotal: 1000 }));
+    expect(grown.notes).toEqual([expect.stringMatching(new RegExp(`is past the ${4 * ear.length}-byte budget of the file; the rest is skipped$`))]);
 
-    const byArchive = analyze(ear, 'x.ear', limits({ maxBytesPerArchive: 5 * inner.length }));
-    expect(packagesOf(byArchive)).toHaveLength(5);
+    // Above twice the archive's size, below which it would grow to that.
+    expect(8 * inner.length).toBeGreaterThan(2 * ear.length);
+    const byArchive = analyze(ear, 'x.ear', limits({ maxBytesPerArchive: 8 * inner.length }));
+    expect(packagesOf(byArchive)).toHaveLength(8);
     expect(byArchive.notes).toEqual([
-      `x.ear: lib/5.jar (${inner.length} bytes) is past the ${5 * inner.length}-byte budget of the archive; the rest of it is skipped`,
+      `x.ear: lib/8.jar (${inner.length} bytes) is past the ${8 * inner.length}-byte budget of the archive; the rest of it is skipped`,
     ]);
 
     const byCount = analyze(ear, 'x.ear', limits({ maxNestedArchives: 7 }));

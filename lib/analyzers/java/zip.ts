@@ -1,10 +1,12 @@
 import { constants as bufferConstants } from 'node:buffer';
 import * as zlib from 'node:zlib';
+import { asByteSource, bufferSource, type ByteSource } from '../byte-source';
 
 /**
- * A synchronous reader for zip archives held whole in memory (jars, wars, ears), for analysers, whose `analyze` is
- * synchronous. It reads the central directory and, on request, one entry at a time: nothing is decompressed that
- * the caller does not ask for, and nothing is ever written anywhere.
+ * A synchronous reader for zip archives (jars, wars, ears), for analysers, whose `analyze` is synchronous. The archive
+ * is a {@link ByteSource}: a buffer, or a spool file for one too large to hold. It reads the central directory and, on
+ * request, one entry at a time: nothing is decompressed that the caller does not ask for, and nothing is ever written
+ * anywhere.
  *
  * Read as the JDK's `java.util.zip.ZipFile` reads: the end of central directory record is searched for backwards
  * from the end (past a comment of at most 64 KiB); bytes prepended to the archive (a launch script before a Spring
@@ -12,7 +14,7 @@ import * as zlib from 'node:zlib';
  * starts; Zip64 end records and extra fields are understood; names are UTF-8. Multi-disk archives, encryption and
  * compression methods other than stored (0) and deflate (8) are not supported.
  *
- * Every offset and length is checked against the buffer before it is used, and every entry read is checked against
+ * Every offset and length is checked against the archive's size before it is used, and every entry read is checked against
  * the sizes and CRC-32 the central directory declares: deflate output past the declared size is never produced
  * (`inflateRawSync` with `maxOutputLength`), so an entry that lies about its size costs at most what it declares.
  * Damage is reported by throwing {@link ZipFormatError}; nothing else is thrown for any input.
@@ -32,6 +34,9 @@ const ZIP64_EXTRA_ID = 0x0001;
 const MAX_COMMENT = 0xffff;
 const U16_MAX = 0xffff;
 const U32_MAX = 0xffffffff;
+
+/** The largest central directory read from a spool file: 128 MiB holds well over a million entries. */
+const MAX_SPOOLED_DIRECTORY = 128 * 1024 * 1024;
 
 export const METHOD_STORED = 0;
 export const METHOD_DEFLATE = 8;
@@ -77,47 +82,56 @@ function u64(buffer: Buffer, offset: number, what: string): number {
   return Number(value);
 }
 
-function findEndRecord(buffer: Buffer): number {
-  const last = buffer.length - EOCD_LENGTH;
-  const first = Math.max(0, last - MAX_COMMENT);
-  for (let at = last; at >= first; at--) {
-    // A record whose comment would run past the end of the buffer is a stray signature (inside a comment, say).
-    if (buffer.readUInt32LE(at) === EOCD_SIGNATURE && at + EOCD_LENGTH + buffer.readUInt16LE(at + 20) <= buffer.length) return at;
+/** The end record's offset in the archive; its 22 bytes and comment are in `tail`, which ends where the archive does. */
+function findEndRecord(source: ByteSource): { eocd: number; record: Buffer } {
+  const tailStart = Math.max(0, source.size - EOCD_LENGTH - MAX_COMMENT);
+  const tail = source.read(tailStart, source.size - tailStart);
+  const last = tail.length - EOCD_LENGTH;
+  for (let at = last; at >= 0; at--) {
+    // A record whose comment would run past the end of the archive is a stray signature (inside a comment, say).
+    if (tail.readUInt32LE(at) === EOCD_SIGNATURE && at + EOCD_LENGTH + tail.readUInt16LE(at + 20) <= tail.length) {
+      return { eocd: tailStart + at, record: tail.subarray(at, at + EOCD_LENGTH) };
+    }
   }
-  throw new ZipFormatError(buffer.length < EOCD_LENGTH ? `${buffer.length} bytes are too few for a zip archive` : 'no end of central directory record');
+  throw new ZipFormatError(source.size < EOCD_LENGTH ? `${source.size} bytes are too few for a zip archive` : 'no end of central directory record');
 }
 
-/** The Zip64 end record's position, or undefined when the archive has no Zip64 locator. */
-function findZip64Record(buffer: Buffer, eocd: number): number | undefined {
-  const locator = eocd - ZIP64_LOCATOR_LENGTH;
-  if (locator < 0 || buffer.readUInt32LE(locator) !== ZIP64_LOCATOR_SIGNATURE) return undefined;
-  if (buffer.readUInt32LE(locator + 16) > 1) throw new ZipFormatError('multi-disk archives are not supported');
-  const declared = u64(buffer, locator + 8, 'Zip64 end record offset');
+/** The Zip64 end record, or undefined when the archive has no Zip64 locator. */
+function findZip64Record(source: ByteSource, eocd: number): { at: number; record: Buffer } | undefined {
+  const locatorAt = eocd - ZIP64_LOCATOR_LENGTH;
+  if (locatorAt < 0) return undefined;
+  const locator = source.read(locatorAt, ZIP64_LOCATOR_LENGTH);
+  if (locator.readUInt32LE(0) !== ZIP64_LOCATOR_SIGNATURE) return undefined;
+  if (locator.readUInt32LE(16) > 1) throw new ZipFormatError('multi-disk archives are not supported');
+  const declared = u64(locator, 8, 'Zip64 end record offset');
   // The locator's offset is relative to the archive's start; with bytes prepended the record is usually right
   // before the locator instead.
-  for (const at of [declared, locator - ZIP64_EOCD_LENGTH]) {
-    if (at >= 0 && at + ZIP64_EOCD_LENGTH <= locator && buffer.readUInt32LE(at) === ZIP64_EOCD_SIGNATURE) return at;
+  for (const at of [declared, locatorAt - ZIP64_EOCD_LENGTH]) {
+    if (at < 0 || at + ZIP64_EOCD_LENGTH > locatorAt) continue;
+    const record = source.read(at, ZIP64_EOCD_LENGTH);
+    if (record.readUInt32LE(0) === ZIP64_EOCD_SIGNATURE) return { at, record };
   }
   throw new ZipFormatError('the Zip64 end of central directory record is missing');
 }
 
 /** Finds and checks the central directory. */
-export function openZip(buffer: Buffer): ZipDirectory {
-  const eocd = findEndRecord(buffer);
-  let disk = buffer.readUInt16LE(eocd + 4);
-  let directoryDisk = buffer.readUInt16LE(eocd + 6);
-  let declaredEntries = buffer.readUInt16LE(eocd + 10);
-  let size = buffer.readUInt32LE(eocd + 12);
-  let offset = buffer.readUInt32LE(eocd + 16);
+export function openZip(input: Buffer | ByteSource): ZipDirectory {
+  const source = asByteSource(input);
+  const { eocd, record } = findEndRecord(source);
+  let disk = record.readUInt16LE(4);
+  let directoryDisk = record.readUInt16LE(6);
+  let declaredEntries = record.readUInt16LE(10);
+  let size = record.readUInt32LE(12);
+  let offset = record.readUInt32LE(16);
   let recordAt = eocd;
-  const zip64At = findZip64Record(buffer, eocd);
-  if (zip64At !== undefined) {
-    disk = buffer.readUInt32LE(zip64At + 16);
-    directoryDisk = buffer.readUInt32LE(zip64At + 20);
-    declaredEntries = u64(buffer, zip64At + 32, 'Zip64 entry count');
-    size = u64(buffer, zip64At + 40, 'Zip64 central directory size');
-    offset = u64(buffer, zip64At + 48, 'Zip64 central directory offset');
-    recordAt = zip64At;
+  const zip64 = findZip64Record(source, eocd);
+  if (zip64 !== undefined) {
+    disk = zip64.record.readUInt32LE(16);
+    directoryDisk = zip64.record.readUInt32LE(20);
+    declaredEntries = u64(zip64.record, 32, 'Zip64 entry count');
+    size = u64(zip64.record, 40, 'Zip64 central directory size');
+    offset = u64(zip64.record, 48, 'Zip64 central directory offset');
+    recordAt = zip64.at;
   } else if (size === U32_MAX || offset === U32_MAX) {
     throw new ZipFormatError('the end record defers to a Zip64 record that is missing');
   }
@@ -127,7 +141,7 @@ export function openZip(buffer: Buffer): ZipDirectory {
   const start = recordAt - size;
   const base = start - offset;
   if (start < 0 || base < 0) throw new ZipFormatError(`the central directory (${size} bytes at offset ${offset}) does not fit before its end record`);
-  return { base, start, end: recordAt, declaredEntries, zip64: zip64At !== undefined };
+  return { base, start, end: recordAt, declaredEntries, zip64: zip64 !== undefined };
 }
 
 /** Reads the Zip64 extended information of a central directory entry for the fields that are saturated. */
@@ -162,10 +176,19 @@ function zip64Fields(buffer: Buffer, from: number, to: number, wanted: { uncompr
  * The central directory's entries in order. Throws {@link ZipFormatError} at the first damaged entry (after yielding
  * the ones before it) and when the directory holds fewer entries than its end record declares.
  */
-export function* zipEntries(buffer: Buffer, directory: ZipDirectory): Generator<ZipEntry> {
-  let at = directory.start;
+export function* zipEntries(input: Buffer | ByteSource, directory: ZipDirectory): Generator<ZipEntry> {
+  const source = asByteSource(input);
+  const length = directory.end - directory.start;
+  // Read from a file, the directory is copied into memory: a lying end record must not make that copy a huge one.
+  if (!source.inMemory && length > MAX_SPOOLED_DIRECTORY) {
+    throw new ZipFormatError(`the central directory declares ${length} bytes, more than the ${MAX_SPOOLED_DIRECTORY} read of an archive this large`);
+  }
+  // The whole directory in one read, and offsets into it from here on.
+  const buffer = source.read(directory.start, length);
+  const end = buffer.length;
+  let at = 0;
   for (let index = 1; index <= directory.declaredEntries; index++) {
-    if (at + CENTRAL_LENGTH > directory.end) {
+    if (at + CENTRAL_LENGTH > end) {
       throw new ZipFormatError(`the central directory ends after ${index - 1} of the ${directory.declaredEntries} entries it declares`);
     }
     if (buffer.readUInt32LE(at) !== CENTRAL_SIGNATURE) throw new ZipFormatError(`entry ${index}: not a central directory header`);
@@ -175,7 +198,7 @@ export function* zipEntries(buffer: Buffer, directory: ZipDirectory): Generator<
     const nameStart = at + CENTRAL_LENGTH;
     const extraStart = nameStart + nameLength;
     const next = extraStart + extraLength + commentLength;
-    if (next > directory.end) throw new ZipFormatError(`entry ${index}: runs past the end of the central directory`);
+    if (next > end) throw new ZipFormatError(`entry ${index}: runs past the end of the central directory`);
     let compressedSize = buffer.readUInt32LE(at + 20);
     let uncompressedSize = buffer.readUInt32LE(at + 24);
     let localOffset = buffer.readUInt32LE(at + 42);
@@ -203,10 +226,10 @@ export function* zipEntries(buffer: Buffer, directory: ZipDirectory): Generator<
 
 let crcTable: Uint32Array | undefined;
 
-/** CRC-32 (IEEE), with node:zlib's native one where this Node has it (20.15 on). */
-export function crc32(data: Uint8Array): number {
-  const native = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
-  if (typeof native === 'function') return native(data) >>> 0;
+/** CRC-32 (IEEE) of `data`, continuing from `value` (the CRC of the bytes before it), with node:zlib's native one where this Node has it (20.15 on). */
+export function crc32(data: Uint8Array, value = 0): number {
+  const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+  if (typeof native === 'function') return native(data, value) >>> 0;
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -215,30 +238,29 @@ export function crc32(data: Uint8Array): number {
       crcTable[n] = c >>> 0;
     }
   }
-  let crc = 0xffffffff;
+  let crc = (value ^ 0xffffffff) >>> 0;
   for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 
 /** Where an entry's data is in the archive, after the checks every read makes; stored data is final as it is. */
-function entryData(buffer: Buffer, entry: ZipEntry): { raw: Buffer; stored: boolean } {
+function entryData(source: ByteSource, entry: ZipEntry): { dataStart: number; stored: boolean } {
   if (entry.flags & FLAG_ENCRYPTED) throw new ZipFormatError('is encrypted');
   const header = entry.localHeaderOffset;
-  if (header + LOCAL_LENGTH > buffer.length) throw new ZipFormatError(`its local header offset ${header} is past the end of the archive`);
-  if (buffer.readUInt32LE(header) !== LOCAL_SIGNATURE) throw new ZipFormatError(`has no local header at offset ${header}`);
-  const dataStart = header + LOCAL_LENGTH + buffer.readUInt16LE(header + 26) + buffer.readUInt16LE(header + 28);
-  const dataEnd = dataStart + entry.compressedSize;
-  if (dataEnd > buffer.length) throw new ZipFormatError(`its ${entry.compressedSize} compressed bytes run past the end of the archive`);
-  const raw = buffer.subarray(dataStart, dataEnd);
+  if (header + LOCAL_LENGTH > source.size) throw new ZipFormatError(`its local header offset ${header} is past the end of the archive`);
+  const local = source.read(header, LOCAL_LENGTH);
+  if (local.readUInt32LE(0) !== LOCAL_SIGNATURE) throw new ZipFormatError(`has no local header at offset ${header}`);
+  const dataStart = header + LOCAL_LENGTH + local.readUInt16LE(26) + local.readUInt16LE(28);
+  if (dataStart + entry.compressedSize > source.size) throw new ZipFormatError(`its ${entry.compressedSize} compressed bytes run past the end of the archive`);
   if (entry.method === METHOD_STORED) {
     if (entry.compressedSize !== entry.uncompressedSize) {
       throw new ZipFormatError(`is stored, yet declares ${entry.compressedSize} compressed and ${entry.uncompressedSize} uncompressed bytes`);
     }
-    return { raw, stored: true };
+    return { dataStart, stored: true };
   }
   if (entry.method !== METHOD_DEFLATE) throw new ZipFormatError(`uses compression method ${entry.method}, which is not supported`);
   if (entry.uncompressedSize > bufferConstants.MAX_LENGTH) throw new ZipFormatError(`declares ${entry.uncompressedSize} bytes, more than a buffer holds`);
-  return { raw, stored: false };
+  return { dataStart, stored: false };
 }
 
 /** Inflation to at most the declared size, in one output buffer a byte larger: no 16 KiB pieces to join, and a longer output still fails. */
@@ -253,22 +275,44 @@ function inflateFailure(err: unknown, entry: ZipEntry): ZipFormatError {
   return new ZipFormatError(`has damaged deflate data (${(err as Error).message})`);
 }
 
+function checkCrc(actual: number, entry: ZipEntry): void {
+  if (actual !== entry.crc32) throw new ZipFormatError(`fails its CRC-32 check (${hex(actual)}, declared ${hex(entry.crc32)})`);
+}
+
 /** The inflated content, checked against the declared size and CRC-32. */
 function verified(content: Buffer, entry: ZipEntry): Buffer {
   if (content.length !== entry.uncompressedSize) {
     throw new ZipFormatError(`inflates to ${content.length} bytes, not the ${entry.uncompressedSize} it declares`);
   }
-  const actual = crc32(content);
-  if (actual !== entry.crc32) throw new ZipFormatError(`fails its CRC-32 check (${hex(actual)}, declared ${hex(entry.crc32)})`);
+  checkCrc(crc32(content), entry);
   return content;
 }
 
+/** Bytes a stored entry in a spool file is checked in, a piece at a time. */
+const CRC_PIECE = 1024 * 1024;
+
+/** A stored entry as a window of the archive, its CRC-32 checked (piece by piece when it is read from a file). */
+function verifiedWindow(source: ByteSource, dataStart: number, entry: ZipEntry): ByteSource {
+  const window = source.window(dataStart, entry.uncompressedSize);
+  if (window.inMemory) {
+    checkCrc(crc32(window.read(0, window.size)), entry);
+    return window;
+  }
+  let crc = 0;
+  for (let at = 0; at < window.size; at += CRC_PIECE) crc = crc32(window.read(at, Math.min(CRC_PIECE, window.size - at)), crc);
+  checkCrc(crc, entry);
+  return window;
+}
+
 /**
- * The content of one entry, checked against its declared size and CRC-32. A stored entry is a view of `buffer` (no
- * copy); a deflated one is inflated to at most its declared size. Callers bound the declared size before asking.
+ * The content of one entry, checked against its declared size and CRC-32. A stored entry of an archive in memory is
+ * a view of it (no copy); a deflated one is inflated to at most its declared size. Callers bound the declared size
+ * before asking.
  */
-export function readZipEntry(buffer: Buffer, entry: ZipEntry): Buffer {
-  const { raw, stored } = entryData(buffer, entry);
+export function readZipEntry(input: Buffer | ByteSource, entry: ZipEntry): Buffer {
+  const source = asByteSource(input);
+  const { dataStart, stored } = entryData(source, entry);
+  const raw = source.read(dataStart, entry.compressedSize);
   if (stored) return verified(raw, entry);
   let content: Buffer;
   try {
@@ -280,13 +324,26 @@ export function readZipEntry(buffer: Buffer, entry: ZipEntry): Buffer {
 }
 
 /** readZipEntry with the inflation on libuv's thread pool: for large entries, so this thread goes on with other work. */
-export async function readZipEntryAsync(buffer: Buffer, entry: ZipEntry): Promise<Buffer> {
-  const { raw, stored } = entryData(buffer, entry);
+export async function readZipEntryAsync(input: Buffer | ByteSource, entry: ZipEntry): Promise<Buffer> {
+  const source = asByteSource(input);
+  const { dataStart, stored } = entryData(source, entry);
+  const raw = source.read(dataStart, entry.compressedSize);
   if (stored) return verified(raw, entry);
   const content = await new Promise<Buffer>((resolve, reject) =>
     zlib.inflateRaw(raw, inflateOptions(entry), (err, result) => (err ? reject(inflateFailure(err, entry)) : resolve(result))),
   );
   return verified(content, entry);
+}
+
+/**
+ * An entry that is itself an archive, as a source: a stored one is a window of its parent, wherever the parent is
+ * (nothing copied, nothing held: a Spring Boot jar's BOOT-INF/lib); a deflated one is inflated into memory.
+ */
+export function readNestedArchive(input: Buffer | ByteSource, entry: ZipEntry): ByteSource {
+  const source = asByteSource(input);
+  const { dataStart, stored } = entryData(source, entry);
+  if (stored) return verifiedWindow(source, dataStart, entry);
+  return bufferSource(readZipEntry(source, entry));
 }
 
 function hex(value: number): string {

@@ -6,6 +6,7 @@ import { parseCvssV2, parseCvssV3, type CvssV2, type CvssV3 } from './cvss';
 import type { Osv, OsvAffected, OsvSeverity } from './osv';
 import type { CvssRecord } from './store';
 import { memoizedByText } from '../memo';
+import { VENDOR_FEED_SOURCES } from './record-sources';
 
 export { isCveId };
 
@@ -196,9 +197,6 @@ function databaseRating(hits: AdvisoryHit[]): Rating | undefined {
   }
   return undefined;
 }
-
-/** The `database_specific.source` of records lamina converts from vendor feeds (./sources): osv.dev has no page for them. */
-const VENDOR_FEED_SOURCES = new Set(['alas', 'azure-oval', 'fedora-bodhi', 'oracle-oval', 'redhat-csaf', 'suse-csaf']);
 
 const fromVendorFeed = (advisory: Osv) => VENDOR_FEED_SOURCES.has(advisory.database_specific?.source as string);
 

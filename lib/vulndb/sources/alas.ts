@@ -19,6 +19,7 @@ import { describeNetworkError, downloadResumable } from '../download';
 import { decompressedDocument } from '../document-stream';
 import { distinctReferences, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
 import type { AdvisorySource, FeedFormat, SourceContext, SourceOutcome } from './types';
+import { RECORD_SOURCES } from '../record-sources';
 
 const ALAS_SITE = 'https://alas.aws.amazon.com';
 /** Records handed to `putAdvisories` at a time. */
@@ -179,7 +180,7 @@ function updateToOsv(update: Update): Osv | { malformed: string } {
     details: update.description.trim() || undefined,
     affected: affectedOf(alas, fixes, update.severity.trim()),
     references: referencesOf(update, id),
-    database_specific: { source: 'alas' },
+    database_specific: { source: RECORD_SOURCES.alas },
   });
 }
 
@@ -487,7 +488,7 @@ export interface AlasSourceOptions extends RepositoryOptions {
 }
 
 function coreSource(release: string, mirrorList: string, options: RepositoryOptions): AdvisorySource {
-  const name = `alas:${release}`;
+  const name = `${RECORD_SOURCES.alas}:${release}`;
   return {
     name,
     ecosystems: [`Amazon Linux:${release}`],

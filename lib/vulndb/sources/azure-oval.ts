@@ -24,6 +24,7 @@ import {
   ovalTimestamp,
 } from './oval';
 import type { AdvisorySource, FeedFormat } from './types';
+import { RECORD_SOURCES } from '../record-sources';
 
 export const AZURE_OVAL_BASE_URL = 'https://raw.githubusercontent.com/microsoft/AzureLinuxVulnerabilityData/main';
 
@@ -41,7 +42,7 @@ export const AZURE_OVAL_RELEASES: readonly AzureRelease[] = [
 ];
 
 export const azureEcosystem = (release: AzureRelease) => `${release.product}:${release.version}`;
-export const azureOvalSourceName = (release: AzureRelease) => `azure-oval:${release.version}`;
+export const azureOvalSourceName = (release: AzureRelease) => `${RECORD_SOURCES.azureOval}:${release.version}`;
 
 /** `azurelinux-3.0-oval.xml`, `cbl-mariner-2.0-oval.xml`: the file each release's OVAL is published as. */
 export function azureOvalFileName(release: AzureRelease): string {
@@ -173,7 +174,7 @@ export function azureDefinitionToOsv(definition: OvalDefinition, release: AzureR
     affected,
     references: references.length > 0 ? references : undefined,
     database_specific: withoutUndefined({
-      source: 'azure-oval',
+      source: RECORD_SOURCES.azureOval,
       oval_id: definition.id,
       advisory_id: definition.extra.advisory_id || undefined,
       patchable: definition.extra.patchable || undefined,

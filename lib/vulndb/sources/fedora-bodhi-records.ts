@@ -10,9 +10,10 @@ import { readBounded } from '../advisory-files';
 import { isCveId, sortCveIds } from '../cve-id';
 import { compareTimestamps, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
 import type { FeedFormat } from './types';
+import { RECORD_SOURCES } from '../record-sources';
 
 export const BODHI_URL = 'https://bodhi.fedoraproject.org';
-const SOURCE = 'fedora-bodhi';
+const SOURCE = RECORD_SOURCES.fedoraBodhi;
 /** A Bodhi response or export above this is not one lamina reads whole. */
 const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 

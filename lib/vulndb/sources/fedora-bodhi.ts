@@ -11,9 +11,10 @@ import { describeNetworkError, responseBody } from '../download';
 import type { Osv } from '../osv';
 import { BODHI_URL, fedoraReleaseOf, laterTime, pushedAt, updateRecords } from './fedora-bodhi-records';
 import type { AdvisorySource, SourceContext, SourceOutcome } from './types';
+import { RECORD_SOURCES } from '../record-sources';
 
 export { BODHI_URL };
-export const FEDORA_BODHI_SOURCE = 'fedora-bodhi';
+export const FEDORA_BODHI_SOURCE = RECORD_SOURCES.fedoraBodhi;
 
 /** Bodhi allows 1 to 1000 rows a page; a page of 100 security updates is a few MB. */
 const DEFAULT_ROWS_PER_PAGE = 100;

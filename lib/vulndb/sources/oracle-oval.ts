@@ -27,6 +27,7 @@ import {
   ovalTimestamp,
 } from './oval';
 import type { AdvisorySource, FeedFormat } from './types';
+import { RECORD_SOURCES } from '../record-sources';
 
 export const ORACLE_OVAL_URL = 'https://linux.oracle.com/security/oval/com.oracle.elsa-all.xml.bz2';
 /** The Oracle Linux releases ELSA covers. */
@@ -200,7 +201,7 @@ export function oracleDefinitionToOsv(definition: OvalDefinition, generator: Ova
     details: definition.description || undefined,
     affected: affectedOf(fixes, definition.severity),
     references: referencesOf(definition, id),
-    database_specific: { source: 'oracle-oval', oval_id: definition.id },
+    database_specific: { source: RECORD_SOURCES.oracleOval, oval_id: definition.id },
   });
 }
 
@@ -229,7 +230,7 @@ export interface OracleOvalSourceOptions extends OvalDocumentSourceOptions {
 export function oracleOvalSource(options: OracleOvalSourceOptions = {}): AdvisorySource {
   return ovalDocumentSource(
     {
-      name: 'oracle-oval',
+      name: RECORD_SOURCES.oracleOval,
       ecosystems: ORACLE_RELEASES.map((release) => `Oracle Linux:${release}`),
       url: options.url ?? ORACLE_OVAL_URL,
       records: oracleRecords,

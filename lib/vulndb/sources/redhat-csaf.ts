@@ -35,13 +35,14 @@ import {
   textsOf,
 } from './csaf';
 import type { AdvisorySource, FeedFormat, SourceContext, SourceOutcome } from './types';
+import { RECORD_SOURCES } from '../record-sources';
 
 /** The legacy VEX directory (the layout claircore and Trivy read). */
 export const REDHAT_VEX_URL = 'https://security.access.redhat.com/data/csaf/v2/vex/';
 /** Where Red Hat publishes the GA VEX files since May 2026 (same layout, per-minor-release products). */
 export const REDHAT_VEX_FEED_URL = 'https://security.access.redhat.com/data/csaf/v2/vex-feed/';
 
-const SOURCE = 'redhat-csaf';
+const SOURCE = RECORD_SOURCES.redhatCsaf;
 /** One document is at most this big (the largest real ones are a few MiB); bigger ones are skipped as malformed. */
 const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
 const BATCH_SIZE = 500;

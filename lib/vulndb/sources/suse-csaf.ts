@@ -36,8 +36,9 @@ import {
 } from './csaf';
 import { applyListedChanges, type CsafFeed, readListing, writeChanged } from './csaf-listing';
 import type { AdvisorySource, FeedFormat, SourceContext, SourceOutcome } from './types';
+import { RECORD_SOURCES } from '../record-sources';
 
-export const SUSE_CSAF_SOURCE = 'suse-csaf';
+export const SUSE_CSAF_SOURCE = RECORD_SOURCES.suseCsaf;
 const SUSE_PUBLISHER = 'https://www.suse.com';
 /** The largest real documents (the kernel's CVEs) are a few MiB. */
 export const MAX_SUSE_DOCUMENT_BYTES = 64 * 1024 * 1024;

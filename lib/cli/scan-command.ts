@@ -24,6 +24,7 @@ import {
 import { isActive, type Snooze, withSnoozes } from '../service/snoozes';
 import type { Finding } from '../vulndb/findings';
 import { applyFilters, gate, parseIgnoreFile, parseSeverities, renderSarif, renderTable, type FilterOptions, type ReportInput } from '../report';
+import { shownWarnings } from '../warnings';
 import { renderCycloneDx, renderSpdx } from '../sbom';
 import { TOOL } from '../scanner';
 import { ImageService, imageName } from '../service/image-service';
@@ -308,7 +309,10 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
       tool: TOOL,
       languageAdvisoriesUnavailable: match?.languageAdvisoriesUnavailable,
       signatures,
+      warnings: [...stored.inventory.warnings, ...(match?.warnings ?? [])],
     };
+    // The table lists them; with other formats stdout is a document, so they go to stderr.
+    if (format !== 'table') for (const warning of shownWarnings(report.warnings)) io.err(`lamina: warning: ${warning}\n`);
     const json = (value: unknown) => jsonText(value, settings.pretty);
     let text: string;
     switch (format) {

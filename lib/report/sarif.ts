@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Package } from '../index/types';
 import type { Finding } from '../vulndb/findings';
 import { distinctNotes, explainNote } from './notes';
+import { shownWarnings } from '../warnings';
 import { cvssScoreOf, orderedRows, severityRank, type ReportRow, type Severity } from './severity';
 import type { ReportInput } from './types';
 
@@ -170,11 +171,15 @@ export function renderSarif(input: ReportInput): Record<string, unknown> {
         invocations: [
           {
             executionSuccessful: true,
-            toolExecutionNotifications: notes.map((note) => ({
-              descriptor: { id: note },
-              level: 'warning',
-              message: { text: `${note}: ${explainNote(note, input)}` },
-            })),
+            toolExecutionNotifications: [
+              ...notes.map((note) => ({
+                descriptor: { id: note },
+                level: 'warning',
+                message: { text: `${note}: ${explainNote(note, input)}` },
+              })),
+              // What could not be read or matched, in the tool's own words: a note names none of it.
+              ...shownWarnings(input.warnings).map((text) => ({ level: 'warning', message: { text } })),
+            ],
           },
         ],
         results: rows.map((row) => resultOf(row, ruleIndex.get(row.finding.id)!, input)),

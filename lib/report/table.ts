@@ -1,5 +1,6 @@
 /** A scan as a terminal table: one row per finding, then counts by severity, the OS and the scan notes in words. */
 import { distinctNotes, explainNote, INCOMPLETE_NOTES } from './notes';
+import { shownWarnings } from '../warnings';
 import { orderedRows, SEVERITIES, type Severity } from './severity';
 import type { ReportInput } from './types';
 
@@ -177,6 +178,13 @@ export function renderTable(input: ReportInput, options: TableOptions = {}): str
     out.push('');
     out.push(heading('Notes:'));
     for (const note of notes) prose(`${note}: ${explainNote(note, input)}`, '  ', '    ');
+  }
+
+  const warnings = shownWarnings(input.warnings);
+  if (warnings.length > 0) {
+    out.push('');
+    out.push(heading('Warnings:'));
+    for (const warning of warnings) prose(warning, '  ', '    ');
   }
   return `${out.join('\n')}\n`;
 }

@@ -24,4 +24,10 @@ export interface ReportInput {
   languageAdvisoriesUnavailable?: string[];
   /** The signature verdict, one line per integration (`VERIFIED by key.pub for <refs>`); absent when none was asked for. */
   signatures?: string[];
+  /**
+   * What the scan could not read or match, one line each: the indexing warnings (a file that could not be parsed, an
+   * archive past a limit), then the matcher's (an advisory whose versions could not be ordered, data borrowed from
+   * another distribution). Shown by the table and SARIF; capped by {@link shownWarnings}.
+   */
+  warnings?: string[];
 }

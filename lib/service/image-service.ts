@@ -19,6 +19,7 @@ import { currentInventory } from './stored-inventory';
 import { holderId, type ScanLeases } from './scan-leases';
 import { codeName, noteRequest, type ScanObserver } from './scan-observer';
 import { imageCves, withSnoozes, type SnoozeStore } from './snoozes';
+import { shownWarnings } from '../warnings';
 
 export interface ScannerIdentity {
   version: string;
@@ -259,6 +260,7 @@ export class ImageService {
       packages: inventory.packages.length,
       findings: match?.findings.length ?? 0,
       notes: image.scan?.notes ?? [],
+      warnings: shownWarnings([...inventory.warnings, ...(match?.warnings ?? [])]),
       durationsMs: { resolve: resolveMs, index: matchStarted - indexStarted, match: matchMs, total: resolveMs + Date.now() - indexStarted },
     });
     return stored;

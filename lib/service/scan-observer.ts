@@ -11,6 +11,8 @@ export interface ScanFinished {
   packages: number;
   findings: number;
   notes: string[];
+  /** What the scan could not read or match (indexing and matcher warnings), capped with a count of the rest. */
+  warnings: string[];
   durationsMs: { resolve: number; index: number; match: number; total: number };
 }
 

@@ -66,6 +66,8 @@ describe('one structured line per request and per scan, never a credential', () 
       layersFromCache: 0,
       packages: 0,
       notes: expect.arrayContaining(['OS_UNAVAILABLE']),
+      // The fake registry's layer is not a tar: the log line says so, as the scan itself cannot.
+      warnings: [expect.stringMatching(/^layer sha256:[0-9a-f]{64} was not indexed: unexpected end of layer data/)],
     });
     expect(scans[0].fields.durationsMs).toEqual({
       resolve: expect.any(Number),
@@ -93,6 +95,7 @@ describe('one structured line per request and per scan, never a credential', () 
       packages: 5,
       findings: 1,
       notes: [],
+      warnings: [],
       durationsMs: { resolve: 1, index: 2, match: 3, total: 6 },
     });
     const emf = metrics.serializeMetrics() as unknown as Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> } };

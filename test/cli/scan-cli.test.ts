@@ -183,6 +183,40 @@ interface Outcome {
     expect(JSON.parse(outcome.stdout).scan.notes).toContain('OS_CVES_UNAVAILABLE');
   }, 60_000);
 
+  it('says what could not be read: the warnings in the table, on stderr with other formats, in SARIF', async () => {
+    const broken = await buildImage({
+      layers: [
+        {
+          entries: [
+            { path: 'etc/alpine-release', content: '3.18.4\n' },
+            { path: 'lib/apk/db/installed', content: APK_INSTALLED },
+            { path: 'opt/app/broken.jar', content: 'not a zip archive at all' },
+          ],
+        },
+      ],
+    });
+    await pushImage(registry, 'team/broken', '1', broken);
+    const name = `${registry.host}/team/broken:1`;
+    const warning = 'java: opt/app/broken.jar: not a readable zip archive: no end of central directory record';
+
+    const table = await lamina(['scan', name, '--format', 'table']);
+    expect(table.code).toBe(0);
+    // Wrapped at 80 columns with a hanging indent.
+    expect(table.stdout.slice(table.stdout.indexOf('Warnings:')).replace(/\n\s+/g, ' ')).toBe(`Warnings: ${warning}\n`);
+    expect(table.stderr).toContain('lamina: warning: part of the image could not be read');
+    expect(table.stderr).not.toContain(warning);
+
+    const json = await lamina(['scan', name, '--format', 'json']);
+    expect(json.code).toBe(0);
+    expect(json.stderr).toContain(`lamina: warning: ${warning}\n`);
+    expect(JSON.parse(json.stdout).scan.notes).toContain('PARTIAL_SCAN_DATA');
+    // The finding is still there: one unreadable file costs only what it holds.
+    expect(JSON.parse(json.stdout).scan.components.find((c: { name: string }) => c.name === 'musl').vulns[0].cve).toBe('CVE-2025-26519');
+
+    const sarif = JSON.parse((await lamina(['scan', name, '--format', 'sarif'])).stdout);
+    expect(sarif.runs[0].invocations[0].toolExecutionNotifications).toContainEqual({ level: 'warning', message: { text: warning } });
+  }, 60_000);
+
   it('credentials: --username needs a password; --password-stdin reads it', async () => {
     const missing = await lamina(['scan', image, '--username', 'ci']);
     expect(missing.code).toBe(2);

@@ -177,6 +177,18 @@ describe('renderSarif', () => {
     ]);
   });
 
+  it('gives each warning of the scan as a tool notification after the notes', () => {
+    const warnings = Array.from({ length: 22 }, (_, i) => `java: opt/app/lib-${i}.jar: not a readable zip archive`);
+    const run = runOf(renderSarif(reportInput({ notes: ['PARTIAL_SCAN_DATA'], warnings })));
+    const notifications = run.invocations[0].toolExecutionNotifications;
+    expect(notifications[0].descriptor).toEqual({ id: 'PARTIAL_SCAN_DATA' });
+    expect(notifications.slice(1)).toEqual([
+      ...warnings.slice(0, 20).map((text) => ({ level: 'warning', message: { text } })),
+      { level: 'warning', message: { text: '… and 2 more' } },
+    ]);
+    expect(run.invocations[0].executionSuccessful).toBe(true);
+  });
+
   it('fingerprints results by id, package, version and location, so re-runs and new tags dedupe', () => {
     const prints = (log: Json) => runOf(log).results.map((r: Json) => `${r.ruleId} ${r.partialFingerprints[FINGERPRINT_KEY]}`);
     const first = prints(renderSarif(reportInput()));

@@ -94,6 +94,18 @@ describe('renderTable', () => {
     expect(more.match(/OS_UNAVAILABLE:/g)).toHaveLength(1);
   });
 
+  it('lists what could not be read or matched under Warnings, the first 20 and a count of the rest', () => {
+    const few = renderTable(reportInput({ warnings: ['java: opt/app/broken.jar: not a readable zip archive: no end of central directory record'] }), { width: 200 });
+    const section = few.slice(few.indexOf('Warnings:'));
+    expect(section).toBe('Warnings:\n  java: opt/app/broken.jar: not a readable zip archive: no end of central directory record\n');
+    const many = Array.from({ length: 25 }, (_, i) => `npm: srv/node_modules/pkg-${i}/package.json: not JSON`);
+    const listed = lines(renderTable(reportInput({ warnings: many }), { width: 200 }));
+    const start = listed.indexOf('Warnings:');
+    expect(listed.slice(start + 1, -1)).toEqual([...many.slice(0, 20).map((warning) => `  ${warning}`), '  … and 5 more']);
+    expect(renderTable(reportInput({ warnings: [] }))).not.toContain('Warnings:');
+    expect(renderTable(reportInput())).not.toContain('Warnings:');
+  });
+
   it('wraps notes with a hanging indent at 80 columns', () => {
     const noteLines = lines(renderTable(input, { width: 80 }));
     const start = noteLines.findIndex((line) => line.startsWith('  OS_CVES_UNAVAILABLE:'));

@@ -95,7 +95,9 @@ describe('renderTable', () => {
   });
 
   it('lists what could not be read or matched under Warnings, the first 20 and a count of the rest', () => {
-    const few = renderTable(reportInput({ warnings: ['java: opt/app/broken.jar: not a readable zip archive: no end of central directory record'] }), { width: 200 });
+    const few = renderTable(reportInput({ warnings: ['java: opt/app/broken.jar: not a readable zip archive: no end of central directory record'] }), {
+      width: 200,
+    });
     const section = few.slice(few.indexOf('Warnings:'));
     expect(section).toBe('Warnings:\n  java: opt/app/broken.jar: not a readable zip archive: no end of central directory record\n');
     const many = Array.from({ length: 25 }, (_, i) => `npm: srv/node_modules/pkg-${i}/package.json: not JSON`);

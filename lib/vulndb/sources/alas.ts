@@ -13,6 +13,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { PackageURL } from 'packageurl-js';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { unavailable } from '../../errors';
+import { memoizedByText } from '../../memo';
 import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
 import { isCveId, sortCveIds } from '../cve-id';
 import { describeNetworkError, downloadResumable } from '../download';
@@ -145,6 +146,12 @@ function referencesOf(update: Update, id: string): OsvReference[] {
   ]);
 }
 
+/** A package's purl by `<release>/<name>`: the same packages come back in update after update (a kernel in hundreds). */
+const purlOf = memoizedByText((key) => {
+  const slash = key.indexOf('/');
+  return new PackageURL('rpm', 'amazon', key.slice(slash + 1), undefined, { distro: `amazon-${key.slice(0, slash)}` }).toString();
+}, 20_000);
+
 function affectedOf(alas: AlasId, fixes: Map<string, string>, severity: string): OsvAffected[] {
   const ecosystem = `Amazon Linux:${alas.release}`;
   const specific: Record<string, unknown> = {};
@@ -153,7 +160,7 @@ function affectedOf(alas: AlasId, fixes: Map<string, string>, severity: string):
   return [...fixes]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, fixed]) => ({
-      package: { ecosystem, name, purl: new PackageURL('rpm', 'amazon', name, undefined, { distro: `amazon-${alas.release}` }).toString() },
+      package: { ecosystem, name, purl: purlOf(`${alas.release}/${name}`) },
       ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }],
       ...(Object.keys(specific).length > 0 ? { ecosystem_specific: { ...specific } } : {}),
     }));

@@ -9,7 +9,17 @@ import {
   parseManifest,
   pomCoordinates,
 } from './java/metadata';
-import { METHOD_DEFLATE, openZip, readNestedArchive, readZipEntry, readZipEntryAsync, type ZipEntry, ZipFormatError, zipEntries } from './java/zip';
+import {
+  METHOD_DEFLATE,
+  METHOD_STORED,
+  openZip,
+  readNestedArchive,
+  readZipEntry,
+  readZipEntryAsync,
+  type ZipEntry,
+  ZipFormatError,
+  zipEntries,
+} from './java/zip';
 import { asByteSource, bufferSource, type ByteSource } from './byte-source';
 import { ArchiveStream } from './archive-stream';
 import type { AnalysisResult, PackageRecord, StreamAnalyzer } from './types';
@@ -48,7 +58,7 @@ export interface JavaArchiveLimits {
   maxEntriesTotal: number;
   /** Nested archives opened per file. */
   maxNestedArchives: number;
-  /** Uncompressed size of one nested archive. */
+  /** Uncompressed size of one nested archive that is inflated into memory (a stored one is read where it is). */
   maxNestedArchiveBytes: number;
   /** Bytes taken out of one archive (its metadata and nested archives, uncompressed). */
   maxBytesPerArchive: number;
@@ -372,7 +382,8 @@ function* nestedArchive(walk: Walk, parent: Archive, entry: ZipEntry): WalkSteps
     walk.exhausted = true;
     return 'stop';
   }
-  if (entry.uncompressedSize > limits.maxNestedArchiveBytes) {
+  // A stored one is read in place, however large: only an inflated one is held in memory.
+  if (entry.method !== METHOD_STORED && entry.uncompressedSize > limits.maxNestedArchiveBytes) {
     walk.note(`${where}: declares ${entry.uncompressedSize} bytes, more than the ${limits.maxNestedArchiveBytes} a nested archive may have; not opened`);
     return undefined;
   }

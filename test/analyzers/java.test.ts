@@ -685,6 +685,19 @@ describe('archive limits', () => {
     expect(result.unreadable).toBe(true);
   });
 
+  it('the nested size limit is for archives inflated into memory: a stored one over it is read where it is', async () => {
+    const inner = await mavenJar('org.example', 'inner', '1.0', [{ name: 'filler.bin', content: Buffer.alloc(300_000, 3), compress: false }]);
+    const small = limits({ maxNestedArchiveBytes: 100_000 });
+    const stored = analyze(await zipOf([{ name: 'BOOT-INF/lib/inner-1.0.jar', content: inner, compress: false }]), 'app.jar', small);
+    expect(summary(stored)).toEqual(['org.example:inner@1.0 in app.jar:BOOT-INF/lib/inner-1.0.jar']);
+    expect(stored.notes).toBeUndefined();
+    const deflated = analyze(await zipOf([{ name: 'BOOT-INF/lib/inner-1.0.jar', content: inner }]), 'app.jar', small);
+    expect(summary(deflated)).toEqual([]);
+    expect(deflated.notes).toEqual([
+      `app.jar:BOOT-INF/lib/inner-1.0.jar: declares ${inner.length} bytes, more than the 100000 a nested archive may have; not opened`,
+    ]);
+  });
+
   it('a nested archive declaring more than 64 MiB is not opened', () => {
     const war = rawZip([
       { name: 'WEB-INF/lib/huge.jar', content: Buffer.from('x'), size: 65 * 1024 * 1024, compressedSize: 3 * 1024 * 1024, data: Buffer.alloc(3 * 1024 * 1024) },

@@ -186,6 +186,20 @@ describe('the zip reader over a file', () => {
     }
   });
 
+  it('never reads outside its range of the file: a negative offset would read from the file position', () => {
+    const { source, close } = fileSourceOf(Buffer.from('0123456789'), 5);
+    try {
+      expect(source.read(2, 3).toString()).toBe('234');
+      expect(source.window(4, 4).read(1, 2).toString()).toBe('56');
+      expect(() => source.read(-1, 2)).toThrow(RangeError);
+      expect(() => source.read(8, 3)).toThrow(RangeError);
+      expect(() => source.window(6, 5)).toThrow(RangeError);
+      expect(() => source.window(2, 2).read(1, 2)).toThrow(RangeError);
+    } finally {
+      close();
+    }
+  });
+
   it('checks a stored window piece by piece: a flipped byte fails its CRC-32', async () => {
     const inner = await mavenJar('org.example', 'inner', '1.0', [{ name: 'blob.bin', content: randomBytes(3 * MIB), compress: false }]);
     const war = await zipOf([{ name: 'WEB-INF/lib/stored.jar', content: inner, compress: false }]);

@@ -451,7 +451,7 @@ const ARCHIVE_STREAM = { inMemoryBytes: 16 * MIB, maxBytes: 2048 * MIB };
 /** Java archives anywhere in the image, read as they stream by rather than kept with the layer's files. */
 export const javaAnalyzer: StreamAnalyzer = {
   name: 'java',
-  version: 2,
+  version: 3,
   maxFileSize: 0,
   wants: () => false,
   analyze(file: LayerFile): AnalysisResult {

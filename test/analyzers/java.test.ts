@@ -217,9 +217,9 @@ describe('java analyser paths', () => {
     expect(isJavaArchiveName('x.war')).toBe(true);
   });
 
-  it('is the java analyser, version 2, streaming archives (none kept with the layer), with no path hints (a suffix test)', () => {
+  it('is the java analyser, version 3, streaming archives (none kept with the layer), with no path hints (a suffix test)', () => {
     expect(javaAnalyzer.name).toBe('java');
-    expect(javaAnalyzer.version).toBe(2);
+    expect(javaAnalyzer.version).toBe(3);
     expect(javaAnalyzer.maxFileSize).toBe(0);
     expect(javaAnalyzer.wants('a.jar')).toBe(false);
     expect(hasPathHints(javaAnalyzer)).toBe(false);

@@ -64,7 +64,11 @@ export class ArchiveStream implements StreamAnalysis {
     }
     if (this.fd === undefined) return false;
     try {
-      for (let written = 0; written < chunk.length; ) written += writeSync(this.fd, chunk, written, chunk.length - written, this.at + written);
+      for (let written = 0; written < chunk.length; ) {
+        const step = writeSync(this.fd, chunk, written, chunk.length - written, this.at + written);
+        if (step <= 0) throw new Error('the file took no more bytes');
+        written += step;
+      }
     } catch (err) {
       this.fail(`could not be written to a spool file in ${this.spoolDirectory()}: ${(err as Error).message}`);
       return false;

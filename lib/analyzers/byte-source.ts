@@ -13,6 +13,11 @@ export interface ByteSource {
   window(offset: number, length: number): ByteSource;
   /** Whether reads are views of memory: reading a large range costs nothing then. */
   readonly inMemory: boolean;
+  /**
+   * Frees what holds the bytes once the reader is done (closes a spool file); reads after it fail. Absent, or doing
+   * nothing, for bytes in memory and for windows, which belong to their parent.
+   */
+  release?(): void;
 }
 
 class BufferSource implements ByteSource {
@@ -50,7 +55,12 @@ export class FileSource implements ByteSource {
     private readonly fd: number,
     private readonly start: number,
     readonly size: number,
+    private readonly onRelease?: () => void,
   ) {}
+
+  release(): void {
+    this.onRelease?.();
+  }
 
   read(offset: number, length: number): Buffer {
     // pread at a negative position would read from the file's current position instead: never let one through.

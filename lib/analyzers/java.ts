@@ -10,6 +10,7 @@ import {
   pomCoordinates,
 } from './java/metadata';
 import {
+  inflateZipEntryInto,
   METHOD_DEFLATE,
   METHOD_STORED,
   openZip,
@@ -22,6 +23,7 @@ import {
 } from './java/zip';
 import { asByteSource, bufferSource, type ByteSource } from './byte-source';
 import { ArchiveStream } from './archive-stream';
+import { SpoolError, SpoolFile } from './spool-file';
 import type { AnalysisResult, PackageRecord, StreamAnalyzer } from './types';
 
 /**
@@ -46,7 +48,8 @@ import type { AnalysisResult, PackageRecord, StreamAnalyzer } from './types';
  * {@link JAVA_LIMITS} bound the work any file can cause (zip bombs, entry floods, deep nesting); past one, a note says
  * what was skipped, the result is marked `unreadable` (incomplete) and what was found so far is kept. Archives are
  * read as they stream out of the layer: held in memory up to 16 MiB, read from a spool file beyond (up to 2 GiB; see
- * {@link ArchiveStream}), so a large Spring Boot jar costs the memory of the nested archive being read, not its own.
+ * {@link ArchiveStream}). A stored nested archive is read where it is; a deflated one is inflated into memory up to
+ * 16 MiB and into a spool file beyond. A large Spring Boot jar or ear costs the memory of its metadata, not its size.
  */
 
 export interface JavaArchiveLimits {
@@ -60,6 +63,12 @@ export interface JavaArchiveLimits {
   maxNestedArchives: number;
   /** Uncompressed size of one nested archive that is inflated into memory (a stored one is read where it is). */
   maxNestedArchiveBytes: number;
+  /**
+   * Nested archives inflating to more than this are inflated into a spool file by the streaming reader
+   * ({@link analyzeJavaArchiveAsync}), not into memory, and so are not held to `maxNestedArchiveBytes`; the
+   * synchronous reader holds them in memory, within it.
+   */
+  spoolInflatedBytes: number;
   /** Bytes taken out of one archive (its metadata and nested archives, uncompressed). */
   maxBytesPerArchive: number;
   /** Bytes taken out of all archives of the file together. */
@@ -81,6 +90,7 @@ export const JAVA_LIMITS: Readonly<JavaArchiveLimits> = Object.freeze({
   maxEntriesTotal: 2_000_000,
   maxNestedArchives: 10_000,
   maxNestedArchiveBytes: 64 * MIB,
+  spoolInflatedBytes: 16 * MIB,
   maxBytesPerArchive: 128 * MIB,
   maxBytesTotal: 256 * MIB,
   maxMetadataBytes: 1 * MIB,
@@ -130,6 +140,8 @@ class Walk {
   constructor(
     readonly limits: JavaArchiveLimits,
     fileSize: number,
+    /** Large nested archives are inflated into spool files (the streaming reader), not memory. */
+    readonly spools: boolean,
   ) {
     this.entriesLeft = limits.maxEntriesTotal;
     this.budget = budgetFor(limits.maxBytesTotal, fileSize, FILE_BUDGET_FACTOR);
@@ -272,7 +284,7 @@ function readNested(walk: Walk, archive: Archive, entry: ZipEntry): ByteSource |
 }
 
 function unreadEntry(walk: Walk, archive: Archive, entry: ZipEntry, err: unknown): undefined {
-  if (!(err instanceof ZipFormatError)) throw err;
+  if (!(err instanceof ZipFormatError) && !(err instanceof SpoolError)) throw err;
   walk.note(`${archive.where}: ${entry.name} ${err.message}; skipped`);
   return undefined;
 }
@@ -301,10 +313,30 @@ function walkedAtOnce<T>(steps: WalkSteps<T>): T {
 /** The pool inflation under way, process-wide: one at a time, so archives of several layers never inflate at once. */
 let poolTurn: Promise<unknown> = Promise.resolve();
 
-function inflatedOnPool(archive: Archive, entry: ZipEntry): Promise<ByteSource> {
-  const turn = poolTurn.then(async () => bufferSource(await readZipEntryAsync(archive.content, entry)));
+function inflatedOnPool(archive: Archive, entry: ZipEntry, spool: boolean): Promise<ByteSource> {
+  const turn = poolTurn.then(() => (spool ? inflatedIntoSpool(archive, entry) : inflatedInMemory(archive, entry)));
   poolTurn = turn.catch(() => undefined);
   return turn;
+}
+
+async function inflatedInMemory(archive: Archive, entry: ZipEntry): Promise<ByteSource> {
+  return bufferSource(await readZipEntryAsync(archive.content, entry));
+}
+
+async function inflatedIntoSpool(archive: Archive, entry: ZipEntry): Promise<ByteSource> {
+  const file = SpoolFile.open();
+  try {
+    await inflateZipEntryInto(archive.content, entry, (chunk) => file.append(chunk));
+  } catch (err) {
+    file.close();
+    throw err;
+  }
+  return file.source();
+}
+
+/** Whether the walk inflates this nested archive into a spool file rather than memory. */
+function spooled(walk: Walk, entry: ZipEntry): boolean {
+  return walk.spools && entry.method === METHOD_DEFLATE && entry.uncompressedSize > walk.limits.spoolInflatedBytes;
 }
 
 async function walkedOnPool<T>(steps: WalkSteps<T>): Promise<T> {
@@ -314,7 +346,7 @@ async function walkedOnPool<T>(steps: WalkSteps<T>): Promise<T> {
     let content: ByteSource | undefined;
     // Stored entries (a Spring Boot jar's BOOT-INF/lib) are windows of the archive: nothing for the pool to do.
     if (entry.method !== METHOD_DEFLATE || entry.uncompressedSize < POOL_INFLATE_BYTES) content = readNested(walk, archive, entry);
-    else content = await inflatedOnPool(archive, entry).catch((err: unknown) => unreadEntry(walk, archive, entry, err));
+    else content = await inflatedOnPool(archive, entry, spooled(walk, entry)).catch((err: unknown) => unreadEntry(walk, archive, entry, err));
     step = steps.next(content);
   }
   return step.value;
@@ -382,8 +414,8 @@ function* nestedArchive(walk: Walk, parent: Archive, entry: ZipEntry): WalkSteps
     walk.exhausted = true;
     return 'stop';
   }
-  // A stored one is read in place, however large: only an inflated one is held in memory.
-  if (entry.method !== METHOD_STORED && entry.uncompressedSize > limits.maxNestedArchiveBytes) {
+  // A stored one is read in place, however large; an inflated one is held in memory unless it is spooled.
+  if (entry.method !== METHOD_STORED && !spooled(walk, entry) && entry.uncompressedSize > limits.maxNestedArchiveBytes) {
     walk.note(`${where}: declares ${entry.uncompressedSize} bytes, more than the ${limits.maxNestedArchiveBytes} a nested archive may have; not opened`);
     return undefined;
   }
@@ -412,26 +444,29 @@ function* walkArchive(walk: Walk, archive: Archive, into: PackageRecord[]): Walk
     if (walk.exhausted) break;
     const nested = yield* nestedArchive(walk, archive, entry);
     if (nested === 'stop') break;
-    if (nested) yield* walkArchive(walk, nested, into);
+    if (!nested) continue;
+    yield* walkArchive(walk, nested, into);
+    // A spool file a nested archive was inflated into is freed as soon as that archive is read.
+    nested.content.release?.();
   }
   return true;
 }
 
 /** The packages of one Java archive held in memory, within `limits`. */
 export function analyzeJavaArchive(content: Buffer | ByteSource, path: ImagePath, limits: JavaArchiveLimits = JAVA_LIMITS): AnalysisResult {
-  return walkedAtOnce(archiveAnalysis(content, path, limits));
+  return walkedAtOnce(archiveAnalysis(content, path, limits, false));
 }
 
 /** analyzeJavaArchive with large nested archives inflated on the thread pool, one at a time. */
 export function analyzeJavaArchiveAsync(content: Buffer | ByteSource, path: ImagePath, limits: JavaArchiveLimits = JAVA_LIMITS): Promise<AnalysisResult> {
-  return walkedOnPool(archiveAnalysis(content, path, limits));
+  return walkedOnPool(archiveAnalysis(content, path, limits, true));
 }
 
-function* archiveAnalysis(input: Buffer | ByteSource, path: ImagePath, limits: JavaArchiveLimits): WalkSteps<AnalysisResult> {
+function* archiveAnalysis(input: Buffer | ByteSource, path: ImagePath, limits: JavaArchiveLimits, spools: boolean): WalkSteps<AnalysisResult> {
   const content = asByteSource(input);
   // An empty file (a symbolic link to a file of another layer reads as one) holds nothing to report.
   if (content.size === 0) return { evidence: [] };
-  const walk = new Walk(limits, content.size);
+  const walk = new Walk(limits, content.size, spools);
   const packages: PackageRecord[] = [];
   const opened = yield* walkArchive(walk, archiveOf(content, path, baseName(path), 0, limits), packages);
   const notes = walk.finish();

@@ -7,6 +7,14 @@ import { type ByteSource, FileSource } from './byte-source';
 /** Spool files are named `<prefix><pid>-<uuid>`, and unlinked as soon as they are open. */
 export const SPOOL_PREFIX = 'lamina-archive-';
 
+/** The temporary directory could not take a spool file, or its bytes (missing, read-only, full). */
+export class SpoolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpoolError';
+  }
+}
+
 /** Spool files nobody closed (a layer that failed before its archive ended) are closed when collected. */
 const unclosed = new FinalizationRegistry<number>((fd) => {
   try {
@@ -40,7 +48,7 @@ export class SpoolFile {
     try {
       fd = openSync(path, 'wx+', 0o600);
     } catch (err) {
-      throw new Error(`could not be spooled to ${directory}: ${(err as Error).message}`);
+      throw new SpoolError(`could not be spooled to ${directory}: ${(err as Error).message}`);
     }
     try {
       unlinkSync(path);
@@ -64,7 +72,7 @@ export class SpoolFile {
         at += step;
       }
     } catch (err) {
-      throw new Error(`could not be written to a spool file in ${this.directory}: ${(err as Error).message}`);
+      throw new SpoolError(`could not be written to a spool file in ${this.directory}: ${(err as Error).message}`);
     }
     this.written += chunk.length;
   }

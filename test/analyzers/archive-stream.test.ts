@@ -147,6 +147,36 @@ describe('a Java archive too large to hold, read from a spool file', () => {
   });
 });
 
+describe('a deflated nested archive too large to hold, inflated into a spool file', () => {
+  it('reads an ear whose deflated war inflates past 64 MiB, as it once could not, and frees its spool file', async () => {
+    // Zeros with a random byte every 32: deflates about 15:1, within the 100:1 a nested archive may have.
+    const padding = Buffer.alloc(66 * MIB);
+    const noise = randomBytes(padding.length / 32);
+    for (let i = 0; i < noise.length; i++) padding[i * 32] = noise[i];
+    const war = await zipOf([
+      { name: 'META-INF/maven/com.example/shop-web/pom.properties', content: 'groupId=com.example\nartifactId=shop-web\nversion=5.0\n' },
+      { name: 'WEB-INF/lib/netty-handler-4.1.93.Final.jar', content: await mavenJar('io.netty', 'netty-handler', '4.1.93.Final') },
+      { name: 'WEB-INF/classes/static/assets.bin', content: padding, compress: false },
+    ]);
+    const ear = await zipOf([{ name: 'shop-web-5.0.war', content: war }]);
+    expect(war.length).toBeGreaterThan(64 * MIB);
+    expect(ear.length).toBeLessThan(16 * MIB);
+    const before = openDescriptors();
+    const { spooled, ...result } = await streamed(javaAnalyzer.openStream('opt/app/shop.ear', 0o644, ear.length), ear);
+    // The ear itself is small enough for memory; the war is inflated into a spool file (in memory, the 64 MiB limit
+    // for one nested archive would have refused it) and freed once read.
+    expect(spooled).toBeUndefined();
+    expect(packagesOf(result).map((pkg) => `${pkg.name} ${pkg.version} @ ${pkg.location}`)).toEqual([
+      'com.example:shop-web 5.0 @ opt/app/shop.ear:shop-web-5.0.war',
+      'io.netty:netty-handler 4.1.93.Final @ opt/app/shop.ear:shop-web-5.0.war:WEB-INF/lib/netty-handler-4.1.93.Final.jar',
+    ]);
+    expect(result.notes).toBeUndefined();
+    expect(openSpoolFiles()).toEqual([]);
+    expect(openDescriptors()).toBe(before);
+    expect(spoolFiles()).toEqual([]);
+  }, 60_000);
+});
+
 describe('the zip reader over a file', () => {
   let dir: string;
   beforeAll(() => {

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { crc32 as zlibCrc32, deflateRawSync } from 'node:zlib';
-import { analyzeJavaArchive, isJavaArchiveName, JAVA_LIMITS, type JavaArchiveLimits, javaAnalyzer } from '../../lib/analyzers/java';
+import { analyzeJavaArchive, analyzeJavaArchiveAsync, isJavaArchiveName, JAVA_LIMITS, type JavaArchiveLimits, javaAnalyzer } from '../../lib/analyzers/java';
+import { SPOOL_PREFIX } from '../../lib/analyzers/spool-file';
 import {
   type Coordinates,
   fileNameCoordinates,
@@ -696,6 +697,62 @@ describe('archive limits', () => {
     expect(deflated.notes).toEqual([
       `app.jar:BOOT-INF/lib/inner-1.0.jar: declares ${inner.length} bytes, more than the 100000 a nested archive may have; not opened`,
     ]);
+  });
+
+  describe('deflated nested archives above the spool size, inflated into a spool file by the streaming reader', () => {
+    // Scaled down: archives inflating to more than 100 KB are spooled, and memory holds at most 200 KB of one.
+    const scaled = limits({ spoolInflatedBytes: 100_000, maxNestedArchiveBytes: 200_000 });
+    const spoolDescriptors = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).includes(`/${SPOOL_PREFIX}${process.pid}-`);
+        } catch {
+          return false;
+        }
+      });
+    const filler = (seed: number, size: number) => {
+      const next = random(seed);
+      return Buffer.from(Array.from({ length: size }, () => Math.floor(next() * 256)));
+    };
+
+    it('reads one past the in-memory limit, nested two deep, and closes every spool file', async () => {
+      const jar = await mavenJar('org.example', 'inner', '1.0', [{ name: 'blob.bin', content: filler(1, 300_000), compress: false }]);
+      const war = await zipOf([
+        { name: 'META-INF/maven/org.example/web/pom.properties', content: 'groupId=org.example\nartifactId=web\nversion=2.0\n' },
+        { name: 'WEB-INF/lib/inner-1.0.jar', content: jar },
+        { name: 'padding.bin', content: filler(2, 300_000), compress: false },
+      ]);
+      const ear = await zipOf([{ name: 'lib/web-2.0.war', content: war }]);
+      const before = spoolDescriptors().length;
+      const streamed = await analyzeJavaArchiveAsync(ear, 'app.ear', scaled);
+      expect(summary(streamed)).toEqual([
+        'org.example:web@2.0 in app.ear:lib/web-2.0.war',
+        'org.example:inner@1.0 in app.ear:lib/web-2.0.war:WEB-INF/lib/inner-1.0.jar',
+      ]);
+      expect(streamed.notes).toBeUndefined();
+      expect(spoolDescriptors()).toHaveLength(before);
+      // The synchronous reader holds nested archives in memory, within the limit: the war is too large for it.
+      const inMemory = analyzeJavaArchive(ear, 'app.ear', scaled);
+      expect(summary(inMemory)).toEqual([]);
+      expect(inMemory.notes).toEqual([`app.ear:lib/web-2.0.war: declares ${war.length} bytes, more than the 200000 a nested archive may have; not opened`]);
+    });
+
+    it('checks what it spools: a wrong CRC, output past the declared size and damaged deflate data are each noted', async () => {
+      const jar = await mavenJar('org.example', 'inner', '1.0', [{ name: 'blob.bin', content: filler(3, 150_000), compress: false }]);
+      const deflated = deflateRawSync(jar);
+      const cases: Array<[RawEntry, RegExp]> = [
+        [{ name: 'lib/a.jar', content: jar, crc: 1234 }, /^app\.ear: lib\/a\.jar fails its CRC-32 check \(\w+, declared 000004d2\); skipped$/],
+        [{ name: 'lib/b.jar', content: jar, size: 120_000 }, /^app\.ear: lib\/b\.jar inflates to more than the 120000 bytes it declares; skipped$/],
+        [{ name: 'lib/c.jar', content: jar, data: deflated.subarray(0, deflated.length - 5000) }, /^app\.ear: lib\/c\.jar has damaged deflate data/],
+      ];
+      for (const [entry, note] of cases) {
+        const result = await analyzeJavaArchiveAsync(rawZip([entry]), 'app.ear', scaled);
+        expect(summary(result)).toEqual([]);
+        expect(result.notes).toEqual([expect.stringMatching(note)]);
+        expect(result.unreadable).toBe(true);
+      }
+      expect(spoolDescriptors()).toEqual([]);
+    });
   });
 
   it('a nested archive declaring more than 64 MiB is not opened', () => {

@@ -335,6 +335,63 @@ export async function readZipEntryAsync(input: Buffer | ByteSource, entry: ZipEn
   return verified(content, entry);
 }
 
+/** Resolves when the stream takes more writes, or when it closes (destroyed, failed). */
+function drainedOrClosed(stream: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done).on('close', done);
+  });
+}
+
+/**
+ * A deflated entry inflated piece by piece into `sink` (a spool file), on the thread pool, never all in memory: its
+ * compressed bytes are read 1 MiB at a time, output past the declared size stops the inflation, and the size and
+ * CRC-32 are checked at the end. What the sink throws ends it and is thrown.
+ */
+export async function inflateZipEntryInto(input: Buffer | ByteSource, entry: ZipEntry, sink: (chunk: Buffer) => void): Promise<void> {
+  const source = asByteSource(input);
+  const { dataStart, stored } = entryData(source, entry);
+  if (stored) throw new ZipFormatError('is stored, not deflated');
+  const inflater = zlib.createInflateRaw({ chunkSize: CRC_PIECE });
+  let produced = 0;
+  let crc = 0;
+  let failure: unknown;
+  inflater.on('data', (chunk: Buffer) => {
+    if (failure) return;
+    produced += chunk.length;
+    if (produced > entry.uncompressedSize) failure = new ZipFormatError(`inflates to more than the ${entry.uncompressedSize} bytes it declares`);
+    else {
+      crc = crc32(chunk, crc);
+      try {
+        sink(chunk);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    if (failure) inflater.destroy();
+  });
+  inflater.once('error', (err) => {
+    failure ??= inflateFailure(err, entry);
+  });
+  // A zlib stream closes after its end, after destroy() and after an error alike.
+  const closed = new Promise<void>((resolve) => inflater.once('close', resolve));
+  for (let at = 0; at < entry.compressedSize && !failure; at += CRC_PIECE) {
+    const piece = source.read(dataStart + at, Math.min(CRC_PIECE, entry.compressedSize - at));
+    // Wait for the inflater to take each piece: only one compressed and one inflated piece are held.
+    if (!inflater.write(piece)) await drainedOrClosed(inflater);
+  }
+  if (failure) inflater.destroy();
+  else inflater.end();
+  await closed;
+  if (failure) throw failure;
+  if (produced !== entry.uncompressedSize) throw new ZipFormatError(`inflates to ${produced} bytes, not the ${entry.uncompressedSize} it declares`);
+  checkCrc(crc, entry);
+}
+
 /**
  * An entry that is itself an archive, as a source: a stored one is a window of its parent, wherever the parent is
  * (nothing copied, nothing held: a Spring Boot jar's BOOT-INF/lib); a deflated one is inflated into memory.

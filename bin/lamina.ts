@@ -2,12 +2,11 @@
 // First: keeps the AWS SDK's Node version warning off stderr (see the module).
 import '../lib/cli/quiet-sdk';
 import { parseArgs } from 'node:util';
-import { DB_USAGE, dbCommand } from '../lib/cli/db';
-import { scanCommand } from '../lib/cli/scan-command';
+import { DB_USAGE } from '../lib/cli/usage';
 import { configFromEnv, type LaminaConfig } from '../lib/config';
-import { localDynamoPath, startLocalMode } from '../lib/local/local-mode';
-import { createPinoLogger } from '../lib/logging';
 import { TOOL } from '../lib/scanner';
+
+// Each command's modules are loaded when it runs: `lamina --version` and `--help` load none of them.
 
 const SERVE_USAGE = `usage: lamina serve [--port N]
 
@@ -46,6 +45,7 @@ async function serve(args: string[], config: LaminaConfig): Promise<number> {
     process.stdout.write(`${SERVE_USAGE}\n`);
     return 0;
   }
+  const [{ createPinoLogger }, { localDynamoPath, startLocalMode }] = await Promise.all([import('../lib/logging.js'), import('../lib/local/local-mode.js')]);
   const logger = createPinoLogger(config.logLevel);
   const port = values.port !== undefined ? Number(values.port) : config.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got "${values.port}"`);
@@ -70,12 +70,16 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const config = configFromEnv();
   switch (command) {
-    case 'scan':
+    case 'scan': {
+      const { scanCommand } = await import('../lib/cli/scan-command.js');
       return scanCommand(rest, config, { ...io, stdoutIsTty: Boolean(process.stdout.isTTY), stdin: process.stdin });
+    }
     case 'serve':
       return serve(rest, config);
-    case 'db':
+    case 'db': {
+      const { dbCommand } = await import('../lib/cli/db.js');
       return dbCommand(rest, config, io);
+    }
     case '--version':
     case '-V':
     case 'version':

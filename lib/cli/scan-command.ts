@@ -39,8 +39,7 @@ import { CLI_INTEGRATION_ID, integrationFromKeys } from '../signatures/integrati
 import type { SignatureIntegration } from '../signatures/types';
 import { claimedDigests, verifyWithIntegrations } from '../signatures/verify';
 import { matchInventory, type MatchResult } from '../vulndb/matcher';
-import type { CliIo } from './db';
-import { ProgressLine } from './db';
+import { type CliIo, ProgressLine } from './io';
 
 export const FORMATS = ['table', 'json', 'sarif', 'cyclonedx', 'spdx'] as const;
 export type Format = (typeof FORMATS)[number];

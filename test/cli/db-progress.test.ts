@@ -1,4 +1,4 @@
-import { ProgressLine } from '../../lib/cli/db';
+import { ProgressLine } from '../../lib/cli/io';
 
 /** The progress line's timing, on jest's clock. */
 describe('ProgressLine', () => {

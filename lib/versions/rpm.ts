@@ -92,9 +92,12 @@ export function compareRpmVersions(a: RpmVersion, b: RpmVersion): number {
 /** A match compares the same few thousand EVRs (installed builds, fixes) over and over. */
 const parsedRpmVersion = memoizedByText(parseRpmVersion, 20_000);
 
+/** Orders two `[epoch:]version[-release]` texts as rpm does; throws InvalidVersionError for one rpm cannot read. */
+export const compareRpmEvrs = (a: string, b: string): number => compareRpmVersions(parsedRpmVersion(a), parsedRpmVersion(b));
+
 export const rpmScheme: VersionScheme = {
   name: 'rpm',
-  compare: (a, b) => compareRpmVersions(parsedRpmVersion(a), parsedRpmVersion(b)),
+  compare: compareRpmEvrs,
   isValid(version) {
     try {
       const parsed = parseRpmVersion(version);

@@ -88,6 +88,11 @@ export function responseBody(response: Response): Readable {
   return response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : Readable.from([]);
 }
 
+/** `HTTP 404 Not Found`: the status and its reason, Node's own name for the status when the server sent none. */
+export function httpStatusLine(response: Pick<Response, 'status' | 'statusText'>): string {
+  return `HTTP ${response.status} ${response.statusText || STATUS_CODES[response.status] || ''}`.trimEnd();
+}
+
 export function describeNetworkError(err: unknown): string {
   const cause = rootCause(err);
   if (!cause) return String(err);
@@ -195,7 +200,7 @@ export async function downloadResumable(url: string, dest: string, options: Down
       }
       if (response.status !== 200 && response.status !== 206) {
         await response.body?.cancel().catch(() => undefined);
-        fail(`HTTP ${response.status} ${response.statusText || STATUS_CODES[response.status] || ''}`.trimEnd());
+        fail(httpStatusLine(response));
         if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) break;
         continue;
       }

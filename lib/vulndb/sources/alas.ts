@@ -6,7 +6,6 @@
 import { createHash, getHashes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -14,9 +13,9 @@ import { PackageURL } from 'packageurl-js';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { unavailable } from '../../errors';
 import { memoizedByText } from '../../memo';
-import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
+import { compareRpmEvrs } from '../../versions/rpm';
 import { isCveId, sortCveIds } from '../cve-id';
-import { describeNetworkError, downloadResumable } from '../download';
+import { describeNetworkError, downloadResumable, httpStatusLine } from '../download';
 import { decompressedDocument } from '../document-stream';
 import { distinctReferences, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
 import type { AdvisorySource, FeedFormat, SourceContext, SourceOutcome } from './types';
@@ -117,8 +116,6 @@ function evrOf(pkg: UpdatePackage): string | undefined {
   return /^0*$/.test(epoch) ? vr : `${epoch}:${vr}`;
 }
 
-const rpmOrder = (a: string, b: string) => compareRpmVersions(parseRpmVersion(a), parseRpmVersion(b));
-
 /** The fixed EVR of each package name; the arches normally agree, else the highest is the fix. */
 function fixedVersions(packages: UpdatePackage[]): Map<string, string> {
   const fixes = new Map<string, string>();
@@ -128,7 +125,7 @@ function fixedVersions(packages: UpdatePackage[]): Map<string, string> {
     if (!name || !evr) continue;
     const known = fixes.get(name);
     // Every arch of a package usually names the same EVR: only a different one needs comparing.
-    if (known === undefined || (evr !== known && rpmOrder(evr, known) > 0)) fixes.set(name, evr);
+    if (known === undefined || (evr !== known && compareRpmEvrs(evr, known) > 0)) fixes.set(name, evr);
   }
   return fixes;
 }
@@ -328,8 +325,7 @@ interface RepositoryOptions {
 }
 
 function httpFailure(url: string, response: Response): Error {
-  const status = `HTTP ${response.status} ${response.statusText || STATUS_CODES[response.status] || ''}`.trimEnd();
-  return unavailable(`GET ${url}: ${status}`);
+  return unavailable(`GET ${url}: ${httpStatusLine(response)}`);
 }
 
 /** A small document as text; a failure names the URL and the cause. */

@@ -8,7 +8,7 @@ import { backoffDelay, sleep } from '../../backoff';
 import { unavailable } from '../../errors';
 import { DocumentTooLargeError, readBounded } from '../advisory-files';
 import { isCveId } from '../cve-id';
-import { describeNetworkError, responseBody } from '../download';
+import { describeNetworkError, httpStatusLine, responseBody } from '../download';
 import { compareTimestamps, type Osv } from '../osv';
 import { isoTimestamp } from './csaf';
 import type { SourceContext } from './types';
@@ -31,10 +31,6 @@ export interface CsafFeed {
 const BATCH_SIZE = 500;
 export const REQUEST_TIMEOUT_MS = 120_000;
 
-function statusText(response: Response): string {
-  return `HTTP ${response.status} ${response.statusText}`.trimEnd();
-}
-
 /** GET `url`; a failure names the URL and the cause. A 404 resolves to undefined when `missingOk`. */
 export async function get(context: SourceContext, url: string, options: { timeoutMs?: number; missingOk?: boolean } = {}): Promise<Response | undefined> {
   const signals = [context.signal, options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined].filter((s): s is AbortSignal => !!s);
@@ -48,7 +44,7 @@ export async function get(context: SourceContext, url: string, options: { timeou
   if (response.ok) return response;
   await response.body?.cancel().catch(() => undefined);
   if (options.missingOk && (response.status === 404 || response.status === 410)) return undefined;
-  throw Object.assign(unavailable(`GET ${url}: ${statusText(response)}`), { retryable: response.status === 429 || response.status >= 500 });
+  throw Object.assign(unavailable(`GET ${url}: ${httpStatusLine(response)}`), { retryable: response.status === 429 || response.status >= 500 });
 }
 
 /** Whether a failed GET may succeed when asked again: no answer, a cut-off body, 429 or a 5xx; not another 4xx. */

@@ -1,5 +1,5 @@
 /** Reading CSAF 2.0 documents as vendors publish them: loose JSON, a product tree, statuses by product id. */
-import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
+import { compareRpmEvrs } from '../../versions/rpm';
 import { readBounded } from '../advisory-files';
 import type { Osv } from '../osv';
 import type { FeedFormat } from './types';
@@ -151,7 +151,7 @@ export interface RpmFix {
 export function keepHighestFix(fix: RpmFix, evr: string, ...ids: string[]): void {
   let order: number;
   try {
-    order = fix.fixed === undefined ? 1 : compareRpmVersions(parseRpmVersion(evr), parseRpmVersion(fix.fixed));
+    order = fix.fixed === undefined ? 1 : compareRpmEvrs(evr, fix.fixed);
   } catch {
     return;
   }

@@ -5,7 +5,7 @@
  * lists the update's builds, source rpms, fixed at their EVR in the release's ecosystem (`Fedora:40`).
  */
 import { PackageURL } from 'packageurl-js';
-import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
+import { compareRpmEvrs } from '../../versions/rpm';
 import { readBounded } from '../advisory-files';
 import { isCveId, sortCveIds } from '../cve-id';
 import { compareTimestamps, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
@@ -82,8 +82,6 @@ function epochOf(value: unknown): string | undefined {
   return /^\d+$/.test(text) ? String(Number(text)) : undefined;
 }
 
-const rpmOrder = (a: string, b: string) => compareRpmVersions(parseRpmVersion(a), parseRpmVersion(b));
-
 /** The fixed EVR of each source package the update ships (epoch 0 left out); builds that cannot be read are noted. */
 function fixedBuilds(update: JsonObject, alias: string, notes: string[]): Map<string, string> {
   const fixes = new Map<string, string>();
@@ -101,7 +99,7 @@ function fixedBuilds(update: JsonObject, alias: string, notes: string[]): Map<st
     const vr = `${parsed.version}-${parsed.release}`;
     const evr = epoch === '0' ? vr : `${epoch}:${vr}`;
     const known = fixes.get(parsed.name);
-    if (known === undefined || rpmOrder(evr, known) > 0) fixes.set(parsed.name, evr);
+    if (known === undefined || compareRpmEvrs(evr, known) > 0) fixes.set(parsed.name, evr);
   }
   return fixes;
 }

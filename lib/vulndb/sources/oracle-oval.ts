@@ -13,7 +13,7 @@
  * package's name, so a plain EVR range would mark every ordinary build of it as affected.
  */
 import { PackageURL } from 'packageurl-js';
-import { compareRpmVersions, parseRpmVersion } from '../../versions/rpm';
+import { compareRpmEvrs } from '../../versions/rpm';
 import { isCveId, sortCveIds } from '../cve-id';
 import { distinctReferences, type Osv, type OsvAffected, type OsvReference, withoutUndefined } from '../osv';
 import {
@@ -128,7 +128,6 @@ function fixesOf(definition: OvalDefinition): PackageFix[] | string {
 // ---------------------------------------------------------------------------------------------------------------
 // One definition to one record
 
-const rpmOrder = (a: string, b: string) => compareRpmVersions(parseRpmVersion(a), parseRpmVersion(b));
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** One entry per release, package and module stream: the highest EVR its arches name, and those arches. */
@@ -139,7 +138,7 @@ function affectedOf(fixes: PackageFix[], severity: string | undefined): OsvAffec
     const known = merged.get(key);
     if (!known) merged.set(key, { fix, arches: new Set(fix.arch ? [fix.arch] : []) });
     else {
-      if (rpmOrder(fix.evr, known.fix.evr) > 0) known.fix = { ...known.fix, evr: fix.evr };
+      if (compareRpmEvrs(fix.evr, known.fix.evr) > 0) known.fix = { ...known.fix, evr: fix.evr };
       if (fix.arch) known.arches.add(fix.arch);
     }
   }

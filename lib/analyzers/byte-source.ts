@@ -63,8 +63,7 @@ export class FileSource implements ByteSource {
   }
 
   read(offset: number, length: number): Buffer {
-    // pread at a negative position would read from the file's current position instead: never let one through.
-    if (offset < 0 || length < 0 || offset + length > this.size) throw new RangeError(`bytes ${offset}+${length} are outside the ${this.size} of the file`);
+    this.checkRange(offset, length);
     const out = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
@@ -76,7 +75,12 @@ export class FileSource implements ByteSource {
   }
 
   window(offset: number, length: number): ByteSource {
-    if (offset < 0 || length < 0 || offset + length > this.size) throw new RangeError(`bytes ${offset}+${length} are outside the ${this.size} of the file`);
+    this.checkRange(offset, length);
     return new FileSource(this.fd, this.start + offset, length);
+  }
+
+  /** pread at a negative position would read from the file's current position instead: never let one through. */
+  private checkRange(offset: number, length: number): void {
+    if (offset < 0 || length < 0 || offset + length > this.size) throw new RangeError(`bytes ${offset}+${length} are outside the ${this.size} of the file`);
   }
 }

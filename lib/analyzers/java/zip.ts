@@ -288,16 +288,12 @@ function verified(content: Buffer, entry: ZipEntry): Buffer {
   return content;
 }
 
-/** Bytes a stored entry in a spool file is checked in, a piece at a time. */
+/** Bytes read at a time where an entry is checked or inflated piece by piece. */
 const CRC_PIECE = 1024 * 1024;
 
-/** A stored entry as a window of the archive, its CRC-32 checked (piece by piece when it is read from a file). */
+/** A stored entry as a window of the archive, its CRC-32 checked piece by piece (views of memory, reads of a file). */
 function verifiedWindow(source: ByteSource, dataStart: number, entry: ZipEntry): ByteSource {
   const window = source.window(dataStart, entry.uncompressedSize);
-  if (window.inMemory) {
-    checkCrc(crc32(window.read(0, window.size)), entry);
-    return window;
-  }
   let crc = 0;
   for (let at = 0; at < window.size; at += CRC_PIECE) crc = crc32(window.read(at, Math.min(CRC_PIECE, window.size - at)), crc);
   checkCrc(crc, entry);

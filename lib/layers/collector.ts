@@ -10,6 +10,11 @@ const MAX_NAME_IN_NOTE = 200;
 const MAX_UNREAD = 10_000;
 /** What every wanted file costs against the layer's budget besides its content: its tar header's size. */
 export const WANTED_FILE_OVERHEAD = 512;
+/**
+ * Consumers at work at once (a war whose nested jars inflate on the threadpool): while fewer are, the layer streams
+ * on; else its next entry waits for one. Each may hold its archive in memory (up to the analyser's in-memory limit).
+ */
+export const CONSUMERS_AT_WORK = 2;
 
 export type TarEntry = ExtractEvents['entry'][1];
 type Next = () => void;
@@ -43,6 +48,8 @@ export class LayerCollector {
   private readonly notes: string[] = [];
   private readonly unread = new Map<ImagePath, string>();
   private readonly streamed = new Map<ImagePath, FileStream>();
+  /** Consumers whose end is still at work; they never reject (see endStream). */
+  private readonly working = new Set<Promise<void>>();
   private droppedNotes = 0;
   private droppedUnread = 0;
   /** Bytes charged against `maxWantedBytes` so far. */
@@ -185,14 +192,29 @@ export class LayerCollector {
         this.known(path);
         this.files.set(path, { path, content, mode, size });
       }
-      if (ended) void ended.then(next);
+      if (ended) this.atWork(ended, next);
       else next();
     });
   }
 
+  /** The layer goes on while `ended` is at work, unless CONSUMERS_AT_WORK now are: then it waits for one. */
+  private atWork(ended: Promise<void>, next: Next): void {
+    const tracked: Promise<void> = ended.then(() => {
+      this.working.delete(tracked);
+    });
+    this.working.add(tracked);
+    if (this.working.size < CONSUMERS_AT_WORK) next();
+    else void Promise.race(this.working).then(next);
+  }
+
+  /** Settles once every consumer has ended: what they found is known only then. */
+  async settled(): Promise<void> {
+    while (this.working.size > 0) await Promise.all(this.working);
+  }
+
   /**
    * A consumer that threw (or whose end rejected) is dropped, noted: the layer goes on without what it would have
-   * said. A promise when the consumer is still at work: the layer's next entry waits for it.
+   * said. A promise, which never rejects, when the consumer is still at work (see atWork).
    */
   private endStream(path: ImagePath, stream: FileStream, failed: boolean): Promise<void> | undefined {
     const dropped = (err: unknown) => {

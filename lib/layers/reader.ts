@@ -68,7 +68,8 @@ function extractLayer(output: Readable, compression: Compression, selector: File
       }
     });
     extract.on('error', (err) => settle(tarError(err)));
-    extract.on('finish', () => settle());
+    // The last entries' consumers may still be at work: the layer's contents are known once they are done.
+    extract.on('finish', () => void collector.settled().then(() => settle(), settle));
     output.on('error', (err: unknown) => settle(err));
     output.once('close', () => {
       if (!ended) settle(output.errored ?? new Error('the layer stream closed before its end'));

@@ -1,5 +1,6 @@
 import { PassThrough, Stream } from 'node:stream';
 import { decompressStream, detectCompression, readLayer, type LayerContents } from '../../lib/layers';
+import { CONSUMERS_AT_WORK } from '../../lib/layers/collector';
 import type { FileSelector } from '../../lib/layers/types';
 import { buildTar, gzip, selectPaths, streamOf, wantEverything, wantNothing, zstdAvailable, zstdCompress } from './layer-fixtures';
 
@@ -328,14 +329,23 @@ describe('files streamed to a consumer that answers later', () => {
     };
   }
 
-  it("holds the layer's next entry back until the consumer's answer settles", async () => {
-    const tar = await buildTar([
-      { name: 'app/one.jar', content: Buffer.alloc(3000, 1) },
-      { name: 'app/two.jar', content: Buffer.alloc(3000, 2) },
-    ]);
+  it('goes on while consumers are at work, holds the next entry back past CONSUMERS_AT_WORK, and ends after all', async () => {
+    const names = ['one', 'two', 'three', 'four', 'five'].map((name) => `app/${name}.jar`);
+    const tar = await buildTar(names.map((name, i) => ({ name, content: Buffer.alloc(3000, i) })));
     const log: string[] = [];
-    await readLayer(streamOf(gzip(tar), 512), laterConsumers(log, 20));
-    expect(log).toEqual(['end app/one.jar', 'settled app/one.jar', 'end app/two.jar', 'settled app/two.jar']);
+    const contents = await readLayer(streamOf(gzip(tar), 512), laterConsumers(log, 20));
+    // Read back from the log: how many consumers had ended but not yet settled when each next one ended.
+    let atWork = 0;
+    let most = 0;
+    for (const line of log) {
+      atWork += line.startsWith('end ') ? 1 : -1;
+      most = Math.max(most, atWork);
+    }
+    expect(most).toBe(CONSUMERS_AT_WORK);
+    expect(log.slice(0, CONSUMERS_AT_WORK)).toEqual(names.slice(0, CONSUMERS_AT_WORK).map((name) => `end ${name}`));
+    // Every answer is in before the layer's contents are.
+    expect(log.filter((line) => line.startsWith('settled '))).toHaveLength(names.length);
+    expect(contents.notes).toEqual([]);
   });
 
   it("fails with the layer's error when the layer breaks while a consumer is still at work, and nothing throws later", async () => {

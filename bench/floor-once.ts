@@ -1,4 +1,5 @@
-// The floor a scan cannot beat: fetch the same blobs and decompress them, nothing else, at the scan's concurrency.
+// The floor a scan cannot beat: fetch the same blobs and decompress them, nothing else, at the scan's concurrency and
+// in the order given (the scan's: largest first).
 // `node floor-once.js <registry-url> <repository> <concurrency> <digest>...`
 import { peakRssKiB } from './peak-rss';
 import { Readable, Writable } from 'node:stream';

@@ -54,7 +54,9 @@ async function main(): Promise<void> {
     await pushImage(registry, 'bench/image', 'latest', image);
     const compressed = image.layers.reduce((sum, layer) => sum + statSync(layer.file).size, 0);
     const imageName = `${registry.host}/bench/image:latest`;
-    const digests = image.layers.map((layer) => layer.digest);
+    // In the order the scan fetches them: largest first.
+    const sizes = new Map(image.layers.map((layer) => [layer.digest, statSync(layer.file).size]));
+    const digests = image.layers.map((layer) => layer.digest).sort((a, b) => sizes.get(b)! - sizes.get(a)!);
 
     const floors: Measure[] = [];
     const scans: Array<Measure & Record<string, unknown>> = [];

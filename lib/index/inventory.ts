@@ -1,5 +1,5 @@
 import { mapLimited } from '../concurrency';
-import type { ResolvedImage } from '../image/types';
+import type { Descriptor, ResolvedImage } from '../image/types';
 import { indexLayer, type LayerIndexPorts, type LayerIndexResult } from './indexer';
 import { mergeLayers } from './merge';
 import { packagesOf } from './packages';
@@ -18,6 +18,11 @@ export interface IndexedImage {
   layersFromCache: number;
 }
 
+/** Layer positions, largest layer first: the longest downloads start at once rather than behind small layers. */
+function largestFirst(descriptors: readonly Descriptor[]): number[] {
+  return descriptors.map((_, index) => index).sort((a, b) => descriptors[b].size - descriptors[a].size || a - b);
+}
+
 /** The indexer half of a scan: every layer indexed (or taken from the cache), then replayed into one inventory. */
 export async function indexImage(resolved: ResolvedImage, ports: LayerIndexPorts, options: IndexImageOptions): Promise<IndexedImage> {
   const controller = new AbortController();
@@ -25,9 +30,13 @@ export async function indexImage(resolved: ResolvedImage, ports: LayerIndexPorts
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let layers: LayerIndexResult[];
   try {
-    layers = await mapLimited(resolved.manifest.layers, options.concurrency ?? 3, (descriptor) =>
-      indexLayer(resolved.reference, descriptor, ports, controller.signal),
-    );
+    const descriptors = resolved.manifest.layers;
+    const order = largestFirst(descriptors);
+    const indexed = await mapLimited(order, options.concurrency ?? 3, (index) => indexLayer(resolved.reference, descriptors[index], ports, controller.signal));
+    layers = new Array<LayerIndexResult>(descriptors.length);
+    order.forEach((index, at) => {
+      layers[index] = indexed[at];
+    });
   } catch (err) {
     // One failed layer stops the others' downloads.
     controller.abort(err);

@@ -24,6 +24,8 @@ import {
   type CvssRecord,
   type EcosystemCoverage,
   type PackageRef,
+  type PackageVisitor,
+  visitFound,
   type PutResult,
 } from '../vulndb/store';
 import { batchGetAll, batchWriteAll, ensurePkSkTable, itemBytes, type Item } from './dynamo-batch';
@@ -209,6 +211,10 @@ export class DynamoAdvisoryStore implements AdvisoryStore {
     const contents = await this.readPackages(wanted, false);
     for (const [key, entries] of contents) found.set(key, [...entries.values()]);
     return found;
+  }
+
+  visitPackages(keys: PackageRef[], visit: PackageVisitor): Promise<void> {
+    return this.findByPackages(keys).then((found) => visitFound(found, visit));
   }
 
   async getAdvisories(ids: string[]): Promise<Map<string, Osv>> {

@@ -11,6 +11,8 @@ import {
   type CvssRecord,
   type EcosystemCoverage,
   type PackageRef,
+  type PackageVisitor,
+  collectVisited,
   type PutResult,
 } from '../vulndb/store';
 
@@ -82,13 +84,18 @@ export class LmdbAdvisoryStore implements AdvisoryStore {
     return { written: plan.writes.length, skipped: plan.skipped };
   }
 
-  async findByPackages(keys: PackageRef[]): Promise<Map<string, Osv[]>> {
-    const found = new Map<string, Osv[]>();
+  findByPackages(keys: PackageRef[]): Promise<Map<string, Osv[]>> {
+    return collectVisited(this, keys);
+  }
+
+  async visitPackages(keys: PackageRef[], visit: PackageVisitor): Promise<void> {
+    const seen = new Set<string>();
     for (const ref of keys) {
       const key = packageKey(ref.ecosystem, ref.name);
-      if (!found.has(key)) found.set(key, this.packages.get(key) ?? []);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      visit(key, this.packages.get(key) ?? []);
     }
-    return found;
   }
 
   async getAdvisories(ids: string[]): Promise<Map<string, Osv>> {

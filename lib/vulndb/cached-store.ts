@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Osv } from './osv';
 import { packageKey } from './osv';
-import type { AdvisoryStore, CvssRecord, EcosystemCoverage, PackageRef, PutResult } from './store';
+import { type AdvisoryStore, collectVisited, type CvssRecord, type EcosystemCoverage, type PackageRef, type PackageVisitor, type PutResult } from './store';
 
 export interface CachedStoreOptions {
   /** Packages whose advisories are kept; a Lambda container scans many images with the same base packages. */
@@ -48,25 +48,28 @@ export class CachedAdvisoryStore implements AdvisoryStore {
     return version;
   }
 
-  async findByPackages(keys: PackageRef[]): Promise<Map<string, Osv[]>> {
-    const found = new Map<string, Osv[]>();
+  findByPackages(keys: PackageRef[]): Promise<Map<string, Osv[]>> {
+    return collectVisited(this, keys);
+  }
+
+  async visitPackages(keys: PackageRef[], visit: PackageVisitor): Promise<void> {
+    const seen = new Set<string>();
     const missing: PackageRef[] = [];
     for (const ref of keys) {
       const key = packageKey(ref.ecosystem, ref.name);
+      if (seen.has(key)) continue;
+      seen.add(key);
       const cached = this.packages.get(key);
-      if (cached) found.set(key, cached);
+      if (cached) visit(key, cached);
       else missing.push(ref);
     }
-    if (missing.length > 0) {
-      const version = this.version;
-      const fetched = await this.inner.findByPackages(missing);
-      for (const [key, advisories] of fetched) {
-        found.set(key, advisories);
-        // An answer fetched while the version moved on is used once but not kept.
-        if (version === this.version) this.packages.set(key, advisories);
-      }
-    }
-    return found;
+    if (missing.length === 0) return;
+    const version = this.version;
+    await this.inner.visitPackages(missing, (key, advisories) => {
+      // An answer read while the version moved on is used once but not kept.
+      if (version === this.version) this.packages.set(key, advisories);
+      visit(key, advisories);
+    });
   }
 
   async getCvss(cveIds: string[]): Promise<Map<string, CvssRecord>> {

@@ -147,7 +147,7 @@ export async function matchInventory(inventory: Inventory, store: AdvisoryReader
 
   const platforms = await imagePlatforms(inventory, store, warnings);
   // Each query with its lookup key, worked out once: normalising a name is most of what a package costs before matching.
-  const queries = new Map<number, { query: PackageQuery; key: string; binaryKey?: string }>();
+  const queries = new Map<number, KeyedQuery>();
   const refs = new Map<string, PackageRef>();
   inventory.packages.forEach((pkg, index) => {
     const query = queryFor(pkg, inventory, platforms);
@@ -162,18 +162,13 @@ export async function matchInventory(inventory: Inventory, store: AdvisoryReader
     queries.set(index, { query, key, binaryKey });
     refs.set(binaryKey, { ecosystem: query.ecosystem, name: query.binaryName });
   });
-  const advisories = refs.size > 0 ? await store.findByPackages([...refs.values()]) : new Map<string, Osv[]>();
+  const matches = refs.size > 0 ? await matchesAsRead(store, [...refs.values()], queries) : [];
 
   const grouped: Array<{ index: number; query: PackageQuery; match: PackageMatch }> = [];
   // NVD is asked only for CVEs whose advisories carry no v3 vector of their own.
   const needCvss = new Set<string>();
-  for (const [index, { query, key, binaryKey }] of queries) {
-    const list = advisories.get(key) ?? [];
-    const binaryList = binaryKey === undefined ? NO_ADVISORIES : (advisories.get(binaryKey) ?? NO_ADVISORIES);
-    // Both lists come from one data version (see CachedAdvisoryStore), so either may hold what was worked out from the two.
-    const kept = list.length > 0 || binaryList.length === 0 ? list : binaryList;
-    // Every field of the query decides what matches, so all of them make the key.
-    const match = rememberedFor(kept, JSON.stringify(query), () => packageMatch(query, list, key, binaryList, binaryKey));
+  for (const [index, { query }] of queries) {
+    const match = matches[index];
     warnings.push(...match.warnings);
     if (match.byCve.length === 0) continue;
     grouped.push({ index, query, match });
@@ -189,6 +184,66 @@ export async function matchInventory(inventory: Inventory, store: AdvisoryReader
     }
   }
   return { findings, osAdvisoriesUnavailable, languageAdvisoriesUnavailable, warnings, dataVersion };
+}
+
+interface KeyedQuery {
+  query: PackageQuery;
+  key: string;
+  binaryKey?: string;
+}
+
+/**
+ * Each query's match (by package index), worked out as soon as the store has handed over the lists it reads; a list
+ * is let go once no query waits for it, so most of a large lookup is garbage, young, before the rest is read.
+ */
+async function matchesAsRead(store: AdvisoryReader, refs: PackageRef[], queries: Map<number, KeyedQuery>): Promise<PackageMatch[]> {
+  const matches: PackageMatch[] = [];
+  const lists = new Map<string, Osv[]>();
+  /** The queries a key's list is still to be read for, and how many lists each query still waits for. */
+  const waiting = new Map<string, number[]>();
+  const unread = new Map<number, number>();
+  /** Queries not yet matched that need each list. */
+  const users = new Map<string, number>();
+  const keysOf = ({ key, binaryKey }: KeyedQuery) => (binaryKey === undefined || binaryKey === key ? [key] : [key, binaryKey]);
+  for (const [index, keyed] of queries) {
+    const keys = keysOf(keyed);
+    unread.set(index, keys.length);
+    for (const key of keys) {
+      const list = waiting.get(key);
+      if (list) list.push(index);
+      else waiting.set(key, [index]);
+      users.set(key, (users.get(key) ?? 0) + 1);
+    }
+  }
+  const run = (index: number) => {
+    const keyed = queries.get(index)!;
+    const { query, key, binaryKey } = keyed;
+    const list = lists.get(key) ?? NO_ADVISORIES;
+    const binaryList = binaryKey === undefined ? NO_ADVISORIES : (lists.get(binaryKey) ?? NO_ADVISORIES);
+    // Both lists come from one data version (see CachedAdvisoryStore), so either may hold what was worked out from the two.
+    const kept = list.length > 0 || binaryList.length === 0 ? list : binaryList;
+    // Every field of the query decides what matches, so all of them make the key.
+    matches[index] = rememberedFor(kept, JSON.stringify(query), () => packageMatch(query, list, key, binaryList, binaryKey));
+    for (const used of keysOf(keyed)) {
+      const left = users.get(used)! - 1;
+      if (left === 0) lists.delete(used);
+      users.set(used, left);
+    }
+  };
+  await store.visitPackages(refs, (key, advisories) => {
+    const indexes = waiting.get(key);
+    if (!indexes) return;
+    waiting.delete(key);
+    lists.set(key, advisories);
+    for (const index of indexes) {
+      const left = unread.get(index)! - 1;
+      unread.set(index, left);
+      if (left === 0) run(index);
+    }
+  });
+  // A package the store did not answer for has no advisories.
+  for (const [index, left] of unread) if (left > 0) run(index);
+  return matches;
 }
 
 /** What one package's query finds in its advisory list, kept with the list (see ./list-memo). */

@@ -8,6 +8,8 @@ import {
   type CvssRecord,
   type EcosystemCoverage,
   type PackageRef,
+  type PackageVisitor,
+  visitFound,
   type PutResult,
 } from './store';
 
@@ -49,6 +51,10 @@ export class MemoryAdvisoryStore implements AdvisoryStore {
       );
     }
     return found;
+  }
+
+  visitPackages(keys: PackageRef[], visit: PackageVisitor): Promise<void> {
+    return this.findByPackages(keys).then((found) => visitFound(found, visit));
   }
 
   async getAdvisories(ids: string[]): Promise<Map<string, Osv>> {

@@ -24,6 +24,11 @@ export interface CvssRecord {
 export interface AdvisoryReader {
   /** Every requested package appears in the answer, with [] when nothing affects it; withdrawn advisories never do. */
   findByPackages(keys: PackageRef[]): Promise<Map<string, Osv[]>>;
+  /**
+   * The same answers, each package's handed to `visit` as it is read (every package once, in no promised order):
+   * a caller done with a package's list lets it go before the next is read, so a large lookup never lives whole.
+   */
+  visitPackages(keys: PackageRef[], visit: PackageVisitor): Promise<void>;
   /** Changes whenever an import changed something; a stored scan with another version is stale. */
   getDataVersion(): Promise<string>;
   getCvss(cveIds: string[]): Promise<Map<string, CvssRecord>>;
@@ -35,6 +40,21 @@ export interface AdvisoryReader {
   getCoverage(): Promise<Map<string, EcosystemCoverage>>;
   /** A value kept under `key`: a source's cursor or checkpoint, or data a source keeps for the matcher. */
   getCursor(key: string): Promise<string | undefined>;
+}
+
+/** Takes one package's advisories, under the key findByPackages answers it with. */
+export type PackageVisitor = (key: string, advisories: Osv[]) => void;
+
+/** visitPackages of a store that reads its answers all at once. */
+export async function visitFound(found: Map<string, Osv[]>, visit: PackageVisitor): Promise<void> {
+  for (const [key, advisories] of found) visit(key, advisories);
+}
+
+/** findByPackages of a store that reads package by package. */
+export async function collectVisited(store: Pick<AdvisoryReader, 'visitPackages'>, keys: PackageRef[]): Promise<Map<string, Osv[]>> {
+  const found = new Map<string, Osv[]>();
+  await store.visitPackages(keys, (key, advisories) => found.set(key, advisories));
+  return found;
 }
 
 /** The key a source's cursor is kept under. */

@@ -217,6 +217,21 @@ describe.each(implementations)('advisory store %s', (_name, make) => {
     expect(found.get('npm|pkg-349')!.map((o) => o.id)).toEqual(['N-349']);
   });
 
+  it('hands each package over once as it reads it, with the answers findByPackages gives', async () => {
+    const { store } = fixture;
+    const packages = Array.from({ length: 120 }, (_, i) => ({ ecosystem: 'npm', name: `pkg-${i}` }));
+    await store.putAdvisories(packages.map((p, i) => advisory(`V-${i}`, '2024-01-01T00:00:00Z', p)));
+    // The same package twice, in two spellings of its ecosystem, and one nothing affects.
+    const asked = [...packages, { ecosystem: 'NPM', name: 'pkg-7' }, { ecosystem: 'npm', name: 'absent' }];
+    const visited: Array<[string, string[]]> = [];
+    await store.visitPackages(asked, (key, advisories) => visited.push([key, advisories.map((o) => o.id)]));
+    expect(visited).toHaveLength(121);
+    expect(new Set(visited.map(([key]) => key)).size).toBe(121);
+    const found = await store.findByPackages(asked);
+    expect(new Map(visited)).toEqual(new Map([...found].map(([key, advisories]) => [key, advisories.map((o) => o.id)])));
+    expect(new Map(visited).get('npm|absent')).toEqual([]);
+  });
+
   it('remembers cursors and CVSS vectors, newer NVD data winning', async () => {
     const { store } = fixture;
     expect(await store.getCursor('osv:PyPI')).toBeUndefined();

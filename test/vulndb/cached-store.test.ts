@@ -62,4 +62,35 @@ describe('CachedAdvisoryStore', () => {
     expect((await store.getCvss(['CVE-2023-45853'])).size).toBe(0);
     expect(inner.cvssLookups).toBe(1);
   });
+
+  it('hands cached lists over without asking the store, and keeps no list read while the data version moved', async () => {
+    const inner = new CountingStore();
+    await inner.putAdvisories([record('CVE-2023-45853')]);
+    const store = new CachedAdvisoryStore(inner);
+    await store.getDataVersion();
+    const zlibRef = { ecosystem: 'Debian:12', name: 'zlib' };
+    const absent = { ecosystem: 'Debian:12', name: 'absent' };
+    const visited: string[] = [];
+    const visit = (key: string, advisories: Osv[]) => visited.push(`${key}=${advisories.map((o) => o.id).join(',')}`);
+    await store.visitPackages([zlibRef, absent, zlibRef], visit);
+    await store.visitPackages([zlibRef, absent], visit);
+    expect(visited).toEqual(['Debian:12|zlib=DEBIAN-CVE-2023-45853', 'Debian:12|absent=', 'Debian:12|zlib=DEBIAN-CVE-2023-45853', 'Debian:12|absent=']);
+    expect(inner.packageLookups).toBe(2);
+
+    // An import lands while a lookup is under way: its answer is used, not kept for the new version.
+    const moving = new CachedAdvisoryStore(inner);
+    await moving.getDataVersion();
+    const original = inner.findByPackages.bind(inner);
+    inner.findByPackages = async (keys) => {
+      const found = await original(keys);
+      await inner.putAdvisories([record('CVE-2026-0002')]);
+      await moving.getDataVersion();
+      return found;
+    };
+    const before = inner.packageLookups;
+    await moving.visitPackages([zlibRef], () => {});
+    inner.findByPackages = original;
+    await moving.visitPackages([zlibRef], () => {});
+    expect(inner.packageLookups - before).toBe(2);
+  });
 });

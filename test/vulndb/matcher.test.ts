@@ -7,6 +7,7 @@ import { importAdvisories } from '../../lib/vulndb/import';
 import { MemoryAdvisoryStore } from '../../lib/vulndb/memory-store';
 import type { Osv } from '../../lib/vulndb/osv';
 import { parseOsv } from '../../lib/vulndb/osv-parse';
+import type { PackageRef, PackageVisitor } from '../../lib/vulndb/store';
 
 const ADVISORIES = resolve(__dirname, '../../../shared/fixtures/advisories');
 const haveFixtures = existsSync(ADVISORIES);
@@ -282,6 +283,61 @@ describe('language advisories as osv.dev orders their versions', () => {
     expect(result.components.map((c) => [c.version, c.vulns.map((v) => `${v.cve} ${v.fixedBy}`)])).toEqual([
       ['1.9.0', ['CVE-2024-0001 2.0']],
       ['2.0.0', []],
+    ]);
+  });
+});
+
+describe('the matcher takes lists in whatever order the store hands them over', () => {
+  /** A real store that hands its answers over last to first, leaving out the packages named in `silent`. */
+  class ReversingStore extends MemoryAdvisoryStore {
+    constructor(private readonly silent: string[] = []) {
+      super();
+    }
+    override async visitPackages(keys: PackageRef[], visit: PackageVisitor): Promise<void> {
+      const found = [...(await this.findByPackages(keys))].reverse();
+      for (const [key, advisories] of found) if (!this.silent.includes(key)) visit(key, advisories);
+    }
+  }
+
+  const image = inventory(DEBIAN_12, [
+    dpkg('libssl3', '3.0.11-1~deb12u1', 'openssl'),
+    dpkg('openssl', '3.0.11-1~deb12u1'),
+    dpkg('zlib1g', '1:1.2.13.dfsg-1', 'zlib'),
+    dpkg('libc6', '2.36-9', 'glibc'),
+  ]);
+  const records = [
+    debianCve('CVE-2024-0727', 'Debian:12', 'openssl', [{ introduced: '0' }, { fixed: '3.0.13-1~deb12u1' }]),
+    debianCve('CVE-2023-45853', 'Debian:12', 'zlib', [{ introduced: '0' }]),
+    debianCve('CVE-2023-4911', 'Debian:12', 'glibc', [{ introduced: '0' }, { fixed: '2.36-9+deb12u3' }]),
+  ];
+  const found = (components: Awaited<ReturnType<typeof matchAsStackRox>>['components']) =>
+    components.flatMap((c) => c.vulns.map((v) => `${c.name}:${v.cve}:${v.fixedBy ?? ''}`));
+
+  it('finds the same as when the lists come in the packages order', async () => {
+    const inOrder = new MemoryAdvisoryStore();
+    const reversed = new ReversingStore();
+    await inOrder.putAdvisories(records);
+    await reversed.putAdvisories(records);
+    const expected = await matchAsStackRox(image, inOrder, { now: NOW });
+    expect(found(expected.components)).toEqual([
+      'libssl3:CVE-2024-0727:3.0.13-1~deb12u1',
+      'openssl:CVE-2024-0727:3.0.13-1~deb12u1',
+      'zlib1g:CVE-2023-45853:',
+      'libc6:CVE-2023-4911:2.36-9+deb12u3',
+    ]);
+    const got = await matchAsStackRox(image, reversed, { now: NOW });
+    expect(got.components).toEqual(expected.components);
+    expect(got.findings.map((f) => f.packageIndex)).toEqual(expected.findings.map((f) => f.packageIndex));
+  });
+
+  it('a package the store says nothing about has no findings, and the others still match', async () => {
+    const store = new ReversingStore(['Debian:12|zlib']);
+    await store.putAdvisories(records);
+    const got = await matchAsStackRox(image, store, { now: NOW });
+    expect(found(got.components)).toEqual([
+      'libssl3:CVE-2024-0727:3.0.13-1~deb12u1',
+      'openssl:CVE-2024-0727:3.0.13-1~deb12u1',
+      'libc6:CVE-2023-4911:2.36-9+deb12u3',
     ]);
   });
 });

@@ -10,7 +10,7 @@ import { registryAvailable, startRegistry } from '../test/support/registry';
 import { appLayers } from './app-layers';
 
 const run = promisify(execFile);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONCURRENCY = 3;
 const MiB = 1024 * 1024;
 

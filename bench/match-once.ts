@@ -75,7 +75,9 @@ async function benchMatch(title: string, inv: Inventory, storePath: string): Pro
     const match = median(matches);
     const vulns = cold.value.components.reduce((sum, c) => sum + c.vulns.length, 0);
     if (vulns === 0) throw new Error(`${title}: no vulnerabilities found; the bench's records do not reach its packages`);
-    console.log(`${title} (${refs.length} lookups) against ${advisories} advisories, ${vulns} vulnerabilities found`);
+    console.log(
+      `${title} (${refs.length} lookups) against ${advisories} advisories counted per ecosystem (one naming two releases counts twice), ${vulns} vulnerabilities found`,
+    );
     console.log(`  floor (the store's lookup of the same packages): ${floor.toFixed(1)} ms (median of ${ROUNDS}; findByPackages, answered whole)`);
     console.log(
       `  the same reads, each list let go as it is read:  ${median(reads).toFixed(1)} ms (median of ${ROUNDS}; visitPackages, as the match reads; ratio of the match to it ${(median(matches) / median(reads)).toFixed(2)})`,

@@ -193,8 +193,9 @@ interface KeyedQuery {
 }
 
 /**
- * Each query's match (by package index), worked out as soon as the store has handed over the lists it reads; a list
- * is let go once no query waits for it, so most of a large lookup is garbage, young, before the rest is read.
+ * Each query's match (by package index), worked out as soon as the store has handed over the lists it reads. A list
+ * is let go once no query waits for it: most of a large lookup dies young, before the rest is read, and the young
+ * generation's collections copy little.
  */
 async function matchesAsRead(store: AdvisoryReader, refs: PackageRef[], queries: Map<number, KeyedQuery>): Promise<PackageMatch[]> {
   const matches: PackageMatch[] = [];

@@ -25,10 +25,11 @@ import {
   type EcosystemCoverage,
   type PackageRef,
   type PackageVisitor,
-  visitFound,
+  collectVisited,
   type PutResult,
 } from '../vulndb/store';
-import { batchGetAll, batchWriteAll, ensurePkSkTable, itemBytes, type Item } from './dynamo-batch';
+import { mapLimited } from '../concurrency';
+import { batchGetAll, batchWriteAll, ensurePkSkTable, GET_BATCH, GET_CONCURRENCY, itemBytes, type Item } from './dynamo-batch';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -205,16 +206,19 @@ export class DynamoAdvisoryStore implements AdvisoryStore {
     return { written: accepted.length, skipped: newest.length - accepted.length + dropped };
   }
 
-  async findByPackages(keys: PackageRef[]): Promise<Map<string, Osv[]>> {
-    const wanted = [...new Set(keys.map((k) => packageKey(k.ecosystem, k.name)))];
-    const found = new Map<string, Osv[]>(wanted.map((key) => [key, []]));
-    const contents = await this.readPackages(wanted, false);
-    for (const [key, entries] of contents) found.set(key, [...entries.values()]);
-    return found;
+  findByPackages(keys: PackageRef[]): Promise<Map<string, Osv[]>> {
+    return collectVisited(this, keys);
   }
 
-  visitPackages(keys: PackageRef[], visit: PackageVisitor): Promise<void> {
-    return this.findByPackages(keys).then((found) => visitFound(found, visit));
+  /** Packages are read a BatchGetItem of heads at a time, several at once, and handed over as each batch is in. */
+  async visitPackages(keys: PackageRef[], visit: PackageVisitor): Promise<void> {
+    const wanted = [...new Set(keys.map((k) => packageKey(k.ecosystem, k.name)))];
+    const batches: string[][] = [];
+    for (let start = 0; start < wanted.length; start += GET_BATCH) batches.push(wanted.slice(start, start + GET_BATCH));
+    await mapLimited(batches, GET_CONCURRENCY, async (batch) => {
+      const contents = await this.readPackages(batch, false);
+      for (const key of batch) visit(key, [...(contents.get(key)?.values() ?? [])]);
+    });
   }
 
   async getAdvisories(ids: string[]): Promise<Map<string, Osv>> {

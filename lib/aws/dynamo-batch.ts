@@ -20,14 +20,15 @@ export function isConditionFailed(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
 }
 
-const GET_BATCH = 100;
+/** Keys one BatchGetItem takes. */
+export const GET_BATCH = 100;
 const WRITE_BATCH = 25;
 const MAX_ROUNDS = 10;
 
 const pause = (round: number) => sleep(backoffDelay(round, 50, 1000));
 
 /** BatchGetItem calls in flight at once: a scan's lookups are latency-bound, not throughput-bound. */
-const GET_CONCURRENCY = 8;
+export const GET_CONCURRENCY = 8;
 
 /** BatchGetItem over any number of keys, 100 at a time and several batches at once, retrying unprocessed keys with backoff. */
 export async function batchGetAll(

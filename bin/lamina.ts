@@ -45,7 +45,11 @@ async function serve(args: string[], config: LaminaConfig): Promise<number> {
     process.stdout.write(`${SERVE_USAGE}\n`);
     return 0;
   }
-  const [{ createPinoLogger }, { localDynamoPath, startLocalMode }] = await Promise.all([import('../lib/logging.js'), import('../lib/local/local-mode.js')]);
+  const [{ createPinoLogger }, { startLocalMode }, { localDynamoPath }] = await Promise.all([
+    import('../lib/logging.js'),
+    import('../lib/local/local-mode.js'),
+    import('../lib/local/data-directory.js'),
+  ]);
   const logger = createPinoLogger(config.logLevel);
   const port = values.port !== undefined ? Number(values.port) : config.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got "${values.port}"`);

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { LmdbAdvisoryStore } from '../local/lmdb-advisory-store';
-import { localAdvisoriesPath, localTablesFromEnv, openLocalAdvisoryStore } from '../local/local-mode';
+import { localAdvisoriesPath, localTablesFromEnv, openLocalAdvisoryStore } from '../local/data-directory';
 import type { LaminaConfig } from '../config';
 import { join } from 'node:path';
 import { importAdvisories, type ImportCounts } from '../vulndb/import';

@@ -20,7 +20,7 @@ import {
   localTablesFromEnv,
   openDataDirectoryDynamo,
   openLocalAdvisoryStore,
-} from '../local/local-mode';
+} from '../local/data-directory';
 import { isActive, type Snooze, withSnoozes } from '../service/snoozes';
 import type { Finding } from '../vulndb/findings';
 import { applyFilters, gate, parseIgnoreFile, parseSeverities, renderSarif, renderTable, type FilterOptions, type ReportInput } from '../report';

@@ -139,7 +139,7 @@ export class LmdbAdvisoryStore implements AdvisoryStore {
     return presentEntries(cveIds, (id) => this.cvss.get(id));
   }
 
-  /** Whether the embedded DynamoDB's advisories still have to be looked for (see local-mode). */
+  /** Whether the embedded DynamoDB's advisories still have to be looked for (see data-directory). */
   legacyCopyPending(): boolean {
     this.latest();
     return this.meta.get(LEGACY_COPY) === undefined;

@@ -6,7 +6,7 @@ import { dbCommand, openLocalAdvisories } from '../../lib/cli/db';
 import type { CliIo } from '../../lib/cli/io';
 import { configFromEnv, type LaminaConfig } from '../../lib/config';
 import { DynamoAdvisoryStore } from '../../lib/aws/dynamo-advisory-store';
-import { localTablesFromEnv, openDataDirectoryDynamo } from '../../lib/local/local-mode';
+import { localTablesFromEnv, openDataDirectoryDynamo } from '../../lib/local/data-directory';
 import type { Osv } from '../../lib/vulndb/osv';
 import { checkedCursor } from '../../lib/vulndb/updater';
 

@@ -8,7 +8,7 @@ import { ZipFile } from 'yazl';
 import { dbCommand } from '../../lib/cli/db';
 import type { CliIo } from '../../lib/cli/io';
 import { configFromEnv, type LaminaConfig } from '../../lib/config';
-import { openLocalAdvisoryStore } from '../../lib/local/local-mode';
+import { openLocalAdvisoryStore } from '../../lib/local/data-directory';
 import { decodeStoredTrustedRoot, TRUSTED_ROOT_KEY } from '../../lib/signatures/stored-trust-root';
 import { startTufRepo } from '../signatures/tuf-repo';
 

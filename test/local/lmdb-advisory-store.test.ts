@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DynamoAdvisoryStore } from '../../lib/aws/dynamo-advisory-store';
 import { LmdbAdvisoryStore } from '../../lib/local/lmdb-advisory-store';
-import { localAdvisoriesPath, localTablesFromEnv, openDataDirectoryDynamo, openLocalAdvisoryStore } from '../../lib/local/local-mode';
+import { localAdvisoriesPath, localTablesFromEnv, openDataDirectoryDynamo, openLocalAdvisoryStore } from '../../lib/local/data-directory';
 import type { Osv } from '../../lib/vulndb/osv';
 
 /*

@@ -23,9 +23,8 @@ import {
 } from '../local/data-directory';
 import { isActive, type Snooze, withSnoozes } from '../service/snoozes';
 import type { Finding } from '../vulndb/findings';
-import { applyFilters, gate, parseIgnoreFile, parseSeverities, renderSarif, renderTable, type FilterOptions, type ReportInput } from '../report';
+import { applyFilters, gate, parseSeverities, renderSarif, renderTable, type FilterOptions, type ReportInput } from '../report';
 import { shownWarnings } from '../warnings';
-import { renderCycloneDx, renderSpdx } from '../sbom';
 import { TOOL } from '../scanner';
 import { ImageService, imageName } from '../service/image-service';
 import { MemoryImageStore } from '../service/memory-image-store';
@@ -156,6 +155,7 @@ async function settingsOf(args: string[], config: LaminaConfig, io: ScanIo): Pro
     const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
       throw new UsageError(`--ignore-file ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
     });
+    const { parseIgnoreFile } = await import('../report/ignore-file.js');
     const parsed = parseIgnoreFile(text, path, io.now?.() ?? new Date());
     if (parsed.problems.length > 0) throw new UsageError(parsed.problems.join('\n'));
     filters.ignore = parsed.entries;
@@ -321,11 +321,12 @@ export async function scanCommand(args: string[], config: LaminaConfig, io: Scan
       case 'sarif':
         text = json(renderSarif(report));
         break;
+      // The SBOM libraries load only for an SBOM.
       case 'cyclonedx':
-        text = json(renderCycloneDx(sbom));
+        text = json((await import('../sbom/index.js')).renderCycloneDx(sbom));
         break;
       case 'spdx':
-        text = json(renderSpdx(sbom));
+        text = json((await import('../sbom/index.js')).renderSpdx(sbom));
         break;
       default: {
         // The StorageImage, with the same filters as every other format.

@@ -1,5 +1,7 @@
-export { applyFilters, entryMatches, gate, parseIgnoreFile, parseSeverities } from './filter';
-export type { FilterOptions, FilterResult, IgnoreEntry, IgnoreFile, SeveritiesResult } from './filter';
+export { applyFilters, entryMatches, gate, parseSeverities } from './filter';
+export type { FilterOptions, FilterResult, SeveritiesResult } from './filter';
+// parseIgnoreFile is in ./ignore-file, loaded when a scan has an ignore file: its YAML parser is the slowest to load.
+export type { IgnoreEntry, IgnoreFile } from './ignore-file';
 export { explainNote } from './notes';
 export { renderSarif } from './sarif';
 export { SEVERITIES, severityOf, type Severity } from './severity';

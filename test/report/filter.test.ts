@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyFilters, gate, type IgnoreEntry, type IgnoreFile, parseIgnoreFile, parseSeverities } from '../../lib/report/filter';
+import { applyFilters, gate, parseSeverities } from '../../lib/report/filter';
+import { type IgnoreEntry, type IgnoreFile, parseIgnoreFile } from '../../lib/report/ignore-file';
 import type { Severity } from '../../lib/report/severity';
 import { FINDINGS, reportInput } from './inputs';
 

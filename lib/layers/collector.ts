@@ -11,8 +11,9 @@ const MAX_UNREAD = 10_000;
 /** What every wanted file costs against the layer's budget besides its content: its tar header's size. */
 export const WANTED_FILE_OVERHEAD = 512;
 /**
- * Consumers at work at once (a war whose nested jars inflate on the threadpool): while fewer are, the layer streams
- * on; else its next entry waits for one. Each may hold its archive in memory (up to the analyser's in-memory limit).
+ * Consumers at work at once in one layer (a war whose nested jars inflate on the threadpool): while fewer are, the
+ * layer streams on; else its next entry waits for one. Each may hold its archive in memory (up to the analyser's
+ * in-memory limit), so a scan reading three layers at once holds up to six.
  */
 export const CONSUMERS_AT_WORK = 2;
 

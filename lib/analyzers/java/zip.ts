@@ -306,10 +306,18 @@ function verifiedWindow(source: ByteSource, dataStart: number, entry: ZipEntry):
  * before asking.
  */
 export function readZipEntry(input: Buffer | ByteSource, entry: ZipEntry): Buffer {
-  const source = asByteSource(input);
+  const { raw, stored } = entryBytes(asByteSource(input), entry);
+  return stored ? verified(raw, entry) : inflatedAtOnce(raw, entry);
+}
+
+/** An entry's data as it is in the archive, after entryData's checks. */
+function entryBytes(source: ByteSource, entry: ZipEntry): { raw: Buffer; stored: boolean } {
   const { dataStart, stored } = entryData(source, entry);
-  const raw = source.read(dataStart, entry.compressedSize);
-  if (stored) return verified(raw, entry);
+  return { raw: source.read(dataStart, entry.compressedSize), stored };
+}
+
+/** Deflated data inflated on this thread, checked against the declared size and CRC-32. */
+function inflatedAtOnce(raw: Buffer, entry: ZipEntry): Buffer {
   let content: Buffer;
   try {
     content = zlib.inflateRawSync(raw, inflateOptions(entry));
@@ -321,9 +329,7 @@ export function readZipEntry(input: Buffer | ByteSource, entry: ZipEntry): Buffe
 
 /** readZipEntry with the inflation on libuv's thread pool: for large entries, so this thread goes on with other work. */
 export async function readZipEntryAsync(input: Buffer | ByteSource, entry: ZipEntry): Promise<Buffer> {
-  const source = asByteSource(input);
-  const { dataStart, stored } = entryData(source, entry);
-  const raw = source.read(dataStart, entry.compressedSize);
+  const { raw, stored } = entryBytes(asByteSource(input), entry);
   if (stored) return verified(raw, entry);
   const content = await new Promise<Buffer>((resolve, reject) =>
     zlib.inflateRaw(raw, inflateOptions(entry), (err, result) => (err ? reject(inflateFailure(err, entry)) : resolve(result))),
@@ -396,7 +402,7 @@ export function readNestedArchive(input: Buffer | ByteSource, entry: ZipEntry): 
   const source = asByteSource(input);
   const { dataStart, stored } = entryData(source, entry);
   if (stored) return verifiedWindow(source, dataStart, entry);
-  return bufferSource(readZipEntry(source, entry));
+  return bufferSource(inflatedAtOnce(source.read(dataStart, entry.compressedSize), entry));
 }
 
 function hex(value: number): string {
